@@ -1,0 +1,136 @@
+"""Test-wide setup: a broker folder of the tests' own, users per role, Chromium and the shared data files."""
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from config.settings import filesystem_broker_options
+
+# Tasks sent by tests must never reach the worker of a running app: the tests get a broker folder of their
+# own (and pass it on to worker processes they start). Celery reads its settings lazily, after this.
+TEST_BROKER_DIR = Path(tempfile.mkdtemp(prefix="campaign-desk-broker-"))
+if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+    os.environ["CELERY_BROKER_DIR"] = str(TEST_BROKER_DIR)
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(TEST_BROKER_DIR)
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _required(variable: str) -> bool:
+    return os.environ.get(variable, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from django.conf import settings
+
+    from core import embedded_postgres
+
+    session.config.stash[_started_postgres] = settings.EMBEDDED_DATABASE and not embedded_postgres.is_running(
+        settings.DATA_DIR / "pg"
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from django.conf import settings
+
+    from core import embedded_postgres
+
+    if session.config.stash.get(_started_postgres, False):
+        embedded_postgres.stop(settings.DATA_DIR / "pg")
+    shutil.rmtree(TEST_BROKER_DIR, ignore_errors=True)
+
+
+_started_postgres = pytest.StashKey[bool]()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The folder of real data files; skips where it is missing, fails under REQUIRE_SHARED_DATA=1."""
+    if not SHARED_DATA.is_dir():
+        message = f"the shared data folder {SHARED_DATA} is missing"
+        if _required("REQUIRE_SHARED_DATA"):
+            pytest.fail(message + " and REQUIRE_SHARED_DATA=1")
+        pytest.skip(message)
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    if not CHROMIUM.exists():
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if _required("REQUIRE_BROWSER"):
+            pytest.fail(message + " and REQUIRE_BROWSER=1")
+        pytest.skip(message)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture
+def marketer(db):
+    from core.tests.factories import UserFactory
+
+    return UserFactory(username="maria", role="Marketer")
+
+
+@pytest.fixture
+def segment_owner(db):
+    from core.tests.factories import UserFactory
+
+    return UserFactory(username="omar", role="Segment owner")
+
+
+@pytest.fixture
+def other_segment_owner(db):
+    from core.tests.factories import UserFactory
+
+    return UserFactory(username="olga", role="Segment owner")
+
+
+@pytest.fixture
+def manager(db):
+    from core.tests.factories import UserFactory
+
+    return UserFactory(username="mina", role="Manager")
+
+
+@pytest.fixture
+def admin_user(db):
+    from core.tests.factories import UserFactory
+
+    return UserFactory(username="ada", role="Admin")
+
+
+@pytest.fixture
+def outsider(db):
+    """A signed-in user with no role at all."""
+    from core.tests.factories import UserFactory
+
+    return UserFactory(username="nobody")
+
+
+@pytest.fixture
+def celery_worker(transactional_db) -> Iterator[object]:
+    """A real Celery worker, in this process, consuming the configured broker (filesystem unless set)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, queues=["default", "long"], loglevel="WARNING"
+    ) as worker:
+        yield worker

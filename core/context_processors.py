@@ -1,0 +1,22 @@
+from django.http import HttpRequest
+
+from core.navigation import SECTIONS, Section
+from core.roles import is_admin, role_names
+
+
+def active_section(path: str) -> Section | None:
+    """The section whose address is the longest prefix of `path` (home only on an exact match)."""
+    candidates = [
+        section
+        for section in SECTIONS
+        if section.url and (path == section.url or (section.url != "/" and path.startswith(section.url)))
+    ]
+    return max(candidates, key=lambda section: len(section.url), default=None)
+
+
+def shell(request: HttpRequest) -> dict:
+    return {
+        "nav_sections": [section for section in SECTIONS if not section.admin_only or is_admin(request.user)],
+        "nav_active": active_section(request.path),
+        "user_roles": role_names(request.user),
+    }

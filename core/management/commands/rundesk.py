@@ -1,0 +1,62 @@
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from core import demo, embedded_postgres
+from core.services import demo_users_ensure, jobs_fail_orphaned
+
+
+class Command(BaseCommand):
+    help = (
+        "Run Campaign Desk on this machine: prepare the database, load demo data into an empty one, "
+        "then serve the web app and one Celery worker until Ctrl-C."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-demo", action="store_true", help="do not load demo data")
+
+    def handle(self, *args: object, no_demo: bool, **options: object) -> None:
+        pg_dir = settings.DATA_DIR / "pg"
+        started_here = settings.EMBEDDED_DATABASE and not embedded_postgres.is_running(pg_dir)
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+            logins = demo_users_ensure()
+            orphaned = jobs_fail_orphaned()
+            if orphaned:
+                self.stdout.write(f"{orphaned} job(s) left running by an earlier run were marked failed.")
+            if not no_demo:
+                demo.enqueue_if_empty(stdout=self.stdout)
+            self._print_welcome(logins)
+            self._serve()
+        finally:
+            if started_here:
+                embedded_postgres.stop(pg_dir)
+                self.stdout.write("Embedded PostgreSQL stopped.")
+
+    def _print_welcome(self, logins: list[tuple[str, str, str]]) -> None:
+        url = f"http://{settings.RUN_HOST}:{settings.RUN_PORT}/"
+        self.stdout.write(self.style.SUCCESS(f"\nCampaign Desk: {url}"))
+        for username, password, role in logins:
+            self.stdout.write(f"  {role:<14} {username} / {password}")
+        self.stdout.write("Press Ctrl-C to stop.\n")
+
+    def _serve(self) -> None:
+        """Run the Procfile under honcho; Ctrl-C reaches honcho, which stops the web process and the worker."""
+        # The Procfile names gunicorn and celery: find them beside this Python (the project's venv).
+        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        honcho = subprocess.Popen(
+            [sys.executable, "-m", "honcho", "start", "-f", str(settings.BASE_DIR / "Procfile")],
+            cwd=settings.BASE_DIR,
+            env={**os.environ, "PATH": path},
+        )
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            honcho.wait()
+        finally:
+            signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,35 @@
+"""The sections of the navigation rail and their keyboard shortcuts."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str
+    icon: str
+    shortcut: str
+    url_name: str | None  # None: the section is not part of the app yet and is shown disabled
+    admin_only: bool = False
+
+    @property
+    def url(self) -> str | None:
+        return reverse(self.url_name) if self.url_name else None
+
+
+SECTIONS = [
+    Section("home", "Home", "house", "h", "home"),
+    Section("plan", "Plan", "calendar3", "p", None),
+    Section("campaigns", "Campaigns", "megaphone", "c", None),
+    Section("portfolios", "Portfolios", "briefcase", "o", None),
+    Section("segments", "Segments", "diagram-3", "s", None),
+    Section("offers", "Offers", "tags", "f", None),
+    Section("customers", "Customers", "people", "u", None),
+    Section("results", "Results", "graph-up-arrow", "r", None),
+    Section("scorecards", "Scorecards", "clipboard-check", "k", None),
+    Section("imports", "Imports", "upload", "i", None),
+    Section("jobs", "Jobs", "hourglass-split", "j", "jobs"),
+    Section("admin", "Admin", "gear", "a", "admin:index", admin_only=True),
+]

@@ -1,0 +1,31 @@
+"""The four roles of Campaign Desk and the predicates that test them.
+
+Roles are Django groups. Object-level rules (who may edit which portfolio,
+approve which campaign) are built from these predicates in each app's rules.py.
+"""
+
+import rules
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+MARKETER = "Marketer"
+SEGMENT_OWNER = "Segment owner"
+MANAGER = "Manager"
+ADMIN = "Admin"
+ALL_ROLES = (MARKETER, SEGMENT_OWNER, MANAGER, ADMIN)
+
+is_marketer = rules.is_group_member(MARKETER)
+is_segment_owner = rules.is_group_member(SEGMENT_OWNER)
+is_manager = rules.is_group_member(MANAGER)
+is_admin = rules.is_superuser | rules.is_group_member(ADMIN)
+
+# Anyone who works in the app at all; a user with no role sees only their own jobs.
+has_any_role = is_marketer | is_segment_owner | is_manager | is_admin
+
+
+def role_names(user: AbstractBaseUser | AnonymousUser) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    names = [group.name for group in user.groups.all() if group.name in ALL_ROLES]
+    if user.is_superuser and ADMIN not in names:
+        names.append(ADMIN)
+    return sorted(names, key=ALL_ROLES.index)

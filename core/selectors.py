@@ -1,0 +1,30 @@
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from core.models import Job
+from core.roles import is_admin
+
+
+def jobs_visible_to(user: AbstractBaseUser) -> QuerySet[Job]:
+    jobs = Job.objects.select_related("owner")
+    return jobs if is_admin(user) else jobs.filter(owner=user)
+
+
+def job_for_user(user: AbstractBaseUser, job_id: int) -> Job:
+    """The job, if the user may see it; 404 otherwise so that ids of others' jobs reveal nothing."""
+    return get_object_or_404(jobs_visible_to(user), pk=job_id)
+
+
+def job_counts_by_day(user: AbstractBaseUser, *, days: int = 30) -> list[dict]:
+    since = timezone.now() - timezone.timedelta(days=days)
+    return list(
+        jobs_visible_to(user)
+        .filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "status")
+        .annotate(jobs=Count("id"))
+        .order_by("day", "status")
+    )

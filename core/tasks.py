@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from core import health
+from core.services import job_run, jobs_fail_stalled
+
+
+@shared_task
+def database_report(job_id: int) -> None:
+    job_run(job_id, health.database_report)
+
+
+@shared_task
+def fail_stalled_jobs() -> int:
+    return jobs_fail_stalled()

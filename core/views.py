@@ -1,0 +1,72 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import select_template
+from django.views.decorators.http import require_POST
+from rules.contrib.views import permission_required
+
+from core import dashboards, search
+from core.models import Job
+from core.selectors import job_for_user, jobs_visible_to
+from core.services import job_enqueue, jobs_fail_stalled
+from core.tasks import database_report
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", dashboards.home_dashboard(request.user))
+
+
+def job_list(request: HttpRequest) -> HttpResponse:
+    jobs_fail_stalled()
+    jobs = jobs_visible_to(request.user)
+    status = request.GET.get("status")
+    if status in Job.Status.values:
+        jobs = jobs.filter(status=status)
+    return render(
+        request,
+        "core/job_list.html",
+        {"jobs": jobs[:200], "status": status, "statuses": Job.Status.choices},
+    )
+
+
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = job_for_user(request.user, job_id)
+    result_template = select_template([f"job_results/{job.kind}.html", "core/job_results/generic.html"])
+    return render(request, "core/job_detail.html", {"job": job, "result_template": result_template})
+
+
+def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job's progress bar alone, polled by htmx until the job ends.
+
+    With ?refresh=1 (the job's own page) the page reloads once the job ends, to show its result.
+    """
+    jobs_fail_stalled()
+    job = job_for_user(request.user, job_id)
+    response = render(request, "core/_job_progress.html", {"job": job})
+    if job.is_finished and request.GET.get("refresh"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@permission_required("core.run_database_report", raise_exception=True)
+def database_report_start(request: HttpRequest) -> HttpResponse:
+    job = job_enqueue(
+        kind=Job.Kind.DATABASE_REPORT, title="Database health report", owner=request.user, task=database_report
+    )
+    messages.info(request, "The database report is queued; this page shows its progress.")
+    return redirect("job_detail", job_id=job.pk)
+
+
+def global_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    return render(request, "core/search.html", {"query": query, "groups": search.search_all(request.user, query)})
+
+
+@login_not_required
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")

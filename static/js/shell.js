@@ -1,0 +1,64 @@
+// Keyboard shortcuts of the shell and plotly charts rendered from JSON islands.
+(function () {
+  "use strict";
+
+  const routes = {};
+  document.querySelectorAll("[data-shortcut]").forEach(function (link) {
+    routes[link.dataset.shortcut] = link.getAttribute("href");
+  });
+  const home = document.querySelector(".desk-brand");
+  if (home) routes.h = home.getAttribute("href");
+
+  let pendingG = false;
+  let pendingTimer = null;
+
+  function typing(target) {
+    return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Escape") {
+      document.querySelectorAll(".modal.show").forEach(function (modal) {
+        bootstrap.Modal.getOrCreateInstance(modal).hide();
+      });
+    }
+    if (typing(event.target)) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    if (pendingG) {
+      pendingG = false;
+      clearTimeout(pendingTimer);
+      if (routes[event.key]) {
+        event.preventDefault();
+        window.location.assign(routes[event.key]);
+      }
+      return;
+    }
+    if (event.key === "g") {
+      pendingG = true;
+      pendingTimer = setTimeout(function () { pendingG = false; }, 1500);
+    } else if (event.key === "/") {
+      event.preventDefault();
+      document.getElementById("global-search").focus();
+    } else if (event.key === "?") {
+      event.preventDefault();
+      bootstrap.Modal.getOrCreateInstance(document.getElementById("shortcuts")).show();
+    }
+  });
+
+  function renderCharts(root) {
+    if (typeof Plotly === "undefined") return;
+    root.querySelectorAll("[data-plotly]").forEach(function (node) {
+      if (node.dataset.rendered) return;
+      const figure = JSON.parse(document.getElementById(node.dataset.plotly).textContent);
+      const config = Object.assign({responsive: true, displaylogo: false}, figure.config || {});
+      Plotly.newPlot(node, figure.data, figure.layout, config);
+      node.dataset.rendered = "1";
+    });
+  }
+
+  renderCharts(document);
+  document.body.addEventListener("htmx:afterSettle", function (event) { renderCharts(event.target); });
+})();
