@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "rules.apps.AutodiscoverRulesConfig",
     "django_celery_results",
@@ -130,6 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -197,7 +199,8 @@ CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Jobs that can run for minutes go to their own queue so short ones are not stuck behind them.
-CELERY_TASK_ROUTES = {"*.long_*": {"queue": "long"}}
+LONG_TASKS = ["customers.tasks.import_csv", "customers.tasks.load_demo_data", "customers.tasks.refresh_monthly_sales"]
+CELERY_TASK_ROUTES = {name: {"queue": "long"} for name in LONG_TASKS}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 4 * 3600, minimum=60)

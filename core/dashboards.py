@@ -10,20 +10,40 @@ from django.utils import timezone
 from core.charts import figure_data
 from core.models import Job
 from core.selectors import job_counts_by_day, jobs_visible_to
+from customers.selectors import CustomerFilters, customer_count, monthly_sales
 
 STATUS_COLOURS = {"succeeded": "#16a34a", "failed": "#dc2626", "running": "#2563eb", "queued": "#9ca3af"}
 
 
 def home_dashboard(user: AbstractBaseUser) -> dict[str, Any]:
     jobs = jobs_visible_to(user)
+    customers, _ = customer_count(CustomerFilters())
     return {
         "tiles": [
+            {"label": "Customers", "value": customers},
             {"label": "Jobs run", "value": jobs.filter(status=Job.Status.SUCCEEDED).count()},
             {"label": "Jobs failed", "value": jobs.filter(status=Job.Status.FAILED).count()},
         ],
         "recent_jobs": jobs[:8],
-        "charts": [{"id": "chart-jobs", "figure": jobs_chart(job_counts_by_day(user))}],
+        "charts": [
+            {"id": "chart-sales", "figure": sales_chart(list(monthly_sales()))},
+            {"id": "chart-jobs", "figure": jobs_chart(job_counts_by_day(user))},
+        ],
     }
+
+
+def sales_chart(months: list) -> dict[str, Any]:
+    figure = go.Figure()
+    for channel, colour in (("store", "#2563eb"), ("online", "#f59e0b")):
+        rows = [row for row in months if row.channel == channel]
+        figure.add_bar(
+            x=[row.month for row in rows],
+            y=[row.revenue_cents / 100 for row in rows],
+            name=channel.capitalize(),
+            marker_color=colour,
+        )
+    figure.update_layout(barmode="stack", title="Revenue by month", yaxis_title="revenue")
+    return figure_data(figure, height=300)
 
 
 def jobs_chart(rows: list[dict], *, days: int = 30) -> dict[str, Any]:

@@ -9,6 +9,7 @@ class Job(models.Model):
         DATABASE_REPORT = "database_report", "Database health report"
         IMPORT = "import", "Data import"
         DEMO_DATA = "demo_data", "Demo data"
+        SALES_SUMMARY = "sales_summary", "Sales summary"
         FEATURES = "features", "Customer features"
         STAGING = "staging", "Lifecycle staging"
         CUSTOMER_VALUE = "customer_value", "Customer value model"

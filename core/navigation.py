@@ -26,10 +26,10 @@ SECTIONS = [
     Section("portfolios", "Portfolios", "briefcase", "o", None),
     Section("segments", "Segments", "diagram-3", "s", None),
     Section("offers", "Offers", "tags", "f", None),
-    Section("customers", "Customers", "people", "u", None),
+    Section("customers", "Customers", "people", "u", "customers:list"),
     Section("results", "Results", "graph-up-arrow", "r", None),
     Section("scorecards", "Scorecards", "clipboard-check", "k", None),
-    Section("imports", "Imports", "upload", "i", None),
+    Section("imports", "Imports", "upload", "i", "customers:imports"),
     Section("jobs", "Jobs", "hourglass-split", "j", "jobs"),
     Section("admin", "Admin", "gear", "a", "admin:index", admin_only=True),
 ]

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
 from core.selectors import jobs_visible_to
+from customers.selectors import CustomerFilters, customer_page
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,21 @@ def search_jobs(user: AbstractBaseUser, query: str, limit: int) -> list[Hit]:
     ]
 
 
-PROVIDERS = [("Jobs", search_jobs)]
+def search_customers(user: AbstractBaseUser, query: str, limit: int) -> list[Hit]:
+    if not user.has_perm("customers.view_customers"):
+        return []
+    customers, _ = customer_page(CustomerFilters(query=query), after=None, size=limit)
+    return [
+        Hit(
+            f"{customer.name or customer.external_id}",
+            f"{customer.external_id} · {customer.email}",
+            reverse("customers:detail", args=[customer.pk]),
+        )
+        for customer in customers
+    ]
+
+
+PROVIDERS = [("Customers", search_customers), ("Jobs", search_jobs)]
 
 
 def search_all(user: AbstractBaseUser, query: str, limit: int = 20) -> list[tuple[str, list[Hit]]]:

@@ -1,6 +1,7 @@
 """Writes to background jobs: create and enqueue, report progress, finish, fail."""
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -10,7 +11,7 @@ from celery import Task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from core import roles
@@ -24,28 +25,51 @@ class JobError(Exception):
 
 
 class Progress:
-    """Reports a running job's progress with one cheap UPDATE per call."""
+    """Reports a running job's progress with one cheap UPDATE per call.
+
+    The UPDATE goes through a connection of its own, so that progress made
+    inside a long transaction (an import, an audience build) is visible while
+    that transaction is still open; it may be called from any thread.
+    """
 
     def __init__(self, job_id: int) -> None:
         self.job_id = job_id
+        self._connection = None
+        self._lock = threading.Lock()
 
     def __call__(self, percent: float, message: str = "") -> None:
-        Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
-            progress=max(0, min(100, int(percent))), message=message[:300], heartbeat_at=timezone.now()
-        )
+        with self._lock, self._side_connection().cursor() as cursor:
+            cursor.execute(
+                "UPDATE core_job SET progress = %s, message = %s, heartbeat_at = now() WHERE id = %s AND status = %s",
+                [max(0, min(100, int(percent))), message[:300], self.job_id, Job.Status.RUNNING],
+            )
 
     def span(self, start: float, end: float) -> "Progress":
         """A Progress whose 0-100 maps onto start-end of this one, for a step of a larger job."""
-        return _SpanProgress(self.job_id, start, end)
+        return _SpanProgress(self, start, end)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _side_connection(self):
+        if self._connection is None:
+            self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            self._connection.inc_thread_sharing()
+        return self._connection
 
 
 class _SpanProgress(Progress):
-    def __init__(self, job_id: int, start: float, end: float) -> None:
-        super().__init__(job_id)
-        self.start, self.end = start, end
+    def __init__(self, parent: Progress, start: float, end: float) -> None:
+        self.parent, self.start, self.end = parent, start, end
+        self.job_id = parent.job_id
 
     def __call__(self, percent: float, message: str = "") -> None:
-        super().__call__(self.start + (self.end - self.start) * percent / 100, message)
+        self.parent(self.start + (self.end - self.start) * percent / 100, message)
+
+    def close(self) -> None:
+        self.parent.close()
 
 
 JobWork = Callable[[Job, Progress], dict[str, Any] | None]
@@ -83,8 +107,9 @@ def job_run(job_id: int, work: JobWork) -> None:
         logger.warning("Job %s was not queued any more; not running it again.", job_id)
         return
     job = Job.objects.get(pk=job_id)
+    progress = Progress(job_id)
     try:
-        result = work(job, Progress(job_id))
+        result = work(job, progress)
     except JobError as error:
         job_fail(job_id, str(error))
     except Exception as error:
@@ -96,6 +121,8 @@ def job_run(job_id: int, work: JobWork) -> None:
         )
     else:
         job_succeed(job_id, result or {})
+    finally:
+        progress.close()
 
 
 def job_succeed(job_id: int, result: dict[str, Any]) -> None:

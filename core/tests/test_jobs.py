@@ -13,6 +13,9 @@ def job(marketer):
     return Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Report", owner=marketer)
 
 
+# Progress is written through a connection of its own (so it shows while the job's transaction is open):
+# these tests commit their rows for that connection to see them.
+@pytest.mark.django_db(transaction=True)
 def test_it_records_progress_and_the_result(job):
     seen = []
 
@@ -28,9 +31,12 @@ def test_it_records_progress_and_the_result(job):
     assert job.started_at <= job.finished_at
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_step_reports_inside_its_share_of_the_bar(job):
     Job.objects.filter(pk=job.pk).update(status="running")
-    Progress(job.pk).span(50, 100)(50, "Second step, half done")
+    progress = Progress(job.pk)
+    progress.span(50, 100)(50, "Second step, half done")
+    progress.close()
     job.refresh_from_db()
     assert (job.progress, job.message) == (75, "Second step, half done")
 
@@ -45,6 +51,7 @@ def test_a_job_error_is_shown_word_for_word(job):
     assert job.error == "Row 12, column email: 'x@' is not an e-mail address."
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_unexpected_error_is_explained_in_plain_words(job):
     def work(job, progress):
         progress(30, "Working")

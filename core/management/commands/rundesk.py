@@ -5,11 +5,17 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
-from core import demo, embedded_postgres
+from core import embedded_postgres
 from core.services import demo_users_ensure, jobs_fail_orphaned
+from customers.models import Customer
+from customers.services import demo_data_enqueue
+
+User = get_user_model()
 
 
 class Command(BaseCommand):
@@ -19,9 +25,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--customers", type=int, default=50_000, help="demo customers for an empty database")
         parser.add_argument("--no-demo", action="store_true", help="do not load demo data")
 
-    def handle(self, *args: object, no_demo: bool, **options: object) -> None:
+    def handle(self, *args: object, customers: int, no_demo: bool, **options: object) -> None:
         pg_dir = settings.DATA_DIR / "pg"
         started_here = settings.EMBEDDED_DATABASE and not embedded_postgres.is_running(pg_dir)
         try:
@@ -30,8 +37,11 @@ class Command(BaseCommand):
             orphaned = jobs_fail_orphaned()
             if orphaned:
                 self.stdout.write(f"{orphaned} job(s) left running by an earlier run were marked failed.")
-            if not no_demo:
-                demo.enqueue_if_empty(stdout=self.stdout)
+            if not no_demo and not Customer.objects.exists():
+                job = demo_data_enqueue(
+                    customers=customers, seed=1, end=timezone.localdate(), owner=User.objects.get(username="admin")
+                )
+                self.stdout.write(f"The database is empty: the worker is loading demo data (job {job.pk}).")
             self._print_welcome(logins)
             self._serve()
         finally:

@@ -1,0 +1,174 @@
+"""Campaign Desk benchmarks: the product's time beside a physical-limit reference from the same run."""
+
+import argparse
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psycopg2  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from core import embedded_postgres  # noqa: E402
+from customers.demo.retailer import write_retailer  # noqa: E402
+
+BENCH_DATABASE = "campaign_desk_bench"
+HISTORY_END = date(2026, 6, 30)
+
+
+def server_url(database: str) -> str:
+    """A URL for `database` on the app's server (DATABASE_URL's, or the embedded one's socket)."""
+    if os.environ.get("DATABASE_URL"):
+        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        return f"{base}/{database}"
+    socket = embedded_postgres.socket_dir(settings.DATA_DIR / "pg")
+    return f"postgresql://postgres@{quote(str(socket), safe='')}/{database}"
+
+
+def connect(database: str) -> psycopg2.extensions.connection:
+    connection = psycopg2.connect(server_url(database))
+    connection.autocommit = True
+    return connection
+
+
+def manage(*args: str) -> subprocess.CompletedProcess:
+    """A manage.py command on the bench database, in a process of its own so its peak memory is its own."""
+    env = {**os.environ, "DATABASE_URL": server_url(BENCH_DATABASE)}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+
+
+def timed_manage(*args: str) -> tuple[float, float, str]:
+    """Seconds and peak resident memory (MB) of a manage.py command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    result = manage(*args)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024, result.stdout
+
+
+def fresh_database() -> None:
+    with closing(connect("postgres")) as admin, admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+    manage("migrate", "--noinput")
+
+
+def dataset(customers: int, seed: int) -> Path:
+    folder = settings.DATA_DIR / "bench" / f"{customers}-{seed}-{HISTORY_END}"
+    if not (folder / "events.csv").exists():
+        started = time.perf_counter()
+        write_retailer(folder, customers=customers, seed=seed, end=HISTORY_END)
+        print(f"generated the retailer in {time.perf_counter() - started:.1f} s: {folder}")
+    return folder
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b"")) - 1
+
+
+PURCHASE_COLUMNS = """
+    line_id text, order_ref text, customer_id text, purchased_at timestamp, channel text, store text,
+    category text, quantity integer, revenue numeric, margin numeric, offer_code text
+"""
+
+
+def bare_copy_seconds(path: Path) -> float:
+    """The floor: the same file COPYed into an unindexed table with the file's own columns."""
+    with closing(connect(BENCH_DATABASE)) as connection, connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS bare_copy; CREATE TABLE bare_copy ({PURCHASE_COLUMNS})")
+        started = time.perf_counter()
+        with path.open("rb") as source:
+            cursor.copy_expert("COPY bare_copy FROM STDIN WITH (FORMAT csv, HEADER)", source, 1 << 20)
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bare_copy")
+    return seconds
+
+
+def report(rows: list[tuple]) -> None:
+    print(f"\n{'what':<34}{'rows':>14}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
+    for what, count, seconds, peak in rows:
+        peak_text = f"{peak:>10.0f}" if peak else f"{'':>10}"
+        print(f"{what:<34}{count:>14,}{seconds:>10.1f}{count / seconds:>12,.0f}{peak_text}")
+
+
+def bench_imports(arguments: argparse.Namespace) -> None:
+    folder = dataset(arguments.customers, arguments.seed)
+    fresh_database()
+    rows = []
+    for kind in ("stores", "categories", "customers"):
+        seconds, peak, _ = timed_manage("import_csv", kind, str(folder / f"{kind}.csv"))
+        rows.append((f"import {kind}", count_lines(folder / f"{kind}.csv"), seconds, peak))
+    purchases = folder / "purchases.csv"
+    lines = count_lines(purchases)
+    seconds, peak, output = timed_manage("import_csv", "purchases", str(purchases))
+    loading = float(re.search(r"Done in ([0-9.]+) s", output).group(1))
+    rows.append(("import purchases: whole command", lines, seconds, peak))
+    rows.append(("import purchases: check and load", lines, loading, 0))
+    reference = bare_copy_seconds(purchases)
+    rows.append(("bare COPY, unindexed (reference)", lines, reference, 0))
+    seconds_events, peak_events, _ = timed_manage("import_csv", "events", str(folder / "events.csv"))
+    rows.append(("import events", count_lines(folder / "events.csv"), seconds_events, peak_events))
+    report(rows)
+    print(
+        f"\ncheck and load / bare COPY = {loading / reference:.2f}; whole command / bare COPY = "
+        f"{seconds / reference:.2f} (the command also starts Django and refreshes the monthly sales summary); "
+        f"purchases file {purchases.stat().st_size / 1e9:.2f} GB"
+    )
+    print(output.strip())
+
+
+def bench_pages(arguments: argparse.Namespace) -> None:
+    """Server time of the customers list: Django's test client, no network, median of several requests."""
+    script = """
+import statistics, time
+from django.test import Client
+from core.services import demo_users_ensure
+demo_users_ensure()
+client = Client()
+client.login(username="marketer", password="campaign-desk")
+for label, params in [("first page", {}), ("name search", {"q": "olivia kh"}), ("external id", {"q": "L010500000"}),
+                      ("e-mail prefix", {"q": "leo.jones12"}), ("region", {"region": "West"}),
+                      ("store + consent", {"store": "S08", "consent": "sms"}), ("page 2", {"after": 500000})]:
+    times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        assert client.get("/customers/", params).status_code == 200
+        times.append(time.perf_counter() - started)
+    print(f"{label:<20} median {statistics.median(times) * 1000:7.1f} ms   slowest {max(times) * 1000:7.1f} ms")
+"""
+    print(manage("shell", "-c", script).stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    imports = commands.add_parser("imports", help="generate the retailer and time its imports")
+    imports.add_argument("--customers", type=int, default=1_000_000)
+    imports.add_argument("--seed", type=int, default=1)
+    imports.set_defaults(run=bench_imports)
+    pages = commands.add_parser("pages", help="time the customers list on the bench database")
+    pages.set_defaults(run=bench_pages)
+    arguments = parser.parse_args()
+    arguments.run(arguments)
+
+
+if __name__ == "__main__":
+    main()

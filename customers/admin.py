@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from customers.models import Category, Customer, DataImport, Store
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region", "opened_on", "closed_on"]
+    list_filter = ["region"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "margin_rate"]
+    list_editable = ["margin_rate"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "name", "email", "region", "home_store", "signup_date"]
+    search_fields = ["=external_id", "email"]
+    list_select_related = ["home_store"]
+    raw_id_fields = ["home_store"]
+    show_full_result_count = False  # counting a million customers on every page would be slow
+
+
+@admin.register(DataImport)
+class DataImportAdmin(admin.ModelAdmin):
+    list_display = ["file_name", "kind", "preset", "created_by", "created_at", "problem_count"]
+    list_filter = ["kind"]
+    readonly_fields = [field.name for field in DataImport._meta.fields]

@@ -1,0 +1,147 @@
+"""Reads: customers for lists and pages, their purchases, imports and their problems."""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Lower, TruncMonth
+from django.shortcuts import get_object_or_404
+
+from core.roles import is_admin
+from customers.models import (
+    Category,
+    Customer,
+    DataImport,
+    EngagementEvent,
+    MonthlySales,
+    Purchase,
+    Store,
+)
+
+CONSENTS = {"email": "E-mail", "sms": "SMS", "push": "Push", "direct_mail": "Direct mail"}
+COUNT_CAP = 10_000
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    query: str = ""
+    region: str = ""
+    store: str = ""
+    consent: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query or self.region or self.store or self.consent)
+
+
+def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
+    """Customers matching the filters, newest id last. Each filter is served by an index at a million rows."""
+    customers = Customer.objects.select_related("home_store").order_by("id")
+    if filters.query:
+        customers = customers.annotate(
+            email_lower=Lower("email"), name_search=SearchVector("name", config="simple")
+        ).filter(_query_condition(filters.query))
+    if filters.region:
+        customers = customers.filter(region=filters.region)
+    if filters.store:
+        customers = customers.filter(home_store__code=filters.store)
+    if filters.consent in CONSENTS:
+        customers = customers.filter(**{f"consent_{filters.consent}": True})
+    return customers
+
+
+def _query_condition(query: str) -> Q:
+    """An external id or e-mail starting with the text, or a name containing every word of it (as prefixes)."""
+    condition = Q(external_id__startswith=query) | Q(email_lower__startswith=query.lower())
+    words = WORD.findall(query)
+    if words:
+        condition |= Q(
+            name_search=SearchQuery(" & ".join(f"{word}:*" for word in words), config="simple", search_type="raw")
+        )
+    return condition
+
+
+def customer_page(filters: CustomerFilters, *, after: int | None, size: int = 50) -> tuple[list[Customer], bool]:
+    """One page after the customer id `after` (keyset paging: as fast on page 20,000 as on page 1)."""
+    customers = customer_search(filters)
+    if after:
+        customers = customers.filter(id__gt=after)
+    rows = list(customers[: size + 1])
+    return rows[:size], len(rows) > size
+
+
+def customer_count(filters: CustomerFilters) -> tuple[int, bool]:
+    """How many customers match: exact up to COUNT_CAP, the planner's estimate of the table without filters."""
+    if not filters.active:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Customer._meta.db_table])
+            return max(cursor.fetchone()[0], 0), True
+    count = customer_search(filters).order_by()[: COUNT_CAP + 1].count()
+    return min(count, COUNT_CAP), count > COUNT_CAP
+
+
+def customer_for_user(user: AbstractBaseUser, customer_id: int) -> Customer:
+    return get_object_or_404(Customer.objects.select_related("home_store"), pk=customer_id)
+
+
+def customer_monthly_purchases(customer: Customer) -> list[dict]:
+    return list(
+        Purchase.objects.filter(customer=customer)
+        .annotate(month=TruncMonth("purchased_at"))
+        .values("month")
+        .annotate(revenue_cents=Sum("revenue_cents"), orders=Count("order_ref", distinct=True))
+        .order_by("month")
+    )
+
+
+def customer_categories(customer: Customer) -> list[dict]:
+    return list(
+        Purchase.objects.filter(customer=customer)
+        .values("category__name")
+        .annotate(revenue_cents=Sum("revenue_cents"), lines=Count("line_id"))
+        .order_by("-revenue_cents")
+    )
+
+
+def customer_recent_purchases(customer: Customer, limit: int = 25) -> QuerySet[Purchase]:
+    return (
+        Purchase.objects.filter(customer=customer).select_related("store", "category").order_by("-purchased_at")[:limit]
+    )
+
+
+def customer_event_counts(customer: Customer) -> list[dict]:
+    return list(
+        EngagementEvent.objects.filter(customer=customer)
+        .values("kind")
+        .annotate(events=Count("event_id"))
+        .order_by("-events")
+    )
+
+
+def regions() -> list[str]:
+    return list(Store.objects.exclude(region="").order_by("region").values_list("region", flat=True).distinct())
+
+
+def stores() -> QuerySet[Store]:
+    return Store.objects.order_by("code")
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.order_by("code")
+
+
+def monthly_sales() -> QuerySet[MonthlySales]:
+    return MonthlySales.objects.all()
+
+
+def imports_visible_to(user: AbstractBaseUser) -> QuerySet[DataImport]:
+    imports = DataImport.objects.select_related("job", "created_by")
+    return imports if is_admin(user) or user.has_perm("customers.view_imports") else imports.none()
+
+
+def import_for_user(user: AbstractBaseUser, import_id: int) -> DataImport:
+    return get_object_or_404(imports_visible_to(user), pk=import_id)

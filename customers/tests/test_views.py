@@ -1,0 +1,127 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from core.models import Job
+from core.services import job_run
+from customers.models import Customer, DataImport, Purchase
+from customers.services import data_import_run
+
+
+@pytest.fixture
+def purchases(shop, load):
+    load(
+        "purchases",
+        "line_id,customer_id,purchased_at,quantity,revenue,category\n"
+        "P1,A1,2026-01-15 10:00:00,1,12.50,FOOD\n"
+        "P2,A1,2026-02-15 10:00:00,2,30.00,HOME\n"
+        "P3,B2,2026-02-20 10:00:00,1,7.00,FOOD\n",
+    )
+
+
+def test_a_marketer_finds_customers_by_name_email_or_id(client, marketer, shop):
+    client.force_login(marketer)
+    for query in ("ann", "Archer", "ann@exa", "A1"):
+        page = client.get(reverse("customers:list"), {"q": query}).content.decode()
+        assert "Ann Archer" in page and "Bob Baker" not in page, query
+
+
+def test_filters_narrow_the_list(client, marketer, shop):
+    client.force_login(marketer)
+    by_region = client.get(reverse("customers:list"), {"region": "South"}).content.decode()
+    assert "Bob Baker" in by_region and "Ann Archer" not in by_region
+    by_consent = client.get(reverse("customers:list"), {"consent": "email"}).content.decode()
+    assert "Ann Archer" in by_consent and "Cy Cooper" in by_consent and "Bob Baker" not in by_consent
+    by_store = client.get(reverse("customers:list"), {"store": "S1"}).content.decode()
+    assert "Ann Archer" in by_store and "Bob Baker" not in by_store
+
+
+def test_the_list_pages_by_customer_id(client, marketer, shop):
+    Customer.objects.bulk_create(Customer(external_id=f"Z{n:03d}", name=f"Zed {n}") for n in range(60))
+    client.force_login(marketer)
+    first = client.get(reverse("customers:list"))
+    assert first.context["has_more"] and len(first.context["customers"]) == 50
+    second = client.get(reverse("customers:list"), {"after": first.context["next_after"]})
+    assert len(second.context["customers"]) == 13
+    assert not {c.pk for c in first.context["customers"]} & {c.pk for c in second.context["customers"]}
+
+
+def test_the_customer_page_shows_purchases_and_consents(client, marketer, purchases):
+    client.force_login(marketer)
+    ann = Customer.objects.get(external_id="A1")
+    page = client.get(reverse("customers:detail", args=[ann.pk])).content.decode()
+    assert 'id="customer-revenue">42.50<' in page
+    assert 'id="customer-orders">2<' in page
+    assert page.count("bi-check-circle-fill") == 1  # e-mail only
+    assert "2026-01" in page and "2026-02" in page  # months on the chart
+
+
+def test_an_admin_uploads_a_file_and_sees_its_problems(client, admin_user, shop, django_capture_on_commit_callbacks):
+    client.force_login(admin_user)
+    upload = io.BytesIO(b"external_id,name,email\nN1,Nia,nia@example.com\nN2,=cmd|' /C calc'!A0,x@\n")
+    upload.name = "new-customers.csv"
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            reverse("customers:import_start"),
+            {"kind": "customers", "file": upload, "delimiter": ",", "encoding": "utf-8"},
+        )
+    data_import = DataImport.objects.get()
+    assert response["Location"] == reverse("customers:import_detail", args=[data_import.pk])
+    assert len(callbacks) == 1
+    job_run(data_import.job_id, data_import_run)  # what the worker does with the queued job
+
+    page = client.get(response["Location"]).content.decode()
+    assert "2 problems" in page and "starts like a spreadsheet formula" in page
+    assert not Customer.objects.filter(external_id="N1").exists()
+    report = b"".join(client.get(reverse("customers:import_problems", args=[data_import.pk])).streaming_content)
+    lines = report.decode().splitlines()
+    assert lines[0] == "row,column,value,problem"
+    assert lines[1].startswith("3,name,'=cmd|' /C calc'!A0,")  # neutralised for spreadsheets
+    assert Job.objects.get().status == "failed"
+
+
+def test_a_good_upload_is_loaded(client, admin_user, shop, django_capture_on_commit_callbacks):
+    client.force_login(admin_user)
+    upload = io.BytesIO(b"line_id,customer_id,purchased_at,quantity,revenue,category\nU1,B2,2026-03-01,1,9.99,FOOD\n")
+    upload.name = "lines.csv"
+    with django_capture_on_commit_callbacks():
+        client.post(
+            reverse("customers:import_start"),
+            {"kind": "purchases", "file": upload, "delimiter": ",", "encoding": "utf-8"},
+        )
+    data_import = DataImport.objects.get()
+    job_run(data_import.job_id, data_import_run)
+    assert Purchase.objects.get().revenue_cents == 999
+    page = client.get(reverse("customers:import_detail", args=[data_import.pk])).content.decode()
+    assert "Loaded in" in page
+
+
+def test_a_preset_reads_only_its_kinds(client, admin_user):
+    client.force_login(admin_user)
+    upload = io.BytesIO(b"code,name\n")
+    upload.name = "stores.csv"
+    response = client.post(
+        reverse("customers:import_start"),
+        {"kind": "stores", "preset": "online_retail", "file": upload, "delimiter": ",", "encoding": "utf-8"},
+    )
+    assert response.status_code == 400
+    assert "This preset reads customers or purchases only." in response.content.decode()
+
+
+def test_only_admins_import_and_managers_may_look(client, marketer, manager, segment_owner):
+    for user, page_status in ((marketer, 403), (segment_owner, 403), (manager, 200)):
+        client.force_login(user)
+        assert client.get(reverse("customers:imports")).status_code == page_status
+        assert client.post(reverse("customers:import_start")).status_code == 403
+
+
+def test_seed_demo_loads_a_small_retailer(db):
+    out = io.StringIO()
+    call_command("seed_demo", customers=800, seed=3, stdout=out)
+    assert Customer.objects.count() == 800
+    assert Purchase.objects.count() > 5_000
+    assert "800 customers" in out.getvalue()
+    call_command("seed_demo", customers=800, seed=3, if_empty=True, stdout=out)
+    assert "There are customers already" in out.getvalue()

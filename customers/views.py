@@ -1,0 +1,135 @@
+import csv
+import json
+
+import plotly.graph_objects as go
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from rules.contrib.views import permission_required
+
+from core.charts import figure_data
+from core.lib.spreadsheet import safe_cell
+from customers import selectors
+from customers.forms import CustomerFilterForm, ImportForm
+from customers.imports.presets import PRESETS
+from customers.services import data_import_create, upload_store
+
+
+@permission_required("customers.view_customers", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    form = CustomerFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.CustomerFilters(
+        query=(data.get("q") or "").strip(),
+        region=data.get("region") or "",
+        store=data.get("store") or "",
+        consent=data.get("consent") or "",
+    )
+    customers, has_more = selectors.customer_page(filters, after=data.get("after"))
+    count, capped = selectors.customer_count(filters)
+    context = {
+        "customers": customers,
+        "has_more": has_more,
+        "next_after": customers[-1].pk if customers else None,
+        "count": count,
+        "count_capped": capped,
+        "filters": filters,
+        "regions": selectors.regions(),
+        "stores": selectors.stores(),
+        "consents": selectors.CONSENTS,
+        "paged": bool(data.get("after")),
+    }
+    template = "customers/_customer_rows.html" if request.htmx else "customers/customer_list.html"
+    return render(request, template, context)
+
+
+@permission_required("customers.view_customers", raise_exception=True)
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_for_user(request.user, customer_id)
+    months = selectors.customer_monthly_purchases(customer)
+    figure = go.Figure(
+        go.Bar(
+            x=[row["month"].strftime("%Y-%m") for row in months],
+            y=[row["revenue_cents"] / 100 for row in months],
+            customdata=[row["orders"] for row in months],
+            hovertemplate="%{x}: %{y:,.2f} in %{customdata} orders<extra></extra>",
+            marker_color="#2563eb",
+        )
+    )
+    figure.update_layout(title="Purchases by month", yaxis_title="revenue", xaxis_type="category")
+    context = {
+        "customer": customer,
+        "consents": [(label, customer.has_consent(channel)) for channel, label in selectors.CONSENTS.items()],
+        "chart": {"id": "chart-months", "figure": figure_data(figure, height=260)},
+        "categories": selectors.customer_categories(customer),
+        "recent": selectors.customer_recent_purchases(customer),
+        "events": selectors.customer_event_counts(customer),
+        "totals": {
+            "revenue": sum(row["revenue_cents"] for row in months) / 100,
+            "orders": sum(row["orders"] for row in months),
+        },
+    }
+    return render(request, "customers/customer_detail.html", context)
+
+
+@permission_required("customers.view_imports", raise_exception=True)
+def import_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "imports": selectors.imports_visible_to(request.user)[:100],
+        "form": ImportForm(),
+        "presets": PRESETS,
+    }
+    return render(request, "customers/import_list.html", context)
+
+
+@require_POST
+@permission_required("customers.run_imports", raise_exception=True)
+def import_start(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        context = {"imports": selectors.imports_visible_to(request.user)[:100], "form": form, "presets": PRESETS}
+        return render(request, "customers/import_list.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    data_import = data_import_create(
+        kind=form.cleaned_data["kind"],
+        path=upload_store(upload),
+        file_name=upload.name,
+        owner=request.user,
+        preset=form.cleaned_data["preset"],
+        delimiter=form.cleaned_data["delimiter"],
+        encoding=form.cleaned_data["encoding"],
+        uploaded=True,
+    )
+    messages.info(request, f"{upload.name} is queued for import.")
+    return redirect("customers:import_detail", import_id=data_import.pk)
+
+
+@permission_required("customers.view_imports", raise_exception=True)
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    data_import = selectors.import_for_user(request.user, import_id)
+    context = {
+        "data_import": data_import,
+        "job": data_import.job,
+        "problems": data_import.problems.all()[:200],
+        "result_json": json.dumps(data_import.job.result, indent=2) if data_import.job.result else "",
+    }
+    return render(request, "customers/import_detail.html", context)
+
+
+@permission_required("customers.view_imports", raise_exception=True)
+def import_problems_csv(request: HttpRequest, import_id: int) -> StreamingHttpResponse:
+    data_import = selectors.import_for_user(request.user, import_id)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    rows = data_import.problems.values_list("row", "column", "value", "problem").iterator(chunk_size=5000)
+    lines = (
+        writer.writerow([safe_cell(cell) for cell in row]) for row in [("row", "column", "value", "problem"), *rows]
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="import-{data_import.pk}-problems.csv"'
+    return response
