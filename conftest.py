@@ -18,6 +18,9 @@ if settings.CELERY_BROKER_URL.startswith("filesystem://"):
     os.environ["CELERY_BROKER_DIR"] = str(TEST_BROKER_DIR)
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(TEST_BROKER_DIR)
 
+# Test users need passwords, not costly ones: the real hasher spends half a second on each on purpose.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 CHROMIUM = Path("/usr/bin/chromium")
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 CHROMIUM_FLAGS = [
@@ -56,6 +59,22 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 _started_postgres = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def shipped_rows(request: pytest.FixtureRequest) -> None:
+    """Transactional tests empty every table after them: put back what the migrations ship (roles, stages)."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        from django.contrib.auth.models import Group
+
+        from core.roles import ALL_ROLES
+        from segments.services import stages_ensure_defaults
+
+        for role in ALL_ROLES:
+            Group.objects.get_or_create(name=role)
+        stages_ensure_defaults()
 
 
 @pytest.fixture

@@ -199,7 +199,15 @@ CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Jobs that can run for minutes go to their own queue so short ones are not stuck behind them.
-LONG_TASKS = ["customers.tasks.import_csv", "customers.tasks.load_demo_data", "customers.tasks.refresh_monthly_sales"]
+LONG_TASKS = [
+    "customers.tasks.import_csv",
+    "core.tasks.load_demo_data",
+    "customers.tasks.refresh_monthly_sales",
+    "segments.tasks.refresh_features",
+    "segments.tasks.stage_customers",
+    "segments.tasks.fit_value_model",
+    "campaigns.tasks.build_audience",
+]
 CELERY_TASK_ROUTES = {name: {"queue": "long"} for name in LONG_TASKS}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -224,4 +232,6 @@ RUN_PORT = env_int("RUN_PORT", 8000, minimum=1)
 
 CELERY_BEAT_SCHEDULE = {
     "fail-stalled-jobs": {"task": "core.tasks.fail_stalled_jobs", "schedule": 60.0},
+    "measure-segments": {"task": "segments.tasks.measure_segments", "schedule": 24 * 3600.0},
+    "start-measuring": {"task": "campaigns.tasks.start_measuring_released", "schedule": 3600.0},
 }

@@ -7,5 +7,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("customers.urls")),
+    path("", include("segments.urls")),
+    path("", include("campaigns.urls")),
     path("", include("core.urls")),
 ]

@@ -22,9 +22,9 @@ class Section:
 SECTIONS = [
     Section("home", "Home", "house", "h", "home"),
     Section("plan", "Plan", "calendar3", "p", None),
-    Section("campaigns", "Campaigns", "megaphone", "c", None),
-    Section("portfolios", "Portfolios", "briefcase", "o", None),
-    Section("segments", "Segments", "diagram-3", "s", None),
+    Section("campaigns", "Campaigns", "megaphone", "c", "campaigns:list"),
+    Section("portfolios", "Portfolios", "briefcase", "o", "segments:portfolios"),
+    Section("segments", "Segments", "diagram-3", "s", "segments:list"),
     Section("offers", "Offers", "tags", "f", None),
     Section("customers", "Customers", "people", "u", "customers:list"),
     Section("results", "Results", "graph-up-arrow", "r", None),

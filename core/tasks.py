@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from core import health
+from core import demo, health
 from core.services import job_run, jobs_fail_stalled
 
 
@@ -12,3 +12,8 @@ def database_report(job_id: int) -> None:
 @shared_task
 def fail_stalled_jobs() -> int:
     return jobs_fail_stalled()
+
+
+@shared_task
+def load_demo_data(job_id: int) -> None:
+    job_run(job_id, demo.demo_data_load)

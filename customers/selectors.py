@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Lower, TruncMonth
 from django.shortcuts import get_object_or_404
 
@@ -39,12 +39,10 @@ class CustomerFilters:
 
 
 def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
-    """Customers matching the filters, newest id last. Each filter is served by an index at a million rows."""
+    """Customers matching the filters, in id order. Each filter is served by an index at a million rows."""
     customers = Customer.objects.select_related("home_store").order_by("id")
     if filters.query:
-        customers = customers.annotate(
-            email_lower=Lower("email"), name_search=SearchVector("name", config="simple")
-        ).filter(_query_condition(filters.query))
+        customers = customers.filter(id__in=_query_matches(filters.query))
     if filters.region:
         customers = customers.filter(region=filters.region)
     if filters.store:
@@ -54,15 +52,20 @@ def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
     return customers
 
 
-def _query_condition(query: str) -> Q:
-    """An external id or e-mail starting with the text, or a name containing every word of it (as prefixes)."""
-    condition = Q(external_id__startswith=query) | Q(email_lower__startswith=query.lower())
+def _query_matches(query: str) -> QuerySet:
+    """Ids of customers whose external id or e-mail starts with the text, or whose name has every word of it.
+
+    Three index searches glued with UNION: as one OR, the planner would walk the whole table in id order.
+    """
+    ids = Customer.objects.order_by()
+    by_id = ids.filter(external_id__startswith=query).values("id")
+    by_email = ids.annotate(email_lower=Lower("email")).filter(email_lower__startswith=query.lower()).values("id")
     words = WORD.findall(query)
-    if words:
-        condition |= Q(
-            name_search=SearchQuery(" & ".join(f"{word}:*" for word in words), config="simple", search_type="raw")
-        )
-    return condition
+    if not words:
+        return by_id.union(by_email)
+    search = SearchQuery(" & ".join(f"{word}:*" for word in words), config="simple", search_type="raw")
+    by_name = ids.annotate(name_search=SearchVector("name", config="simple")).filter(name_search=search).values("id")
+    return by_id.union(by_email, by_name)
 
 
 def customer_page(filters: CustomerFilters, *, after: int | None, size: int = 50) -> tuple[list[Customer], bool]:

@@ -2,7 +2,6 @@
 
 import shutil
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ from django.db import connection, transaction
 
 from core.models import Job
 from core.services import JobError, Progress, job_enqueue
-from customers.demo.retailer import write_retailer
 from customers.imports.problems import ImportRefused, Problems
 from customers.imports.run import import_file
 from customers.models import DataImport, ImportProblem, MonthlySales, Purchase
@@ -131,38 +129,3 @@ def _keep_problems(data_import: DataImport, problems: Problems) -> None:
         batch_size=5000,
     )
     DataImport.objects.filter(pk=data_import.pk).update(problem_count=problems.total)
-
-
-DEMO_KINDS = ["stores", "categories", "customers", "purchases", "events"]
-
-
-def demo_data_load(job: Job, progress: Progress) -> dict[str, Any]:
-    """The job's work: write a made-up retailer's files for the job's parameters and import them."""
-    customers, seed = job.params["customers"], job.params["seed"]
-    end = date.fromisoformat(job.params["end"])
-    folder = settings.DATA_DIR / "demo" / f"{customers}-{seed}-{end}"
-    progress(1, f"Making up {customers:,} customers and their history")
-    files = write_retailer(folder, customers=customers, seed=seed, end=end)
-    loaded: list[list] = []
-    try:
-        for number, kind in enumerate(DEMO_KINDS):
-            step = progress.span(20 + 80 * number / len(DEMO_KINDS), 20 + 80 * (number + 1) / len(DEMO_KINDS))
-            result = import_file(kind=kind, path=getattr(files, kind), report=step)
-            loaded.append([kind, result["steps"][0]["loaded"]])
-            if kind == "purchases":
-                monthly_sales_refresh()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return {"customers": customers, "seed": seed, "history_ends": str(end), "rows": loaded}
-
-
-def demo_data_enqueue(*, customers: int, seed: int, end: date, owner: AbstractBaseUser | None) -> Job:
-    from customers.tasks import load_demo_data
-
-    return job_enqueue(
-        kind=Job.Kind.DEMO_DATA,
-        title=f"Demo data: {customers:,} customers",
-        owner=owner,
-        task=load_demo_data,
-        params={"customers": customers, "seed": seed, "end": end.isoformat()},
-    )

@@ -1,17 +1,12 @@
 from celery import shared_task
 
 from core.services import job_run
-from customers.services import data_import_run, demo_data_load, monthly_sales_refresh
+from customers.services import data_import_run, monthly_sales_refresh
 
 
 @shared_task
 def import_csv(job_id: int) -> None:
     job_run(job_id, data_import_run)
-
-
-@shared_task
-def load_demo_data(job_id: int) -> None:
-    job_run(job_id, demo_data_load)
 
 
 @shared_task

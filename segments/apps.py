@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class SegmentsConfig(AppConfig):
     name = "segments"
+    verbose_name = "Segments, stages and portfolios"

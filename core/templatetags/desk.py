@@ -1,14 +1,23 @@
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
+
+from core.lib.money import format_cents
 
 register = template.Library()
 
 
 @register.filter
 def money(cents: int | None) -> str:
-    """Integer cents as an amount with two decimals and thousands separators."""
-    if cents is None:
+    return format_cents(cents)
+
+
+@register.filter
+def percent(share: float | None, digits: int = 1) -> str:
+    """A share (0.123) as a percentage (12.3%)."""
+    if share is None:
         return ""
-    sign = "-" if cents < 0 else ""
-    whole, fraction = divmod(abs(int(cents)), 100)
-    return f"{sign}{intcomma(whole)}.{fraction:02d}"
+    return f"{float(share) * 100:.{digits}f}%"
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    return mapping.get(key) if mapping else None

@@ -12,7 +12,6 @@ of tens of millions of lines run near the speed of a bare COPY.
 
 import io
 import queue
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import IntegrityError, connection, transaction
 from psycopg2 import sql
+
+from core.lib import tables
 
 # Rewrite a large table (or rebuild a small table's indexes) when the file holds at least this share of
 # the rows already there: past it, writing everything once and sorting each index once beats updating.
@@ -139,19 +140,15 @@ def _offer(handoff: queue.Queue, item: object, stop: threading.Event) -> bool:
 def create_load_table(table: str, columns: list[str], *, large: bool) -> str:
     """An empty table for the file's rows: a twin of a large table, a temporary one otherwise."""
     load = f"{table}__load"
+    if large:
+        tables.create_twin(table, load)
+        return load
     with connection.cursor() as cursor:
-        if large:
-            cursor.execute(
-                sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS)").format(
-                    sql.Identifier(load), sql.Identifier(table)
-                )
+        cursor.execute(
+            sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+                sql.Identifier(load), sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table)
             )
-        else:
-            cursor.execute(
-                sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
-                    sql.Identifier(load), sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table)
-                )
-            )
+        )
     return load
 
 
@@ -188,11 +185,11 @@ def _secondary_indexes_rebuilt(table: str) -> Iterator[None]:
     load to commit instead of reading the rows it replaces.
     """
     with connection.cursor() as cursor:
-        secondary = [
-            (name, definition)
-            for name, definition, constraint in _index_definitions(cursor, table)
-            if constraint is None and not definition.startswith("CREATE UNIQUE")
-        ]
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+            [table],
+        )
+        secondary = cursor.fetchall()
         for name, _definition in secondary:
             cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
     yield
@@ -251,18 +248,11 @@ def _upsert(table: str, load: str, key: str, columns: list[str], defaults: dict[
 
 
 def _rewrite(table: str, load: str, key: str, columns: list[str], existing: int, loaded: int) -> Counts:
-    """Make the load table the new table.
-
-    1. Copy into it the old rows whose key the file does not carry.
-    2. Build the old table's indexes on it under temporary names.
-    3. Drop the old table, give the load table its name and the indexes theirs.
-    Readers keep reading the old table until step 3, which holds its lock only
-    until the transaction commits.
-    """
+    """Make the load table the new table, with the old rows the file does not replace."""
     names = sql.SQL(", ").join(map(sql.Identifier, columns))
-    with connection.cursor() as cursor:
-        kept = 0
-        if existing:
+    kept = 0
+    if existing:
+        with connection.cursor() as cursor:
             cursor.execute(
                 sql.SQL(
                     "INSERT INTO {load} ({names}) SELECT {names} FROM {table} AS old "
@@ -270,62 +260,15 @@ def _rewrite(table: str, load: str, key: str, columns: list[str], existing: int,
                 ).format(load=sql.Identifier(load), table=sql.Identifier(table), names=names, key=sql.Identifier(key))
             )
             kept = cursor.rowcount
-        indexes = _index_definitions(cursor, table)
-        try:
-            with transaction.atomic():
-                for position, (_name, definition, _constraint) in enumerate(indexes):
-                    cursor.execute(_retarget(definition, f"{load}_{position}", load))
-        except IntegrityError:
-            # Only the unique indexes can fail, and only on a key the file repeats.
-            raise RepeatedKeys(_repeated_keys(load, key)) from None
-        cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(table)))
-        cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(load), sql.Identifier(table)))
-        for position, (name, _definition, constraint) in enumerate(indexes):
-            temporary = sql.Identifier(f"{load}_{position}")
-            if constraint == "p":
-                cursor.execute(
-                    sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}").format(
-                        sql.Identifier(table), sql.Identifier(name), temporary
-                    )
-                )
-            elif constraint == "u":
-                cursor.execute(
-                    sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}").format(
-                        sql.Identifier(table), sql.Identifier(name), temporary
-                    )
-                )
-            else:
-                cursor.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, sql.Identifier(name)))
-        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    try:
+        with transaction.atomic():
+            indexes = tables.build_indexes_like(table, load)
+    except IntegrityError:
+        # Only the unique indexes can fail, and only on a key the file repeats.
+        raise RepeatedKeys(_repeated_keys(load, key)) from None
+    tables.swap_in(table, load, indexes)
     replaced = existing - kept
     return Counts(loaded=loaded, new=loaded - replaced, replaced=replaced, strategy="rewrite")
-
-
-def _index_definitions(cursor, table: str) -> list[tuple[str, str, str | None]]:
-    cursor.execute(
-        """
-        SELECT index_class.relname, pg_get_indexdef(i.indexrelid), c.contype
-        FROM pg_index i
-        JOIN pg_class index_class ON index_class.oid = i.indexrelid
-        LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
-        WHERE i.indrelid = %s::regclass
-        ORDER BY index_class.relname
-        """,
-        [table],
-    )
-    return cursor.fetchall()
-
-
-def _retarget(definition: str, index_name: str, table: str) -> str:
-    """The CREATE INDEX statement `definition`, for another index name on another table."""
-    retargeted, found = re.subn(
-        r"^(CREATE (?:UNIQUE )?INDEX) \S+ ON (?:ONLY )?\S+ ",
-        lambda match: f'{match.group(1)} "{index_name}" ON "{table}" ',
-        definition,
-    )
-    if found != 1:
-        raise RuntimeError(f"Unexpected index definition: {definition}")
-    return retargeted
 
 
 def _row_count(table: str) -> int:

@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from core import embedded_postgres
+from core.demo import demo_data_enqueue
 from core.services import demo_users_ensure, jobs_fail_orphaned
 from customers.models import Customer
-from customers.services import demo_data_enqueue
 
 User = get_user_model()
 

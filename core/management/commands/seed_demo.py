@@ -3,10 +3,10 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from core.demo import demo_data_load
 from core.models import Job
 from core.services import job_run
 from customers.models import Customer
-from customers.services import demo_data_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,96 @@
+from django import forms
+
+from campaigns.models import Campaign, ContactPolicy, Treatment
+
+
+class DeskForm:
+    """Bootstrap's small controls on every field."""
+
+    def style_fields(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                widget.attrs["class"] = "form-control form-control-sm"
+
+
+class CampaignForm(DeskForm, forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["name", "portfolio", "objective", "start_date", "end_date", "description"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The campaign cannot end before it starts.")
+        return cleaned
+
+
+class TreatmentForm(DeskForm, forms.ModelForm):
+    cost_per_contact = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, initial=0)
+    expected_order_value = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, initial=0)
+
+    class Meta:
+        model = Treatment
+        fields = [
+            "code",
+            "segment",
+            "channel",
+            "message_name",
+            "content_ref",
+            "offer_strategy",
+            "holdout_share",
+            "response_window_days",
+            "priority",
+            "expected_response_rate",
+            "expected_margin_rate",
+        ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["cost_per_contact"].initial = self.instance.cost_per_contact_cents / 100
+            self.fields["expected_order_value"].initial = self.instance.expected_order_value_cents / 100
+        self.style_fields()
+
+    def treatment_fields(self) -> dict:
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        fields["cost_per_contact_cents"] = round(self.cleaned_data["cost_per_contact"] * 100)
+        fields["expected_order_value_cents"] = round(self.cleaned_data["expected_order_value"] * 100)
+        return fields
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ContactPolicyForm(DeskForm, forms.ModelForm):
+    class Meta:
+        model = ContactPolicy
+        fields = [
+            "consent_email",
+            "consent_sms",
+            "consent_push",
+            "consent_direct_mail",
+            "max_contacts",
+            "window_days",
+            "global_control_share",
+            "global_control_salt",
+        ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()

@@ -1,0 +1,213 @@
+"""Campaigns, their treatments, the company's contact policy, audiences and contact history."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from customers.models import Customer
+from segments.models import Portfolio, Segment
+
+
+class Objective(models.TextChoices):
+    TRAFFIC = "traffic", "Traffic: bring customers in"
+    CONVERSION = "conversion", "Conversion: turn visits into orders"
+    BASKET = "basket", "Basket size: more per order"
+    MARGIN = "margin", "Margin: more profitable orders"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    PUSH = "push", "Push"
+    DIRECT_MAIL = "direct_mail", "Direct mail"
+    IN_STORE = "in_store", "In store"
+    WEB = "web", "Web"
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+        AUDIENCE_BUILT = "audience_built", "Audience built"
+        RELEASED = "released", "Released"
+        MEASURING = "measuring", "Measuring"
+        CLOSED = "closed", "Closed"
+
+    name = models.CharField(max_length=160)
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
+    start_date = models.DateField()
+    end_date = models.DateField()
+    objective = models.CharField(max_length=16, choices=Objective.choices)
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="campaigns")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns")
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # The random split of every audience member into treatment or control is a hash of the customer and this.
+    seed = models.PositiveIntegerField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_comment = models.TextField(blank=True)
+    rejection_reason = models.TextField(blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    committed_cents = models.BigIntegerField(default=0, help_text="Planned cost booked against the budget at release.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "-quarter", "start_date", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="campaign_ends_after_it_starts"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def quarter_label(self) -> str:
+        return f"{self.year} Q{self.quarter}"
+
+    @property
+    def editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class Treatment(models.Model):
+    """One cell of a campaign: a segment reached on a channel with a message (and perhaps offers)."""
+
+    class OfferStrategy(models.TextChoices):
+        NONE = "none", "No offer"
+        FIXED = "fixed", "One fixed offer"
+        BEST_N = "best_n", "Best offers per customer"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="treatments")
+    code = models.CharField(max_length=16, help_text="Short name within the campaign, such as A or B.")
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="treatments")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    message_name = models.CharField(max_length=160)
+    content_ref = models.CharField(max_length=200, blank=True, help_text="Where the creative lives (template id, URL).")
+    offer_strategy = models.CharField(max_length=8, choices=OfferStrategy.choices, default=OfferStrategy.NONE)
+    offers_per_customer = models.PositiveSmallIntegerField(default=1)
+    holdout_share = models.DecimalField(
+        max_digits=4, decimal_places=3, default="0.100", validators=[MinValueValidator(0), MaxValueValidator(0.9)]
+    )
+    cost_per_contact_cents = models.PositiveIntegerField(default=0)
+    response_window_days = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(1)])
+    priority = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="1 is first: a customer who qualifies for several treatments gets the one with the smallest number.",
+    )
+    expected_response_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default="0.0500", validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    expected_order_value_cents = models.PositiveIntegerField(default=0)
+    expected_margin_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default="0.3000", validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["campaign", "priority", "code"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "code"], name="treatment_code_per_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} / {self.code}"
+
+
+class ContactPolicy(models.Model):
+    """The rules every campaign obeys. There is one, edited by managers."""
+
+    consent_email = models.BooleanField(default=True, help_text="E-mail needs the customer's consent.")
+    consent_sms = models.BooleanField(default=True)
+    consent_push = models.BooleanField(default=True)
+    consent_direct_mail = models.BooleanField(default=True)
+    max_contacts = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1)], help_text="At most this many contacts per customer..."
+    )
+    window_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1)], help_text="...in any this many days, across all campaigns."
+    )
+    global_control_share = models.DecimalField(
+        max_digits=4, decimal_places=3, default="0.050", validators=[MinValueValidator(0), MaxValueValidator(0.5)]
+    )
+    global_control_salt = models.CharField(
+        max_length=32, default="campaign-desk", help_text="Changing it draws a new global control group."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "contact policy"
+
+    def __str__(self) -> str:
+        return "Contact policy"
+
+    def needs_consent(self, channel: str) -> bool:
+        return bool(getattr(self, f"consent_{channel}", False))
+
+
+class AudienceBuild(models.Model):
+    """A snapshot of a campaign's audience: the counts behind it and when it was made."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="builds")
+    version = models.PositiveIntegerField()
+    built_at = models.DateTimeField(auto_now_add=True)
+    built_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    counts = models.JSONField(default=dict, help_text="Per treatment: segment size, each exclusion, sizes.")
+    balance = models.JSONField(default=dict, help_text="Treatment against control on recency, frequency, money, stage.")
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "-version"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "version"], name="one_build_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} audience v{self.version}"
+
+
+class AudienceMember(models.Model):
+    """One customer of a campaign's current audience, in a treatment, as treatment or control."""
+
+    pk = models.CompositePrimaryKey("campaign_id", "customer_id")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, db_index=False, related_name="members")
+    is_control = models.BooleanField()
+    contacted_on = models.DateField(null=True, help_text="The release date, for treatment and control alike.")
+
+    class Meta:
+        indexes = [models.Index(fields=["treatment", "is_control"], name="audience_treatment_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} in {self.treatment_id} ({'control' if self.is_control else 'treatment'})"
+
+
+class ContactHistory(models.Model):
+    """One contact of one customer by one released treatment. Rows are only ever added."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, db_index=False, related_name="contacts")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, db_index=False, related_name="contacts")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    contacted_at = models.DateTimeField()
+    offer_codes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "contact history"
+        indexes = [
+            models.Index(fields=["customer", "contacted_at"], name="contact_customer_time"),
+            models.Index(fields=["campaign", "channel"], name="contact_campaign_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} by {self.treatment_id} on {self.contacted_at:%Y-%m-%d}"

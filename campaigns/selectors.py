@@ -1,0 +1,91 @@
+"""Reads: campaigns for lists and pages, audiences, and the contact files."""
+
+from collections.abc import Iterator
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactHistory
+from core.lib.spreadsheet import safe_cell
+
+# The fields each channel needs to reach a customer.
+CONTACT_FIELDS = {
+    "email": [("email", "customer__email")],
+    "sms": [("phone", "customer__phone")],
+    "push": [],
+    "direct_mail": [("home_store", "customer__home_store__code"), ("region", "customer__region")],
+    "in_store": [("home_store", "customer__home_store__code")],
+    "web": [],
+}
+
+
+def campaigns_list(*, status: str = "", owner=None) -> QuerySet[Campaign]:
+    campaigns = Campaign.objects.select_related("portfolio", "owner").annotate(treatment_count=Count("treatments"))
+    if status:
+        campaigns = campaigns.filter(status=status)
+    if owner is not None:
+        campaigns = campaigns.filter(owner=owner)
+    return campaigns
+
+
+def campaign_get(campaign_id: int) -> Campaign:
+    return get_object_or_404(
+        Campaign.objects.select_related("portfolio__owner", "portfolio__stage", "owner", "approved_by"), pk=campaign_id
+    )
+
+
+def latest_build(campaign: Campaign) -> AudienceBuild | None:
+    return campaign.builds.first()
+
+
+def audience_sizes(campaign: Campaign) -> dict[int, dict[str, int]]:
+    rows = (
+        AudienceMember.objects.filter(campaign=campaign)
+        .values("treatment_id")
+        .annotate(
+            treatment=Count("customer", filter=Q(is_control=False)),
+            control=Count("customer", filter=Q(is_control=True)),
+        )
+    )
+    return {row["treatment_id"]: {"treatment": row["treatment"], "control": row["control"]} for row in rows}
+
+
+def contact_channels(campaign: Campaign) -> list[dict]:
+    return list(
+        ContactHistory.objects.filter(campaign=campaign)
+        .values("channel")
+        .annotate(contacts=Count("id"))
+        .order_by("channel")
+    )
+
+
+def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:
+    """The contact file for one channel: a header, then one row per contacted customer."""
+    extra = CONTACT_FIELDS.get(channel, [])
+    yield [
+        "external_id",
+        "name",
+        *(name for name, _ in extra),
+        "treatment",
+        "message",
+        "content_ref",
+        "offers",
+        "contacted_at",
+    ]
+    rows = (
+        ContactHistory.objects.filter(campaign=campaign, channel=channel)
+        .order_by("customer_id")
+        .values_list(
+            "customer__external_id",
+            "customer__name",
+            *(path for _, path in extra),
+            "treatment__code",
+            "treatment__message_name",
+            "treatment__content_ref",
+            "offer_codes",
+            "contacted_at",
+        )
+    )
+    for row in rows.iterator(chunk_size=10_000):
+        *head, offers, contacted_at = row
+        yield [safe_cell(value) for value in head] + [";".join(offers), contacted_at.isoformat()]

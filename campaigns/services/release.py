@@ -1,0 +1,93 @@
+"""Releasing a campaign: the budget check, the contact history and the status, in one transaction."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from campaigns.models import AudienceMember, Campaign, ContactHistory
+from campaigns.services.workflow import CampaignError, check_transition
+from core.lib.money import format_cents as money
+from segments.models import PortfolioBudget
+
+RELEASE_SQL = f"""
+    INSERT INTO {ContactHistory._meta.db_table} (customer_id, campaign_id, treatment_id, channel, contacted_at,
+                                                 offer_codes)
+    SELECT m.customer_id, m.campaign_id, m.treatment_id, t.channel, %(at)s, '[]'::jsonb
+    FROM {AudienceMember._meta.db_table} m JOIN campaigns_treatment t ON t.id = m.treatment_id
+    WHERE m.campaign_id = %(campaign)s AND NOT m.is_control
+"""
+
+
+def planned_cost_cents(campaign: Campaign) -> int:
+    """What releasing would cost: the treatment members times each treatment's cost per contact."""
+    members = (
+        AudienceMember.objects.filter(campaign=campaign, is_control=False)
+        .values("treatment__cost_per_contact_cents")
+        .annotate(contacts=Count("customer"))
+    )
+    return sum(row["contacts"] * row["treatment__cost_per_contact_cents"] for row in members)
+
+
+def committed_cents(*, portfolio_id: int, year: int, quarter: int, excluding: int | None = None) -> int:
+    released = Campaign.objects.filter(portfolio_id=portfolio_id, year=year, quarter=quarter).exclude(pk=excluding)
+    released = released.filter(
+        Q(status__in=[Campaign.Status.RELEASED, Campaign.Status.MEASURING, Campaign.Status.CLOSED])
+    )
+    return released.aggregate(total=Sum("committed_cents"))["total"] or 0
+
+
+def campaign_release(
+    *, campaign: Campaign, user: AbstractBaseUser | None, contacted_at: datetime | None = None
+) -> Campaign:
+    """Release an approved campaign with a built audience, if its planned cost fits the quarter's budget.
+
+    1. Lock the portfolio's budget row for the campaign's quarter: a second
+       release against the same budget waits here until this one commits,
+       and then sees its cost as committed.
+    2. Refuse if the planned cost does not fit what remains of the budget.
+    3. Write one contact-history row per treatment member (never control),
+       date every member of the audience, and book the cost.
+    """
+    contacted_at = contacted_at or timezone.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        check_transition(campaign, "release")
+        if not campaign.builds.exists():
+            raise CampaignError("Build the audience before releasing the campaign.")
+        budget = (
+            PortfolioBudget.objects.select_for_update()
+            .filter(portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter)
+            .first()
+        )
+        if budget is None:
+            raise CampaignError(
+                f"{campaign.portfolio} has no budget for {campaign.quarter_label}; "
+                "its owner or a manager sets one first."
+            )
+        planned = planned_cost_cents(campaign)
+        committed = committed_cents(
+            portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter, excluding=campaign.pk
+        )
+        remaining = budget.amount_cents - committed
+        if planned > remaining:
+            raise CampaignError(
+                f"Releasing would cost {money(planned)} but only {money(remaining)} of {campaign.portfolio}'s "
+                f"{campaign.quarter_label} budget of {money(budget.amount_cents)} is left."
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(RELEASE_SQL, {"at": contacted_at, "campaign": campaign.pk})
+        AudienceMember.objects.filter(campaign=campaign).update(contacted_on=contacted_at.date())
+        campaign.status = check_transition(campaign, "release")
+        campaign.released_at, campaign.committed_cents = contacted_at, planned
+        campaign.save(update_fields=["status", "released_at", "committed_cents"])
+    return campaign
+
+
+def budget_position(*, portfolio_id: int, year: int, quarter: int) -> dict[str, int]:
+    budget = PortfolioBudget.objects.filter(portfolio_id=portfolio_id, year=year, quarter=quarter).first()
+    committed = committed_cents(portfolio_id=portfolio_id, year=year, quarter=quarter)
+    amount = budget.amount_cents if budget else 0
+    return {"budget": amount, "committed": committed, "remaining": amount - committed}

@@ -1,0 +1,163 @@
+"""The campaign workflow: draft, submitted, approved, audience built, released, measuring, closed."""
+
+import secrets
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import Campaign, ContactPolicy, Treatment
+from segments.models import Portfolio
+
+Status = Campaign.Status
+
+# Which status each action may start from, and where it leads.
+TRANSITIONS = {
+    "submit": ({Status.DRAFT}, Status.SUBMITTED),
+    "approve": ({Status.SUBMITTED}, Status.APPROVED),
+    "reject": ({Status.SUBMITTED}, Status.DRAFT),
+    "release": ({Status.APPROVED, Status.AUDIENCE_BUILT}, Status.RELEASED),
+    "start_measuring": ({Status.RELEASED}, Status.MEASURING),
+    "close": ({Status.RELEASED, Status.MEASURING}, Status.CLOSED),
+}
+
+
+class CampaignError(Exception):
+    """An action the campaign's state or the rules do not allow; the message says why, for the user."""
+
+
+ACTION_WORDS = {
+    "submit": "submitted",
+    "approve": "approved",
+    "reject": "sent back to draft",
+    "release": "released",
+    "start_measuring": "measured",
+    "close": "closed",
+}
+
+
+def check_transition(campaign: Campaign, action: str) -> Status:
+    """The status `action` leads to, or CampaignError if the campaign's status does not allow it."""
+    allowed, target = TRANSITIONS[action]
+    if campaign.status not in allowed:
+        starts = " or ".join(Status(status).label.lower() for status in sorted(allowed))
+        raise CampaignError(
+            f"{campaign.name} is {campaign.get_status_display().lower()}: a campaign is "
+            f"{ACTION_WORDS[action]} only when it is {starts}."
+        )
+    return target
+
+
+def _locked(campaign: Campaign) -> Campaign:
+    return Campaign.objects.select_for_update().get(pk=campaign.pk)
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    owner: AbstractBaseUser,
+    name: str,
+    portfolio: Portfolio,
+    start_date: date,
+    end_date: date,
+    objective: str,
+    description: str = "",
+) -> Campaign:
+    if end_date < start_date:
+        raise CampaignError("The campaign cannot end before it starts.")
+    campaign = Campaign(
+        name=name,
+        portfolio=portfolio,
+        owner=owner,
+        start_date=start_date,
+        end_date=end_date,
+        objective=objective,
+        description=description,
+        year=start_date.year,
+        quarter=(start_date.month - 1) // 3 + 1,
+        seed=secrets.randbelow(2**31),
+    )
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def treatment_save(*, campaign: Campaign, treatment: Treatment | None = None, **fields: Any) -> Treatment:
+    campaign = _locked(campaign)
+    if not campaign.editable:
+        raise CampaignError(
+            f"Treatments change only while the campaign is a draft; it is {campaign.get_status_display().lower()}."
+        )
+    treatment = treatment or Treatment(campaign=campaign)
+    for name, value in fields.items():
+        setattr(treatment, name, value)
+    treatment.full_clean()
+    treatment.save()
+    return treatment
+
+
+@transaction.atomic
+def campaign_submit(*, campaign: Campaign, user: AbstractBaseUser) -> Campaign:
+    campaign = _locked(campaign)
+    campaign.status = check_transition(campaign, "submit")
+    if not campaign.treatments.exists():
+        raise CampaignError("Add at least one treatment before submitting the campaign.")
+    campaign.rejection_reason = ""
+    campaign.save(update_fields=["status", "rejection_reason"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_approve(*, campaign: Campaign, user: AbstractBaseUser, comment: str = "") -> Campaign:
+    campaign = _locked(campaign)
+    campaign.status = check_transition(campaign, "approve")
+    campaign.approved_by, campaign.approved_at, campaign.approval_comment = user, timezone.now(), comment
+    if campaign.builds.exists():
+        campaign.status = Status.AUDIENCE_BUILT
+    campaign.save(update_fields=["status", "approved_by", "approved_at", "approval_comment"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_reject(*, campaign: Campaign, user: AbstractBaseUser, reason: str) -> Campaign:
+    if not reason.strip():
+        raise CampaignError("Say why the campaign goes back to draft.")
+    campaign = _locked(campaign)
+    campaign.status = check_transition(campaign, "reject")
+    campaign.rejection_reason = reason.strip()
+    campaign.save(update_fields=["status", "rejection_reason"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_start_measuring(*, campaign: Campaign) -> Campaign:
+    campaign = _locked(campaign)
+    campaign.status = check_transition(campaign, "start_measuring")
+    campaign.save(update_fields=["status"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, campaign: Campaign, user: AbstractBaseUser) -> Campaign:
+    campaign = _locked(campaign)
+    campaign.status = check_transition(campaign, "close")
+    campaign.save(update_fields=["status"])
+    return campaign
+
+
+def contact_policy() -> ContactPolicy:
+    policy, _ = ContactPolicy.objects.get_or_create(pk=1)
+    return policy
+
+
+@transaction.atomic
+def contact_policy_update(**fields: Any) -> ContactPolicy:
+    policy = ContactPolicy.objects.select_for_update().get(pk=contact_policy().pk)
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    return policy

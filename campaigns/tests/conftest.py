@@ -1,0 +1,99 @@
+from datetime import date
+
+import pytest
+
+from campaigns.models import Campaign
+from campaigns.services import campaign_create, contact_policy_update, treatment_save
+from customers.models import Customer
+from segments.models import CustomerFeatures, LifecycleStage, Portfolio, PortfolioBudget, Segment
+from segments.tests.conftest import history  # noqa: F401  (a purchase history to describe)
+
+EVERYONE = {"all": []}
+
+
+def population(size: int, *, email_every: int = 1, sms_every: int = 1) -> list[Customer]:
+    """`size` customers described by features directly: customer n consents to e-mail when n % email_every == 0
+    and to SMS when n % sms_every == 0 (consent is read from the customers, as a release would)."""
+    customers = Customer.objects.bulk_create(
+        Customer(
+            external_id=f"C{n:06d}",
+            name=f"Customer {n}",
+            email=f"c{n}@example.com",
+            phone=f"+4470000{n:05d}",
+            consent_email=n % email_every == 0,
+            consent_sms=n % sms_every == 0,
+        )
+        for n in range(size)
+    )
+    new = LifecycleStage.objects.get(code="new")
+    CustomerFeatures.objects.bulk_create(
+        CustomerFeatures(
+            customer=customer,
+            region="North",
+            consent_email=customer.consent_email,
+            consent_sms=customer.consent_sms,
+            consent_push=False,
+            consent_direct_mail=False,
+            recency_days=n % 200,
+            frequency=n % 7,
+            orders_lifetime=1 + n % 7,
+            revenue_cents=1_000 * (n % 50),
+            margin_cents=300 * (n % 50),
+            returns_cents=0,
+            contacts_30d=0,
+            stage=new,
+        )
+        for n, customer in enumerate(customers)
+    )
+    from segments.models import FeatureRun
+
+    FeatureRun.objects.get_or_create(version=1, defaults={"as_of": date(2026, 7, 1), "customers": size})
+    return customers
+
+
+@pytest.fixture
+def no_global_control(db):
+    contact_policy_update(global_control_share=0)
+
+
+@pytest.fixture
+def portfolio(db, segment_owner):
+    portfolio = Portfolio.objects.create(
+        stage=LifecycleStage.objects.get(code="new"), name="New customers", owner=segment_owner
+    )
+    PortfolioBudget.objects.create(portfolio=portfolio, year=2026, quarter=3, amount_cents=1_000_000)
+    return portfolio
+
+
+@pytest.fixture
+def make_campaign(portfolio, marketer):
+    def make(name: str = "Welcome back", treatments: list[dict] | None = None) -> Campaign:
+        campaign = campaign_create(
+            owner=marketer,
+            name=name,
+            portfolio=portfolio,
+            start_date=date(2026, 7, 6),
+            end_date=date(2026, 8, 6),
+            objective="conversion",
+        )
+        for number, fields in enumerate(treatments or [{}]):
+            rules = fields.pop("rules", EVERYONE)
+            segment, _ = Segment.objects.get_or_create(
+                name=f"{name} {number}", defaults={"owner": marketer, "rules": rules}
+            )
+            treatment_save(
+                campaign=campaign,
+                **{
+                    "code": chr(65 + number),
+                    "segment": segment,
+                    "channel": "email",
+                    "message_name": "Hello",
+                    "holdout_share": "0.100",
+                    "cost_per_contact_cents": 10,
+                    "priority": number + 1,
+                    **fields,
+                },
+            )
+        return campaign
+
+    return make

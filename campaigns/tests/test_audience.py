@@ -1,0 +1,174 @@
+"""Audience builds: exclusions counted by reason, the random split, and snapshots that replace each other whole."""
+
+import numpy as np
+import pytest
+from django.utils import timezone
+from scipy import stats
+
+from campaigns.models import AudienceMember
+from campaigns.services import audience as audience_module
+from campaigns.services import (
+    audience_build,
+    campaign_approve,
+    campaign_release,
+    campaign_submit,
+    contact_policy_update,
+)
+from campaigns.services.workflow import CampaignError
+from campaigns.tests.conftest import population
+from core.models import Job
+from core.services import job_run
+from customers.models import Customer
+
+
+def members(campaign) -> dict[int, tuple[int, bool]]:
+    return {m.customer_id: (m.treatment_id, m.is_control) for m in AudienceMember.objects.filter(campaign=campaign)}
+
+
+def test_consent_is_required_per_channel(no_global_control, make_campaign):
+    population(30, email_every=3, sms_every=5)
+    campaign = make_campaign(treatments=[{"holdout_share": "0"}])
+    counts = audience_build(campaign=campaign).counts["A"]
+    assert (counts["segment"], counts["no_consent"], counts["treatment"], counts["control"]) == (30, 20, 10, 0)
+    in_store = make_campaign("Shop visit", treatments=[{"channel": "in_store", "holdout_share": "0"}])
+    assert audience_build(campaign=in_store).counts["A"]["no_consent"] == 0  # no consent needed in the store
+
+
+def test_a_channel_the_policy_does_not_guard_needs_no_consent(no_global_control, make_campaign):
+    population(10, email_every=2)
+    contact_policy_update(consent_email=False)
+    campaign = make_campaign(treatments=[{"holdout_share": "0"}])
+    assert audience_build(campaign=campaign).counts["A"]["no_consent"] == 0
+
+
+def test_the_higher_priority_treatment_wins_a_customer_both_want(no_global_control, make_campaign):
+    population(40)
+    campaign = make_campaign(
+        treatments=[
+            {"rules": {"field": "recency_days", "op": "lt", "value": 20}, "holdout_share": "0"},  # customers 0-19
+            {"rules": {"field": "recency_days", "op": "lt", "value": 30}, "holdout_share": "0"},  # customers 0-29
+        ]
+    )
+    counts = audience_build(campaign=campaign).counts
+    assert (counts["A"]["segment"], counts["A"]["treatment"]) == (20, 20)
+    assert (counts["B"]["segment"], counts["B"]["higher_priority"], counts["B"]["treatment"]) == (30, 20, 10)
+    assert len(members(campaign)) == 30  # each customer once
+
+
+def test_a_customer_excluded_from_a_higher_treatment_may_join_a_lower_one(no_global_control, make_campaign):
+    population(20, email_every=2)
+    campaign = make_campaign(treatments=[{"holdout_share": "0"}, {"channel": "in_store", "holdout_share": "0"}])
+    counts = audience_build(campaign=campaign).counts
+    assert (counts["A"]["no_consent"], counts["A"]["treatment"]) == (10, 10)
+    assert (counts["B"]["higher_priority"], counts["B"]["treatment"]) == (10, 10)
+
+
+def release(campaign, *, days_ago: int = 0) -> None:
+    audience_build(campaign=campaign)
+    campaign_submit(campaign=campaign, user=campaign.owner)
+    campaign_approve(campaign=campaign, user=campaign.portfolio.owner)
+    campaign_release(
+        campaign=campaign, user=campaign.owner, contacted_at=timezone.now() - timezone.timedelta(days=days_ago)
+    )
+
+
+def test_fatigue_counts_contacts_across_campaigns_within_the_window(no_global_control, make_campaign):
+    population(16)
+    contact_policy_update(max_contacts=2, window_days=30)
+    under_8 = {"field": "recency_days", "op": "lt", "value": 8}
+    under_4 = {"field": "recency_days", "op": "lt", "value": 4}
+    from_12 = {"field": "recency_days", "op": "gte", "value": 12}
+    release(make_campaign("First", treatments=[{"rules": under_8, "holdout_share": "0"}]), days_ago=3)
+    release(make_campaign("Second", treatments=[{"rules": under_4, "holdout_share": "0"}]), days_ago=2)
+    # Long ago: customers 12-15 were contacted twice, 40 days back; that is outside the window.
+    release(make_campaign("Old one", treatments=[{"rules": from_12, "holdout_share": "0"}]), days_ago=40)
+    release(make_campaign("Old two", treatments=[{"rules": from_12, "holdout_share": "0"}]), days_ago=41)
+    # Within 30 days customers 0-3 had two contacts, 4-7 one, 8-15 none.
+    third = make_campaign("Third", treatments=[{"holdout_share": "0"}])
+    counts = audience_build(campaign=third).counts["A"]
+    assert (counts["fatigue"], counts["treatment"]) == (4, 12)
+    assert set(members(third)) == {customer.pk for customer in Customer.objects.filter(features__recency_days__gte=4)}
+
+
+def test_the_global_control_group_is_stable_and_never_in_an_audience(make_campaign):
+    population(4_000)
+    contact_policy_update(global_control_share="0.100")
+    one = make_campaign("One", treatments=[{"holdout_share": "0.2"}])
+    two = make_campaign("Two", treatments=[{"channel": "in_store", "holdout_share": "0.5"}])
+    counts_one = audience_build(campaign=one).counts["A"]
+    counts_two = audience_build(campaign=two).counts["A"]
+    assert counts_one["global_control"] == counts_two["global_control"]
+    assert stats.binomtest(counts_one["global_control"], 4_000, 0.1).pvalue > 0.001
+    # The same customers are held back from both campaigns, and they are the only ones missing.
+    assert set(members(one)) == set(members(two))
+    assert len(members(one)) == 4_000 - counts_one["global_control"]
+
+
+def test_the_split_is_reproducible_near_the_holdout_share_and_ignores_row_order(no_global_control, make_campaign):
+    population(20_000)
+    campaign = make_campaign(treatments=[{"holdout_share": "0.250"}])
+    audience_build(campaign=campaign)
+    first = members(campaign)
+    audience_build(campaign=campaign)
+    assert members(campaign) == first  # rebuilt with the same inputs: the same split
+    controls = sum(is_control for _, is_control in first.values())
+    assert stats.binomtest(controls, 20_000, 0.25).pvalue > 0.001
+    # A smaller segment, read in another order, puts each customer in the same cell as before.
+    treatment = campaign.treatments.get()
+    treatment.segment.rules = {"field": "recency_days", "op": "gte", "value": 150}
+    treatment.segment.save()
+    audience_build(campaign=campaign)
+    subset = members(campaign)
+    assert 0 < len(subset) < len(first)
+    assert all(first[customer][1] == cell for customer, (_, cell) in subset.items())
+
+
+def test_a_failed_build_leaves_the_previous_audience_and_fails_the_job(
+    no_global_control, make_campaign, monkeypatch, marketer
+):
+    population(300)
+    campaign = make_campaign(treatments=[{"holdout_share": "0.1"}])
+    audience_build(campaign=campaign)
+    before = members(campaign)
+    campaign.treatments.update(holdout_share="0.5")
+
+    def broken_balance(campaign):
+        raise RuntimeError("the balance check broke")
+
+    monkeypatch.setattr(audience_module, "audience_balance", broken_balance)
+    job = Job.objects.create(
+        kind=Job.Kind.AUDIENCE_BUILD, title="Audience", owner=marketer, params={"campaign_id": campaign.pk}
+    )
+    job_run(job.pk, audience_module.audience_build_job)
+    job.refresh_from_db()
+    assert job.status == "failed" and "the balance check broke" in job.error
+    assert members(campaign) == before
+    assert campaign.builds.count() == 1
+
+
+def test_the_audience_of_a_released_campaign_is_frozen(no_global_control, make_campaign):
+    population(10)
+    campaign = make_campaign()
+    audience_build(campaign=campaign)
+    campaign_submit(campaign=campaign, user=campaign.owner)
+    campaign_approve(campaign=campaign, user=campaign.portfolio.owner)
+    campaign_release(campaign=campaign, user=campaign.owner)
+    with pytest.raises(CampaignError, match="frozen"):
+        audience_build(campaign=campaign)
+
+
+def test_treatment_and_control_are_checked_for_balance(no_global_control, make_campaign):
+    population(5_000)
+    campaign = make_campaign(treatments=[{"holdout_share": "0.3"}])
+    build = audience_build(campaign=campaign)
+    check = build.balance[str(campaign.treatments.get().pk)]
+    assert check["members"]["treatment"] + check["members"]["control"] == 5_000
+    assert abs(check["recency"]["standardised_difference"]) < 0.1
+    assert check["balanced"] is True
+    assert np.isclose(check["recency"]["treatment"], check["recency"]["control"], rtol=0.1)
+
+
+def test_features_must_exist_before_a_build(make_campaign, db):
+    campaign = make_campaign()
+    with pytest.raises(CampaignError, match="Refresh the customer features first"):
+        audience_build(campaign=campaign)

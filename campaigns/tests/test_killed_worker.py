@@ -1,0 +1,105 @@
+"""A real worker process killed with SIGKILL in the middle of a build leaves the previous audience in place."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import quote
+
+import pytest
+from django.db import connection, connections
+
+from campaigns.models import AudienceBuild, AudienceMember
+from campaigns.services import audience_build, audience_build_enqueue
+from campaigns.tests.conftest import population
+from core.models import Job
+from core.services import jobs_fail_stalled
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def database_url() -> str:
+    """The test database, for a worker in another process."""
+    params = connection.get_connection_params()
+    host = quote(str(params.get("host") or ""), safe="")
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgresql://{params.get('user', 'postgres')}@{host}{port}/{connection.settings_dict['NAME']}"
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_a_killed_build_leaves_the_old_audience_and_its_job_ends_failed(
+    no_global_control, make_campaign, marketer, settings
+):
+    population(2_000)
+    campaign = make_campaign(treatments=[{"holdout_share": "0.1"}])
+    audience_build(campaign=campaign)
+    before = set(AudienceMember.objects.filter(campaign=campaign).values_list("customer_id", "is_control"))
+    campaign.treatments.update(holdout_share="0.6")
+
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            "default,long",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": database_url()},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Hold the table the build writes last, so the worker is caught inside its transaction.
+    blocker = connections.create_connection("default")
+    blocker.set_autocommit(False)
+    with blocker.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {AudienceBuild._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+    try:
+        job = audience_build_enqueue(campaign=campaign, owner=marketer)
+        wait_for(lambda: Job.objects.get(pk=job.pk).progress >= 75)  # members replaced, not yet committed
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        blocker.rollback()
+        blocker.close()
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+
+    wait_for(lambda: not _other_writers())  # the dead worker's transaction has been rolled back
+    assert set(AudienceMember.objects.filter(campaign=campaign).values_list("customer_id", "is_control")) == before
+    assert campaign.builds.count() == 1
+    assert Job.objects.get(pk=job.pk).status == "running"  # nobody told the job: the worker died
+    settings.JOB_STALL_SECONDS = 1
+    time.sleep(1.1)
+    assert jobs_fail_stalled() == 1
+    failed = Job.objects.get(pk=job.pk)
+    assert failed.status == "failed" and "stopped responding" in failed.error
+
+
+def _other_writers() -> bool:
+    """Whether another session of this database holds an open transaction that has written something."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("campaigns/", views.campaign_list, name="list"),
+    path("campaigns/new/", views.campaign_new, name="new"),
+    path("campaigns/policy/", views.policy, name="policy"),
+    path("campaigns/sample-size/", views.sample_size_view, name="sample_size"),
+    path("campaigns/<int:campaign_id>/", views.campaign_detail, name="detail"),
+    path("campaigns/<int:campaign_id>/treatments/new/", views.treatment_edit, name="treatment_new"),
+    path("campaigns/<int:campaign_id>/treatments/<int:treatment_id>/", views.treatment_edit, name="treatment_edit"),
+    path("campaigns/<int:campaign_id>/do/<str:action>/", views.campaign_action, name="action"),
+    path("campaigns/<int:campaign_id>/contacts/<str:channel>.csv", views.contact_file, name="contact_file"),
+]

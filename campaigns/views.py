@@ -1,0 +1,237 @@
+import csv
+
+import plotly.graph_objects as go
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from rules.contrib.views import permission_required
+
+from campaigns import selectors
+from campaigns.forms import CampaignForm, CommentForm, ContactPolicyForm, TreatmentForm
+from campaigns.models import Campaign, Channel, Treatment
+from campaigns.services import (
+    CampaignError,
+    audience_build_enqueue,
+    campaign_approve,
+    campaign_close,
+    campaign_create,
+    campaign_reject,
+    campaign_release,
+    campaign_submit,
+    contact_policy,
+    contact_policy_update,
+    treatment_save,
+)
+from campaigns.services.release import budget_position, planned_cost_cents
+from core.charts import figure_data
+from core.models import Job
+from core.selectors import jobs_visible_to
+from reporting.experiments import sample_size
+
+WATERFALL_STEPS = [
+    ("global_control", "Global control"),
+    ("no_consent", "No consent"),
+    ("fatigue", "Fatigue"),
+    ("higher_priority", "Higher-priority treatment"),
+]
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    mine = request.GET.get("mine") == "1"
+    campaigns = selectors.campaigns_list(
+        status=status if status in Campaign.Status.values else "", owner=request.user if mine else None
+    )
+    return render(
+        request,
+        "campaigns/campaign_list.html",
+        {"campaigns": campaigns, "status": status, "mine": mine, "statuses": Campaign.Status.choices},
+    )
+
+
+@permission_required("campaigns.add_campaign", raise_exception=True)
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = campaign_create(owner=request.user, **form.cleaned_data)
+        except CampaignError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
+    return render(request, "campaigns/campaign_form.html", {"form": form})
+
+
+def _waterfall(code: str, counts: dict) -> dict:
+    labels = ["Segment", *(label for _, label in WATERFALL_STEPS), "Eligible", "Holdout (control)", "Contacted"]
+    values = [counts["segment"], *(-counts[key] for key, _ in WATERFALL_STEPS), None, -counts["control"], None]
+    figure = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=[value or 0 for value in values],
+            measure=["absolute", "relative", "relative", "relative", "relative", "total", "relative", "total"],
+            text=[f"{abs(value):,}" if value is not None else "" for value in values],
+            textposition="outside",
+            decreasing={"marker": {"color": "#dc2626"}},
+            totals={"marker": {"color": "#2563eb"}},
+        )
+    )
+    figure.update_layout(title=f"Treatment {code}: from segment to contacts", showlegend=False)
+    return figure_data(figure, height=300)
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = selectors.campaign_get(campaign_id)
+    build = selectors.latest_build(campaign)
+    treatments = list(campaign.treatments.select_related("segment"))
+    context = {
+        "campaign": campaign,
+        "treatments": treatments,
+        "build": build,
+        "sizes": selectors.audience_sizes(campaign),
+        "waterfalls": [
+            {"id": f"chart-waterfall-{code}", "figure": _waterfall(code, counts)}
+            for code, counts in (build.counts.items() if build else [])
+        ],
+        "balance": [(treatment, build.balance.get(str(treatment.pk))) for treatment in treatments] if build else [],
+        "channels": selectors.contact_channels(campaign),
+        "planned_cents": planned_cost_cents(campaign) if build else 0,
+        "budget": budget_position(portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter),
+        "may_change": request.user.has_perm("campaigns.change_campaign", campaign),
+        "may_approve": request.user.has_perm("campaigns.approve_campaign", campaign),
+        "may_download": request.user.has_perm("campaigns.download_contacts", campaign),
+        "history": campaign.history.select_related("history_user")[:30],
+        "comment_form": CommentForm(),
+        "job": _job_of(request),
+    }
+    return render(request, "campaigns/campaign_detail.html", context)
+
+
+def _job_of(request: HttpRequest) -> Job | None:
+    job_id = request.GET.get("job", "")
+    return jobs_visible_to(request.user).filter(pk=int(job_id)).first() if job_id.isdigit() else None
+
+
+def _changeable(request: HttpRequest, campaign_id: int, permission: str = "campaigns.change_campaign") -> Campaign:
+    campaign = selectors.campaign_get(campaign_id)
+    if not request.user.has_perm(permission, campaign):
+        raise PermissionDenied("Your role does not allow this on this campaign.")
+    return campaign
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def treatment_edit(request: HttpRequest, campaign_id: int, treatment_id: int | None = None) -> HttpResponse:
+    campaign = _changeable(request, campaign_id)
+    treatment = get_object_or_404(Treatment, pk=treatment_id, campaign=campaign) if treatment_id else None
+    form = TreatmentForm(request.POST or None, instance=treatment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            treatment_save(campaign=campaign, treatment=treatment, **form.treatment_fields())
+        except CampaignError as error:
+            form.add_error(None, str(error))
+        except Exception as error:  # model validation from full_clean
+            if not hasattr(error, "message_dict"):
+                raise
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, "Treatment saved.")
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
+    return render(
+        request, "campaigns/treatment_form.html", {"campaign": campaign, "treatment": treatment, "form": form}
+    )
+
+
+@require_POST
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def campaign_action(request: HttpRequest, campaign_id: int, action: str) -> HttpResponse:
+    """Workflow buttons: each checks who asks, then the service checks whether the campaign allows it."""
+    comment = request.POST.get("comment", "")
+    try:
+        if action == "approve":
+            campaign_approve(
+                campaign=_changeable(request, campaign_id, "campaigns.approve_campaign"),
+                user=request.user,
+                comment=comment,
+            )
+            messages.success(request, "Campaign approved.")
+        elif action == "reject":
+            campaign_reject(
+                campaign=_changeable(request, campaign_id, "campaigns.approve_campaign"),
+                user=request.user,
+                reason=comment,
+            )
+            messages.info(request, "Campaign sent back to draft.")
+        elif action == "submit":
+            campaign_submit(campaign=_changeable(request, campaign_id), user=request.user)
+            messages.success(request, "Campaign submitted for approval.")
+        elif action == "build":
+            job = audience_build_enqueue(campaign=_changeable(request, campaign_id), owner=request.user)
+            messages.info(request, "The audience is being built; this page shows it when the job ends.")
+            return redirect(f"{reverse('campaigns:detail', args=[campaign_id])}?job={job.pk}#audience")
+        elif action == "release":
+            campaign_release(campaign=_changeable(request, campaign_id), user=request.user)
+            messages.success(request, "Campaign released: contact files are ready.")
+        elif action == "close":
+            campaign_close(campaign=_changeable(request, campaign_id), user=request.user)
+            messages.info(request, "Campaign closed.")
+        else:
+            raise PermissionDenied("Unknown action.")
+    except CampaignError as error:
+        messages.error(request, str(error))
+    return redirect("campaigns:detail", campaign_id=campaign_id)
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def contact_file(request: HttpRequest, campaign_id: int, channel: str) -> StreamingHttpResponse:
+    campaign = _changeable(request, campaign_id, "campaigns.download_contacts")
+    if channel not in Channel.values:
+        raise PermissionDenied("Unknown channel.")
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in selectors.contact_file_rows(campaign, channel)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-{channel}.csv"'
+    return response
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def sample_size_view(request: HttpRequest) -> HttpResponse:
+    try:
+        control, audience = sample_size(
+            base_rate=float(request.GET.get("base", 0)) / 100,
+            lift=float(request.GET.get("lift", 0)) / 100,
+            holdout_share=float(request.GET.get("holdout", 0)) / 100,
+            power=float(request.GET.get("power", 80)) / 100,
+        )
+    except ValueError as error:
+        return render(request, "campaigns/_sample_size.html", {"error": str(error)})
+    return render(request, "campaigns/_sample_size.html", {"control": control, "audience": audience})
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def policy(request: HttpRequest) -> HttpResponse:
+    may_change = request.user.has_perm("campaigns.change_policy")
+    form = ContactPolicyForm(request.POST or None, instance=contact_policy())
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied("Only managers change the contact policy.")
+        if form.is_valid():
+            contact_policy_update(**form.cleaned_data)
+            messages.success(request, "Contact policy saved. It applies to the next audience builds.")
+            return redirect("campaigns:policy")
+    return render(
+        request,
+        "campaigns/policy.html",
+        {"form": form, "may_change": may_change, "history": contact_policy().history.all()[:20]},
+    )

@@ -1,0 +1,51 @@
+"""Demo data for a new installation: a made-up retailer, imported as a user's files would be, and its
+lifecycle, portfolios and segments. It runs as a job so that its progress shows on the Jobs page."""
+
+import shutil
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
+from core.models import Job
+from core.services import Progress, demo_users_ensure, job_enqueue
+from customers.demo.retailer import write_retailer
+from customers.imports.run import import_file
+from customers.services import monthly_sales_refresh
+from segments.demo import lifecycle_load
+
+DEMO_KINDS = ["stores", "categories", "customers", "purchases", "events"]
+
+
+def demo_data_load(job: Job, progress: Progress) -> dict[str, Any]:
+    """The job's work: write the retailer's files for the job's parameters, import them, then stage them."""
+    customers, seed = job.params["customers"], job.params["seed"]
+    end = date.fromisoformat(job.params["end"])
+    demo_users_ensure()  # the demo's segments and portfolios belong to them
+    folder = settings.DATA_DIR / "demo" / f"{customers}-{seed}-{end}"
+    progress(1, f"Making up {customers:,} customers and their history")
+    files = write_retailer(folder, customers=customers, seed=seed, end=end)
+    loaded: list[list] = []
+    try:
+        for number, kind in enumerate(DEMO_KINDS):
+            step = progress.span(15 + 45 * number / len(DEMO_KINDS), 15 + 45 * (number + 1) / len(DEMO_KINDS))
+            result = import_file(kind=kind, path=getattr(files, kind), report=step)
+            loaded.append([kind, result["steps"][0]["loaded"]])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    monthly_sales_refresh()
+    lifecycle = lifecycle_load(end=end, progress=progress.span(60, 100))
+    return {"customers": customers, "seed": seed, "history_ends": str(end), "rows": loaded, **lifecycle}
+
+
+def demo_data_enqueue(*, customers: int, seed: int, end: date, owner: AbstractBaseUser | None) -> Job:
+    from core.tasks import load_demo_data
+
+    return job_enqueue(
+        kind=Job.Kind.DEMO_DATA,
+        title=f"Demo data: {customers:,} customers",
+        owner=owner,
+        task=load_demo_data,
+        params={"customers": customers, "seed": seed, "end": end.isoformat()},
+    )

@@ -1,0 +1,144 @@
+"""The feature refresh: every customer described as of a date, computed set-based from purchases.
+
+One statement aggregates the purchase lines per customer and ranks the
+buyers into RFM quintiles; another sums spend per customer and category. Both
+fill new tables, which get the old tables' indexes and take their place in
+the same transaction, so readers see the old features until the new ones are
+complete, and a failed refresh leaves them as they were.
+"""
+
+from datetime import date, timedelta
+
+from django.apps import apps
+from django.db import connection
+from psycopg2 import sql
+
+from core.lib import tables
+from customers.models import Customer, Purchase
+from segments.models import CustomerCategoryShare, CustomerFeatures
+
+FEATURES = CustomerFeatures._meta.db_table
+SHARES = CustomerCategoryShare._meta.db_table
+# The last purchase's store and channel ride along with its time in one number, so that one max() finds all three.
+# A double holds integers exactly up to 2**53: epoch seconds (2**31) times 2**20 leaves room for store ids up
+# to 2**19. (Double arithmetic, unlike the numeric that extract() returns, costs next to nothing per line.)
+STORE_SHIFT = 1 << 20
+
+FEATURES_SQL = """
+INSERT INTO {target} (
+    customer_id, region, home_store_id, birth_year, consent_email, consent_sms, consent_push,
+    consent_direct_mail, signup_date, first_purchase_at, last_purchase_at, recency_days, frequency,
+    orders_lifetime, revenue_cents, margin_cents, returns_cents, aov_cents, tenure_days, first_purchase_days,
+    last_store_id, last_channel, r_score, f_score, m_score, days_since_contact, contacts_30d
+)
+WITH bought AS (
+    SELECT
+        customer_id,
+        min(purchased_at) FILTER (WHERE quantity > 0) AS first_at,
+        max(purchased_at) FILTER (WHERE quantity > 0) AS last_at,
+        count(DISTINCT order_ref) FILTER (WHERE quantity > 0) AS orders_lifetime,
+        count(DISTINCT order_ref) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s) AS frequency,
+        sum(revenue_cents) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s) AS revenue_cents,
+        sum(margin_cents) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s) AS margin_cents,
+        sum(revenue_cents) FILTER (WHERE quantity < 0 AND purchased_at >= %(window_start)s) AS returns_cents,
+        max(date_part('epoch', purchased_at) * {shift} + coalesce(store_id, 0) * 2
+            + (channel = 'online')::int) FILTER (WHERE quantity > 0) AS last_key
+    FROM {purchases}
+    WHERE purchased_at < %(as_of)s
+    GROUP BY customer_id
+), described AS (
+    SELECT
+        c.id AS customer_id, c.region, c.home_store_id, c.birth_year, c.consent_email, c.consent_sms,
+        c.consent_push, c.consent_direct_mail, c.signup_date, b.first_at, b.last_at,
+        extract(day FROM %(as_of)s::timestamp - (b.last_at AT TIME ZONE 'UTC'))::int AS recency_days,
+        coalesce(b.frequency, 0) AS frequency,
+        coalesce(b.orders_lifetime, 0) AS orders_lifetime,
+        coalesce(b.revenue_cents, 0) AS revenue_cents,
+        coalesce(b.margin_cents, 0) AS margin_cents,
+        coalesce(b.returns_cents, 0) AS returns_cents,
+        b.revenue_cents / nullif(b.frequency, 0) AS aov_cents,
+        %(as_of)s::date - coalesce(c.signup_date, (b.first_at AT TIME ZONE 'UTC')::date) AS tenure_days,
+        extract(day FROM %(as_of)s::timestamp - (b.first_at AT TIME ZONE 'UTC'))::int AS first_purchase_days,
+        nullif((b.last_key::bigint %% {shift}) / 2, 0) AS last_store_id,
+        CASE WHEN b.last_key IS NULL THEN NULL WHEN b.last_key::bigint %% 2 = 1 THEN 'online' ELSE 'store' END
+            AS last_channel,
+        extract(day FROM %(as_of)s::timestamp - (ch.last_at AT TIME ZONE 'UTC'))::int AS days_since_contact,
+        coalesce(ch.recent, 0) AS contacts_30d
+    FROM {customers} c
+    LEFT JOIN bought b ON b.customer_id = c.id
+    LEFT JOIN (
+        SELECT customer_id, max(contacted_at) AS last_at,
+               count(*) FILTER (WHERE contacted_at >= %(as_of)s::timestamp - interval '30 days') AS recent
+        FROM {contacts} WHERE contacted_at < %(as_of)s GROUP BY customer_id
+    ) ch ON ch.customer_id = c.id
+    WHERE c.signup_date IS NULL OR c.signup_date < %(as_of)s
+)
+SELECT
+    d.customer_id, d.region, d.home_store_id, d.birth_year, d.consent_email, d.consent_sms, d.consent_push,
+    d.consent_direct_mail, d.signup_date, d.first_at, d.last_at, d.recency_days, d.frequency, d.orders_lifetime,
+    d.revenue_cents, d.margin_cents, d.returns_cents, d.aov_cents, d.tenure_days, d.first_purchase_days,
+    d.last_store_id, d.last_channel,
+    CASE WHEN d.last_at IS NOT NULL THEN
+        ntile(5) OVER (PARTITION BY d.last_at IS NOT NULL ORDER BY d.recency_days DESC, d.customer_id) END,
+    CASE WHEN d.last_at IS NOT NULL THEN
+        ntile(5) OVER (PARTITION BY d.last_at IS NOT NULL ORDER BY d.frequency, d.customer_id) END,
+    CASE WHEN d.last_at IS NOT NULL THEN
+        ntile(5) OVER (PARTITION BY d.last_at IS NOT NULL ORDER BY d.revenue_cents, d.customer_id) END,
+    d.days_since_contact, d.contacts_30d
+FROM described d
+"""
+
+SHARES_SQL = """
+INSERT INTO {target} (customer_id, category_id, share)
+SELECT customer_id, category_id,
+       sum(revenue_cents)::float8 / nullif(sum(sum(revenue_cents)) OVER (PARTITION BY customer_id), 0)
+FROM {purchases}
+WHERE quantity > 0 AND category_id IS NOT NULL AND purchased_at >= %(window_start)s AND purchased_at < %(as_of)s
+GROUP BY customer_id, category_id
+HAVING sum(revenue_cents) > 0
+"""
+
+
+def window_start(as_of: date, window_days: int | None) -> date:
+    return as_of - timedelta(days=window_days) if window_days else date(1900, 1, 1)
+
+
+def features_fill(target: str, *, as_of: date, window_days: int | None) -> int:
+    """Compute every customer's features as of `as_of` into the empty table `target`; returns rows written."""
+    statement = sql.SQL(FEATURES_SQL).format(
+        target=sql.Identifier(target),
+        purchases=sql.Identifier(Purchase._meta.db_table),
+        customers=sql.Identifier(Customer._meta.db_table),
+        contacts=sql.Identifier(apps.get_model("campaigns", "ContactHistory")._meta.db_table),
+        shift=sql.Literal(STORE_SHIFT),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"as_of": as_of, "window_start": window_start(as_of, window_days)})
+        return cursor.rowcount
+
+
+def shares_fill(target: str, *, as_of: date, window_days: int | None) -> int:
+    statement = sql.SQL(SHARES_SQL).format(
+        target=sql.Identifier(target), purchases=sql.Identifier(Purchase._meta.db_table)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"as_of": as_of, "window_start": window_start(as_of, window_days)})
+        return cursor.rowcount
+
+
+def twin_name(table: str) -> str:
+    return f"{table}__next"
+
+
+def prepare_twins() -> tuple[str, str]:
+    """Empty copies of the features and shares tables to compute the next features into."""
+    for table in (FEATURES, SHARES):
+        tables.create_twin(table, twin_name(table))
+    return twin_name(FEATURES), twin_name(SHARES)
+
+
+def publish_twins() -> None:
+    """Index the new features and shares and put them in the old ones' place."""
+    for table in (FEATURES, SHARES):
+        indexes = tables.build_indexes_like(table, twin_name(table))
+        tables.swap_in(table, twin_name(table), indexes)

@@ -1,0 +1,72 @@
+import json
+
+from django import forms
+
+from segments.models import LifecycleStage, PortfolioObjective, Segment
+from segments.ruletree.validation import RuleError, validate
+
+
+class RulesField(forms.CharField):
+    """A rule tree, posted as JSON text and checked against the rules schema."""
+
+    def to_python(self, value: str | None) -> dict:
+        text = super().to_python(value) or '{"all": []}'
+        try:
+            rules = json.loads(text)
+        except json.JSONDecodeError:
+            raise forms.ValidationError("The rules are not valid JSON.") from None
+        try:
+            validate(rules)
+        except RuleError as error:
+            raise forms.ValidationError(str(error)) from None
+        return rules
+
+
+class SegmentForm(forms.ModelForm):
+    rules = RulesField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Segment
+        fields = ["name", "description", "rules"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class RulesOnlyForm(forms.Form):
+    rules = RulesField(required=False)
+
+
+class StageForm(forms.ModelForm):
+    rules = RulesField(widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace"}))
+
+    class Meta:
+        model = LifecycleStage
+        fields = ["name", "position", "description", "colour", "rules"]
+
+
+class BudgetForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int)
+    amount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+
+
+class ObjectiveForm(forms.ModelForm):
+    class Meta:
+        model = PortfolioObjective
+        fields = ["kind", "target_stage", "target_percent", "year", "quarter"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("kind") == PortfolioObjective.Kind.MOVE_TO and not cleaned.get("target_stage"):
+            self.add_error("target_stage", "Say which stage the customers should move to.")
+        return cleaned
+
+
+class PeriodsForm(forms.Form):
+    start = forms.DateField()
+    end = forms.DateField()

@@ -1,0 +1,20 @@
+from segments.models.features import CustomerCategoryShare, CustomerFeatures, FeatureRun
+from segments.models.lifecycle import LifecycleStage, StageAssignment, StagingRun
+from segments.models.portfolios import Portfolio, PortfolioBudget, PortfolioObjective
+from segments.models.segments import Segment, SegmentSize
+from segments.models.value import ValueModelFit
+
+__all__ = [
+    "CustomerCategoryShare",
+    "CustomerFeatures",
+    "FeatureRun",
+    "LifecycleStage",
+    "Portfolio",
+    "PortfolioBudget",
+    "PortfolioObjective",
+    "Segment",
+    "SegmentSize",
+    "StageAssignment",
+    "StagingRun",
+    "ValueModelFit",
+]

@@ -1,0 +1,193 @@
+"""Reads: segments and their members, stage history and migration, portfolios and their objectives."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from customers.models import Customer
+from segments import features
+from segments.models import (
+    FeatureRun,
+    LifecycleStage,
+    Portfolio,
+    PortfolioObjective,
+    Segment,
+    StageAssignment,
+    StagingRun,
+    ValueModelFit,
+)
+from segments.ruletree.compiler import compile_rules
+from segments.services import segment_rules_lookup
+
+
+def segments_list() -> QuerySet[Segment]:
+    return Segment.objects.select_related("owner")
+
+
+def segment_get(segment_id: int) -> Segment:
+    return get_object_or_404(Segment.objects.select_related("owner"), pk=segment_id)
+
+
+def segment_sample(rules: dict, *, segment_id: int | None = None, limit: int = 20) -> list[Customer]:
+    """The first customers (by id) the rules select, for a look at who they are."""
+    condition, params = compile_rules(
+        rules, segment_rules=segment_rules_lookup, visiting=(segment_id,) if segment_id else ()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT f.customer_id FROM {features.FEATURES} f WHERE {condition} ORDER BY f.customer_id LIMIT %s",
+            [*params, limit],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    customers = Customer.objects.in_bulk(ids)
+    return [customers[customer_id] for customer_id in ids if customer_id in customers]
+
+
+def current_features_run() -> FeatureRun | None:
+    return FeatureRun.objects.first()
+
+
+def stages() -> QuerySet[LifecycleStage]:
+    return LifecycleStage.objects.order_by("position", "id")
+
+
+def staging_periods() -> list[date]:
+    return list(StagingRun.objects.order_by("period_end").values_list("period_end", flat=True))
+
+
+def stage_counts_over_time() -> pd.DataFrame:
+    """Customers per stage code (columns) at each staged period end (rows)."""
+    runs = StagingRun.objects.order_by("period_end").values_list("period_end", "counts")
+    frame = pd.DataFrame({period: counts for period, counts in runs}).T.fillna(0).astype(int)
+    return frame.reindex(columns=[stage.code for stage in stages()], fill_value=0)
+
+
+def migration_matrix(start: date, end: date) -> pd.DataFrame:
+    """How many customers moved from each stage at `start` (rows) to each stage at `end` (columns).
+
+    Customers staged at `end` but not at `start` (they joined in between) are counted from "(joined)".
+    """
+    history = StageAssignment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT coalesce(a.stage_id, 0), b.stage_id, count(*)
+            FROM {history} b LEFT JOIN {history} a ON a.customer_id = b.customer_id AND a.period_end = %s
+            WHERE b.period_end = %s
+            GROUP BY 1, 2
+            """,
+            [start, end],
+        )
+        rows = cursor.fetchall()
+    names = {stage.pk: stage.name for stage in stages()} | {0: "(joined)"}
+    frame = pd.DataFrame(rows, columns=["from", "to", "customers"])
+    frame["from"] = frame["from"].map(names)
+    frame["to"] = frame["to"].map(names)
+    order = [stage.name for stage in stages()]
+    matrix = frame.pivot_table(index="from", columns="to", values="customers", aggfunc="sum", fill_value=0)
+    return matrix.reindex(index=["(joined)", *order], columns=order, fill_value=0).loc[lambda m: m.sum(axis=1) > 0]
+
+
+def migration_around(stage: LifecycleStage, start: date, end: date) -> pd.DataFrame:
+    """The migration matrix cut down to the flows into `stage` and out of it."""
+    matrix = migration_matrix(start, end)
+    if stage.name not in matrix.columns:
+        return matrix.iloc[0:0, 0:0]
+    sources = [row for row in matrix.index if matrix.loc[row, stage.name] > 0 or row == stage.name]
+    destinations = [
+        column
+        for column in matrix.columns
+        if column == stage.name or (stage.name in matrix.index and matrix.loc[stage.name, column] > 0)
+    ]
+    return matrix.loc[sources, destinations]
+
+
+def portfolios() -> QuerySet[Portfolio]:
+    return Portfolio.objects.select_related("stage", "owner")
+
+
+def portfolio_get(portfolio_id: int) -> Portfolio:
+    return get_object_or_404(portfolios(), pk=portfolio_id)
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    first = date(year, 3 * quarter - 2, 1)
+    last = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - timedelta(days=1)
+    return first, last
+
+
+@dataclass(frozen=True)
+class ObjectiveProgress:
+    objective: PortfolioObjective
+    start: date | None
+    end: date | None
+    measured_percent: float | None
+    met: bool | None
+
+    @property
+    def explanation(self) -> str:
+        if self.measured_percent is None:
+            return "Not measured yet: the quarter needs stage history at its start and within it."
+        return f"{self.measured_percent:.1f}% measured from {self.start} to {self.end}"
+
+
+def objective_progress(objective: PortfolioObjective) -> ObjectiveProgress:
+    """How far the objective is met, from the stage history of its quarter."""
+    first, last = quarter_bounds(objective.year, objective.quarter)
+    periods = staging_periods()
+    before = [period for period in periods if period < first]
+    within = [period for period in periods if first <= period <= last]
+    if not within:
+        return ObjectiveProgress(objective, None, None, None, None)
+    end = within[-1]
+    stage_id = objective.portfolio.stage_id
+    if objective.kind == PortfolioObjective.Kind.MOVE_TO:
+        if not before:
+            return ObjectiveProgress(objective, None, end, None, None)
+        start = before[-1]
+        moved, stayed_in_view = _moved(stage_id, objective.target_stage_id, start, end)
+        percent = 100 * moved / stayed_in_view if stayed_in_view else 0.0
+        return ObjectiveProgress(objective, start, end, percent, percent >= float(objective.target_percent))
+    counts = StagingRun.objects.get(period_end=end).counts
+    total = sum(counts.values())
+    percent = 100 * counts.get(objective.portfolio.stage.code, 0) / total if total else 0.0
+    below = objective.kind == PortfolioObjective.Kind.KEEP_BELOW
+    met = percent < float(objective.target_percent) if below else percent > float(objective.target_percent)
+    return ObjectiveProgress(objective, end, end, percent, met)
+
+
+def _moved(stage_id: int, target_id: int, start: date, end: date) -> tuple[int, int]:
+    history = StageAssignment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(*) FILTER (WHERE b.stage_id = %s), count(*)
+            FROM {history} a JOIN {history} b ON b.customer_id = a.customer_id AND b.period_end = %s
+            WHERE a.period_end = %s AND a.stage_id = %s
+            """,
+            [target_id, end, start, stage_id],
+        )
+        return cursor.fetchone()
+
+
+def stage_size_now(stage: LifecycleStage) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {features.FEATURES} WHERE stage_id = %s", [stage.pk])
+        return cursor.fetchone()[0]
+
+
+def latest_value_fit() -> ValueModelFit | None:
+    return ValueModelFit.objects.first()
+
+
+def editable_portfolios(user: AbstractBaseUser) -> QuerySet[Portfolio]:
+    return portfolios() if user.has_perm("segments.manage_portfolios") else portfolios().filter(owner=user)

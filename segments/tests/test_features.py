@@ -1,0 +1,100 @@
+"""Features and stages on a small history, checked against values worked out by hand."""
+
+from datetime import date
+
+import pytest
+
+from segments.models import CustomerCategoryShare, CustomerFeatures, FeatureRun, StageAssignment
+from segments.selectors import migration_matrix
+from segments.services import features_refresh, staging_run
+from segments.tests.conftest import AS_OF
+
+
+@pytest.fixture
+def described(history):
+    features_refresh(as_of=AS_OF, window_days=365)
+    return {row.customer.external_id: row for row in CustomerFeatures.objects.select_related("customer", "stage")}
+
+
+def test_recency_frequency_and_money_are_as_worked_out(described):
+    ann = described["ann"]
+    # Whole days: from 2026-06-21 18:00 to 2026-07-01 00:00 is 9 days and 6 hours.
+    assert (ann.recency_days, ann.frequency, ann.orders_lifetime) == (9, 3, 3)
+    assert (ann.revenue_cents, ann.margin_cents, ann.aov_cents) == (
+        25_000,
+        3_000 * 0.25 + 7_000 * 0.4 + 5_000 * 0.25 + 10_000 * 0.4,
+        25_000 // 3,
+    )
+    assert (ann.tenure_days, ann.first_purchase_days) == (546, 171)
+    assert (ann.last_channel, ann.last_store_id) == ("online", None)
+    bob = described["bob"]
+    assert (bob.recency_days, bob.frequency, bob.revenue_cents, bob.returns_cents) == (29, 1, 8_000, -2_000)
+    assert (bob.last_channel, bob.last_store.code) == ("store", "S2")
+
+
+def test_purchases_outside_the_window_count_for_recency_but_not_for_frequency(described):
+    cat = described["cat"]
+    assert (cat.recency_days, cat.frequency, cat.orders_lifetime, cat.revenue_cents) == (394, 0, 2, 0)
+    assert cat.aov_cents is None
+
+
+def test_a_customer_who_never_bought_has_no_recency_and_no_scores(described):
+    eve = described["eve"]
+    assert (eve.recency_days, eve.frequency, eve.orders_lifetime, eve.r_score, eve.last_channel) == (
+        None,
+        0,
+        0,
+        None,
+        None,
+    )
+    assert (eve.region, eve.consent_email, eve.birth_year) == ("North", True, 1990)
+
+
+def test_rfm_scores_rank_the_buyers_in_fifths(described):
+    # Four buyers: recency ann 9 < bob 29 < dan 149 < cat 394; ntile(5) over four rows gives 1, 2, 3, 4.
+    assert [described[name].r_score for name in ("cat", "dan", "bob", "ann")] == [1, 2, 3, 4]
+    # Frequency: cat 0, bob 1, dan 1, ann 3 (ties broken by customer id: bob before dan).
+    assert [described[name].f_score for name in ("cat", "bob", "dan", "ann")] == [1, 2, 3, 4]
+
+
+def test_category_shares_split_the_window_spend(described):
+    shares = {
+        (row.customer.external_id, row.category.code): row.share
+        for row in CustomerCategoryShare.objects.select_related("customer", "category")
+    }
+    assert shares[("ann", "FOOD")] == pytest.approx(80 / 250)
+    assert shares[("ann", "HOME")] == pytest.approx(170 / 250)
+    assert shares[("bob", "FOOD")] == 1.0
+    assert ("cat", "FOOD") not in shares  # outside the window
+
+
+def test_every_customer_gets_exactly_the_stage_worked_out(described):
+    stages = {name: row.stage.code for name, row in described.items()}
+    # ann's RFM total is 4 + 4 + 4 = 12 (four buyers fill only four fifths), short of Best customer's 13.
+    assert stages == {"ann": "repurchase", "bob": "new", "cat": "lapsed", "dan": "at_risk", "eve": "prospect"}
+
+
+def test_a_refresh_is_versioned_and_replaces_the_features_whole(described, history):
+    features_refresh(as_of=date(2026, 1, 1), window_days=365)
+    assert list(FeatureRun.objects.values_list("version", flat=True)) == [2, 1]
+    described_then = {row.customer.external_id: row for row in CustomerFeatures.objects.select_related("customer")}
+    # On 2026-01-01 bob, dan and eve had not signed up; cat had; ann had not bought yet.
+    assert set(described_then) == {"ann", "cat"}
+    assert described_then["ann"].orders_lifetime == 0
+
+
+def test_staging_keeps_history_per_period_and_counts_migration(history):
+    staging_run(period_end=date(2026, 3, 31))
+    staging_run(period_end=date(2026, 6, 30))
+    first = dict(
+        StageAssignment.objects.filter(period_end=date(2026, 3, 31)).values_list("customer__external_id", "stage__code")
+    )
+    # cat's last order (2025-06-01 10:00) was 303 whole days before 2026-04-01: at risk, not yet lapsed.
+    assert first == {"ann": "new", "cat": "at_risk", "dan": "new"}
+    matrix = migration_matrix(date(2026, 3, 31), date(2026, 6, 30))
+    assert matrix.loc["New", "Repurchase"] == 1  # ann
+    assert matrix.loc["New", "At risk"] == 1  # dan
+    assert matrix.loc["At risk", "Lapsed"] == 1  # cat
+    assert matrix.loc["(joined)", "New"] == 1  # bob joined in May
+    assert matrix.loc["(joined)", "Prospect"] == 1  # eve
+    assert int(matrix.to_numpy().sum()) == 5

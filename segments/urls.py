@@ -1,0 +1,20 @@
+from django.urls import path
+
+from segments import views
+
+app_name = "segments"
+
+urlpatterns = [
+    path("segments/", views.segment_list, name="list"),
+    path("segments/new/", views.segment_edit, name="new"),
+    path("segments/<int:segment_id>/", views.segment_edit, name="edit"),
+    path("segments/preview/", views.segment_preview, name="preview"),
+    path("segments/lifecycle/", views.lifecycle, name="lifecycle"),
+    path("segments/lifecycle/stages/<int:stage_id>/", views.stage_edit, name="stage_edit"),
+    path("segments/value/", views.value_model, name="value"),
+    path("segments/jobs/<str:kind>/", views.refresh_start, name="refresh"),
+    path("portfolios/", views.portfolio_list, name="portfolios"),
+    path("portfolios/<int:portfolio_id>/", views.portfolio_detail, name="portfolio"),
+    path("portfolios/<int:portfolio_id>/budget/", views.portfolio_budget, name="portfolio_budget"),
+    path("portfolios/<int:portfolio_id>/objectives/", views.portfolio_objective, name="portfolio_objective"),
+]

@@ -1,0 +1,330 @@
+import json
+
+import plotly.graph_objects as go
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from rules.contrib.views import permission_required
+
+from core.charts import figure_data
+from core.models import Job
+from segments import selectors
+from segments.forms import BudgetForm, ObjectiveForm, PeriodsForm, RulesOnlyForm, SegmentForm, StageForm
+from segments.models import LifecycleStage, Portfolio
+from segments.ruletree.fields import CHANNELS, FIELDS, OP_LABELS
+from segments.ruletree.validation import RuleError
+from segments.services import (
+    portfolio_budget_set,
+    portfolio_objective_add,
+    refresh_enqueue,
+    segment_count,
+    segment_save,
+)
+
+DEFAULT_RULES = {"all": []}
+
+
+def _builder_config() -> dict:
+    from customers.selectors import categories, regions, stores
+
+    return {
+        "fields": [
+            {"name": f.name, "label": f.label, "kind": f.kind, "group": f.group, "ops": list(f.ops)}
+            for f in FIELDS.values()
+        ],
+        "opLabels": OP_LABELS,
+        "choices": {
+            "region": regions(),
+            "home_store": [store.code for store in stores()],
+            "last_channel": ["store", "online"],
+            "stage": [stage.code for stage in selectors.stages()],
+        },
+        "channels": list(CHANNELS),
+        "categories": [category.code for category in categories()],
+        "segments": [{"id": s.pk, "name": s.name} for s in selectors.segments_list()],
+    }
+
+
+@permission_required("segments.view_segments", raise_exception=True)
+def segment_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "segments": selectors.segments_list(),
+        "features_run": selectors.current_features_run(),
+        "stages": selectors.stages(),
+    }
+    return render(request, "segments/segment_list.html", context)
+
+
+@permission_required("segments.view_segments", raise_exception=True)
+def segment_edit(request: HttpRequest, segment_id: int | None = None) -> HttpResponse:
+    segment = selectors.segment_get(segment_id) if segment_id else None
+    may_change = (
+        request.user.has_perm("segments.change_segment", segment)
+        if segment
+        else request.user.has_perm("segments.add_segment")
+    )
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied("Only the segment's owner or a manager changes it.")
+        form = SegmentForm(request.POST, instance=segment)
+        if form.is_valid():
+            try:
+                saved = segment_save(
+                    segment=segment,
+                    owner=request.user,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    rules=form.cleaned_data["rules"],
+                )
+            except RuleError as error:
+                form.add_error("rules", str(error))
+            else:
+                messages.success(request, f"Segment saved: {saved.size:,} customers.")
+                return redirect("segments:edit", segment_id=saved.pk)
+    else:
+        form = SegmentForm(instance=segment, initial={"rules": json.dumps(segment.rules if segment else DEFAULT_RULES)})
+    rules = segment.rules if segment else DEFAULT_RULES
+    sizes = list(segment.sizes.order_by("measured_at").values_list("measured_at", "size")) if segment else []
+    figure = go.Figure(go.Scatter(x=[at for at, _ in sizes], y=[size for _, size in sizes], mode="lines+markers"))
+    figure.update_layout(title="Size over time", yaxis_title="customers")
+    context = {
+        "segment": segment,
+        "form": form,
+        "may_change": may_change,
+        "rules_json": form.data.get("rules") if form.is_bound else json.dumps(rules),
+        "config": _builder_config(),
+        "sample": selectors.segment_sample(rules, segment_id=segment.pk if segment else None) if segment else [],
+        "size_chart": {"id": "chart-size", "figure": figure_data(figure, height=220)},
+    }
+    return render(request, "segments/segment_edit.html", context)
+
+
+@require_POST
+@permission_required("segments.view_segments", raise_exception=True)
+def segment_preview(request: HttpRequest) -> HttpResponse:
+    """The live count (and a few members) of rules being edited, for the builder's htmx requests."""
+    form = RulesOnlyForm(request.POST)
+    if not form.is_valid():
+        return render(request, "segments/_preview.html", {"error": form.errors["rules"][0]})
+    segment_id = request.POST.get("segment_id")
+    segment_id = int(segment_id) if segment_id and segment_id.isdigit() else None
+    rules = form.cleaned_data["rules"]
+    try:
+        count = segment_count(rules, segment_id=segment_id)
+        sample = selectors.segment_sample(rules, segment_id=segment_id, limit=10)
+    except RuleError as error:
+        return render(request, "segments/_preview.html", {"error": str(error)})
+    return render(request, "segments/_preview.html", {"count": count, "sample": sample})
+
+
+@permission_required("segments.view_segments", raise_exception=True)
+def lifecycle(request: HttpRequest) -> HttpResponse:
+    periods = selectors.staging_periods()
+    form = PeriodsForm(request.GET or None)
+    start, end = (periods[-2], periods[-1]) if len(periods) >= 2 else (None, None)
+    if form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    context = {
+        "stages": [(stage, selectors.stage_size_now(stage)) for stage in selectors.stages()],
+        "periods": periods,
+        "start": start,
+        "end": end,
+        "features_run": selectors.current_features_run(),
+        "fit": selectors.latest_value_fit(),
+        "charts": [],
+    }
+    counts = selectors.stage_counts_over_time()
+    if not counts.empty:
+        figure = go.Figure()
+        for stage in selectors.stages():
+            if stage.code in counts:
+                figure.add_scatter(
+                    x=[str(p) for p in counts.index],
+                    y=counts[stage.code],
+                    name=stage.name,
+                    stackgroup="stages",
+                    line_color=stage.colour,
+                )
+        figure.update_layout(title="Customers per stage", yaxis_title="customers")
+        context["charts"].append({"id": "chart-stages", "figure": figure_data(figure, height=300)})
+    if start and end and start in periods and end in periods:
+        matrix = selectors.migration_matrix(start, end)
+        context["matrix"] = matrix
+        context["charts"].append({"id": "chart-sankey", "figure": sankey(matrix, f"From {start} to {end}")})
+    return render(request, "segments/lifecycle.html", context)
+
+
+def sankey(matrix, title: str) -> dict:
+    sources = list(matrix.index)
+    targets = list(matrix.columns)
+    colours = {stage.name: stage.colour for stage in selectors.stages()}
+    labels = [f"{name} " for name in sources] + targets
+    links = [
+        (i, len(sources) + j, int(matrix.iloc[i, j]))
+        for i in range(len(sources))
+        for j in range(len(targets))
+        if matrix.iloc[i, j] > 0
+    ]
+    node_colours = [colours.get(label.strip(), "#9ca3af") for label in labels]
+    figure = go.Figure(
+        go.Sankey(
+            node={"label": labels, "color": node_colours, "pad": 12},
+            link={
+                "source": [s for s, _, _ in links],
+                "target": [t for _, t, _ in links],
+                "value": [v for _, _, v in links],
+                # The house template would draw links white on white: colour each by where it goes.
+                "color": [_translucent(node_colours[t]) for _, t, _ in links],
+            },
+        )
+    )
+    figure.update_layout(title=title)
+    return figure_data(figure, height=420)
+
+
+def _translucent(hex_colour: str, opacity: float = 0.35) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {opacity})"
+
+
+@permission_required("segments.change_stages", raise_exception=True)
+def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
+    stage = LifecycleStage.objects.get(pk=stage_id)
+    form = StageForm(
+        request.POST or None,
+        instance=stage,
+        initial={"rules": json.dumps(stage.rules)} if request.method != "POST" else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Stage {stage.name} saved. Stages change when features are next refreshed.")
+        return redirect("segments:lifecycle")
+    return render(request, "segments/stage_edit.html", {"stage": stage, "form": form})
+
+
+@require_POST
+@permission_required("segments.run_refresh", raise_exception=True)
+def refresh_start(request: HttpRequest, kind: str) -> HttpResponse:
+    today = timezone.localdate()
+    if kind == Job.Kind.FEATURES:
+        job = refresh_enqueue(kind=kind, owner=request.user, as_of=str(today), window_days=365)
+    elif kind == Job.Kind.STAGING:
+        period = request.POST.get("period_end") or str(today)
+        job = refresh_enqueue(kind=kind, owner=request.user, period_end=period)
+    elif kind == Job.Kind.CUSTOMER_VALUE:
+        job = refresh_enqueue(kind=kind, owner=request.user, as_of=str(today))
+    else:
+        raise PermissionDenied("Unknown job.")
+    return redirect("job_detail", job_id=job.pk)
+
+
+@permission_required("segments.view_segments", raise_exception=True)
+def value_model(request: HttpRequest) -> HttpResponse:
+    fit = selectors.latest_value_fit()
+    chart = None
+    if fit:
+        rows = fit.calibration.get("by_repeats", [])
+        figure = go.Figure()
+        figure.add_bar(x=[row["repeats"] for row in rows], y=[row["actual"] for row in rows], name="Actual")
+        figure.add_scatter(
+            x=[row["repeats"] for row in rows],
+            y=[row["predicted"] for row in rows],
+            name="Predicted",
+            mode="lines+markers",
+        )
+        figure.update_layout(
+            title=f"Repeat orders in the {fit.calibration.get('weeks')} weeks after "
+            f"{fit.calibration.get('cutoff')}, by repeat orders before",
+            xaxis_title="repeat orders before the cutoff (7 = seven or more)",
+            yaxis_title="orders per customer",
+        )
+        chart = {"id": "chart-calibration", "figure": figure_data(figure, height=320)}
+    return render(request, "segments/value_model.html", {"fit": fit, "chart": chart})
+
+
+@permission_required("segments.view_portfolios", raise_exception=True)
+def portfolio_list(request: HttpRequest) -> HttpResponse:
+    rows = [(portfolio, selectors.stage_size_now(portfolio.stage)) for portfolio in selectors.portfolios()]
+    return render(request, "segments/portfolio_list.html", {"rows": rows})
+
+
+@permission_required("segments.view_portfolios", raise_exception=True)
+def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    portfolio = selectors.portfolio_get(portfolio_id)
+    may_change = request.user.has_perm("segments.change_portfolio", portfolio)
+    year, quarter = selectors.quarter_of(timezone.localdate())
+    counts = selectors.stage_counts_over_time()
+    charts = []
+    if not counts.empty and portfolio.stage.code in counts:
+        figure = go.Figure(
+            go.Scatter(
+                x=[str(p) for p in counts.index],
+                y=counts[portfolio.stage.code],
+                mode="lines+markers",
+                line_color=portfolio.stage.colour,
+            )
+        )
+        figure.update_layout(title=f"Customers in {portfolio.stage.name}", yaxis_title="customers")
+        charts.append({"id": "chart-stage-size", "figure": figure_data(figure, height=240)})
+    periods = selectors.staging_periods()
+    if len(periods) >= 2:
+        flows = selectors.migration_around(portfolio.stage, periods[-2], periods[-1])
+        title = f"In and out of {portfolio.stage.name}, {periods[-2]} to {periods[-1]}"
+        charts.append({"id": "chart-migration", "figure": sankey(flows, title)})
+    context = {
+        "portfolio": portfolio,
+        "may_change": may_change,
+        "size_now": selectors.stage_size_now(portfolio.stage),
+        "budgets": portfolio.budgets.all(),
+        "objectives": [selectors.objective_progress(o) for o in portfolio.objectives.select_related("target_stage")],
+        "charts": charts,
+        "budget_form": BudgetForm(initial={"year": year, "quarter": quarter}),
+        "objective_form": ObjectiveForm(initial={"year": year, "quarter": quarter}),
+        "current_quarter": (year, quarter),
+    }
+    return render(request, "segments/portfolio_detail.html", context)
+
+
+def _portfolio_for_change(request: HttpRequest, portfolio_id: int) -> Portfolio:
+    portfolio = selectors.portfolio_get(portfolio_id)
+    if not request.user.has_perm("segments.change_portfolio", portfolio):
+        raise PermissionDenied("Only the portfolio's owner or a manager changes it.")
+    return portfolio
+
+
+@require_POST
+@permission_required("segments.view_portfolios", raise_exception=True)
+def portfolio_budget(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    portfolio = _portfolio_for_change(request, portfolio_id)
+    form = BudgetForm(request.POST)
+    if form.is_valid():
+        portfolio_budget_set(
+            portfolio=portfolio,
+            year=form.cleaned_data["year"],
+            quarter=form.cleaned_data["quarter"],
+            amount_cents=int(form.cleaned_data["amount"] * 100),
+        )
+        messages.success(request, "Budget saved.")
+    else:
+        messages.error(
+            request, "The budget was not saved: " + "; ".join(e for errs in form.errors.values() for e in errs)
+        )
+    return redirect("segments:portfolio", portfolio_id=portfolio.pk)
+
+
+@require_POST
+@permission_required("segments.view_portfolios", raise_exception=True)
+def portfolio_objective(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    portfolio = _portfolio_for_change(request, portfolio_id)
+    form = ObjectiveForm(request.POST)
+    if form.is_valid():
+        portfolio_objective_add(portfolio=portfolio, **form.cleaned_data)
+        messages.success(request, "Objective added.")
+    else:
+        messages.error(
+            request, "The objective was not added: " + "; ".join(e for errs in form.errors.values() for e in errs)
+        )
+    return redirect("segments:portfolio", portfolio_id=portfolio.pk)
