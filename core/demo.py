@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
+from campaigns.demo import campaigns_load
 from core.models import Job
 from core.services import Progress, demo_users_ensure, job_enqueue
 from customers.demo.retailer import write_retailer
@@ -35,8 +36,9 @@ def demo_data_load(job: Job, progress: Progress) -> dict[str, Any]:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     monthly_sales_refresh()
-    lifecycle = lifecycle_load(end=end, progress=progress.span(60, 100))
-    return {"customers": customers, "seed": seed, "history_ends": str(end), "rows": loaded, **lifecycle}
+    lifecycle = lifecycle_load(end=end, progress=progress.span(60, 90))
+    campaigns = campaigns_load(end=end, progress=progress.span(90, 100))
+    return {"customers": customers, "seed": seed, "history_ends": str(end), "rows": loaded, **lifecycle, **campaigns}
 
 
 def demo_data_enqueue(*, customers: int, seed: int, end: date, owner: AbstractBaseUser | None) -> Job:

@@ -8,6 +8,7 @@ is counted under the first that applies: global control, no consent, fatigue,
 then a higher-priority treatment of the same campaign.
 """
 
+import json
 from datetime import timedelta
 from time import monotonic
 from typing import Any
@@ -38,7 +39,7 @@ BUILD_SQL = """
 WITH candidates AS (
     {candidates}
 ), flagged AS (
-    SELECT c.treatment_id, c.priority, c.holdout, c.customer_id,
+    SELECT c.*,
         CASE
             WHEN (hashtextextended(%(salt)s || ':' || c.customer_id, 0) & 9223372036854775807) %% {parts}
                  < %(global_control)s THEN 'global_control'
@@ -57,15 +58,14 @@ WITH candidates AS (
         GROUP BY customer_id HAVING count(*) >= %(max_contacts)s
     ) tired ON tired.customer_id = c.customer_id
 ), ranked AS (
-    SELECT flagged.*, CASE WHEN excluded IS NULL THEN
-        row_number() OVER (PARTITION BY customer_id, excluded IS NULL ORDER BY priority, treatment_id) END AS rank
-    FROM flagged
+    {ranked}
+), chosen AS (
+    SELECT ranked.*,
+           (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout AS is_control
+    FROM ranked WHERE rank = 1
 ), inserted AS (
     INSERT INTO {members} (campaign_id, customer_id, treatment_id, is_control, contacted_on)
-    SELECT %(campaign)s, customer_id, treatment_id,
-           (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout, NULL
-    FROM ranked WHERE rank = 1
-    RETURNING treatment_id, is_control
+    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL FROM chosen
 ), excluded AS (
     SELECT treatment_id, count(*) AS segment,
         count(*) FILTER (WHERE excluded = 'global_control') AS global_control,
@@ -73,15 +73,30 @@ WITH candidates AS (
         count(*) FILTER (WHERE excluded = 'fatigue') AS fatigue,
         count(*) FILTER (WHERE rank > 1) AS higher_priority
     FROM ranked GROUP BY treatment_id
-), kept AS (
-    SELECT treatment_id, count(*) FILTER (WHERE NOT is_control) AS treatment,
-           count(*) FILTER (WHERE is_control) AS control
-    FROM inserted GROUP BY treatment_id
+), cells AS (
+    SELECT treatment_id, is_control, count(*) AS members,
+           avg(recency_days) AS recency, avg(frequency) AS frequency, avg(revenue_cents) AS revenue_cents,
+           stddev(recency_days) AS sd_recency, stddev(frequency) AS sd_frequency,
+           stddev(revenue_cents) AS sd_revenue_cents
+    FROM chosen GROUP BY treatment_id, is_control
+), mix AS (
+    SELECT treatment_id, is_control, jsonb_object_agg(stage, customers) AS stages
+    FROM (SELECT treatment_id, is_control, coalesce(stage_id, 0) AS stage, count(*) AS customers
+          FROM chosen GROUP BY 1, 2, 3) per_stage
+    GROUP BY treatment_id, is_control
 )
 SELECT e.treatment_id, e.segment, e.global_control, e.no_consent, e.fatigue, e.higher_priority,
-       coalesce(k.treatment, 0), coalesce(k.control, 0)
-FROM excluded e LEFT JOIN kept k USING (treatment_id)
+       c.is_control, c.members, c.recency, c.frequency, c.revenue_cents, c.sd_recency, c.sd_frequency,
+       c.sd_revenue_cents, m.stages
+FROM excluded e
+LEFT JOIN cells c ON c.treatment_id = e.treatment_id
+LEFT JOIN mix m ON m.treatment_id = c.treatment_id AND m.is_control = c.is_control
 """
+RANK_BY_PRIORITY = """SELECT flagged.*, CASE WHEN excluded IS NULL THEN
+        row_number() OVER (PARTITION BY customer_id, excluded IS NULL ORDER BY priority, treatment_id) END AS rank
+    FROM flagged"""
+# With one treatment no customer can be wanted twice: no need to sort every candidate by customer.
+RANK_ALONE = "SELECT flagged.*, CASE WHEN excluded IS NULL THEN 1 END AS rank FROM flagged"
 
 
 def _candidates(treatments: list[Treatment]) -> tuple[str, list]:
@@ -94,7 +109,8 @@ def _candidates(treatments: list[Treatment]) -> tuple[str, list]:
         parts.append(
             f"SELECT {int(treatment.pk)}::bigint AS treatment_id, {int(treatment.priority)} AS priority, "
             f"%s::text AS channel, {round(float(treatment.holdout_share) * PARTS)} AS holdout, "
-            f"f.customer_id FROM {FEATURES} f WHERE {condition}"
+            f"f.customer_id, f.recency_days, f.frequency, f.revenue_cents, f.stage_id "
+            f"FROM {FEATURES} f WHERE {condition}"
         )
         params += [treatment.channel, *condition_params]
     return "\nUNION ALL\n".join(parts), params
@@ -133,9 +149,8 @@ def audience_build(
             raise CampaignError("Add a treatment before building the audience.")
         policy = contact_policy()
         report(10, "Selecting, excluding and splitting customers")
-        counts = _build(campaign, treatments, policy)
-        report(75, "Checking that treatment and control are alike")
-        balance = audience_balance(campaign)
+        counts, balance = _build(campaign, treatments, policy)
+        report(75, "Keeping the counts")
         version = (campaign.builds.aggregate(latest=Max("version"))["latest"] or 0) + 1
         build = AudienceBuild.objects.create(
             campaign=campaign,
@@ -151,10 +166,12 @@ def audience_build(
     return build
 
 
-def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolicy) -> dict[str, dict[str, int]]:
+def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolicy) -> tuple[dict, dict]:
+    """Replace the members, and return each treatment's counts and balance check, from one statement."""
     candidates, candidate_params = _candidates(treatments)
     statement = BUILD_SQL.format(
         candidates=candidates,
+        ranked=RANK_BY_PRIORITY if len(treatments) > 1 else RANK_ALONE,
         parts=PARTS,
         customers=Customer._meta.db_table,
         contacts=ContactHistory._meta.db_table,
@@ -176,93 +193,62 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {AudienceMember._meta.db_table} WHERE campaign_id = %s", [campaign.pk])
         cursor.execute(statement, params)
-        rows = cursor.fetchall()
-    by_treatment = {row[0]: row[1:] for row in rows}
-    counts = {}
+        frame = pd.DataFrame(cursor.fetchall(), columns=BUILD_COLUMNS)
+    counts, balance = {}, {}
     for treatment in treatments:
-        segment, global_control, no_consent, fatigue, higher, kept_treatment, kept_control = by_treatment.get(
-            treatment.pk, (0,) * 7
-        )
+        rows = frame[frame.treatment_id == treatment.pk]
+        first = rows.iloc[0] if len(rows) else None
+        cells = {bool(row.is_control): row for row in rows.itertuples() if row.is_control is not None}
         counts[treatment.code] = {
             "treatment_id": treatment.pk,
-            "segment": segment,
-            "global_control": global_control,
-            "no_consent": no_consent,
-            "fatigue": fatigue,
-            "higher_priority": higher,
-            "treatment": kept_treatment,
-            "control": kept_control,
+            **{reason: int(first[reason]) if first is not None else 0 for reason in ["segment", *REASONS]},
+            "treatment": int(cells[False].members) if False in cells else 0,
+            "control": int(cells[True].members) if True in cells else 0,
         }
-    return counts
+        if len(cells) == 2:
+            balance[str(treatment.pk)] = _balance(cells[False], cells[True])
+    return counts, balance
 
 
-BALANCE_SQL = f"""
-    SELECT m.treatment_id, m.is_control, count(*), avg(f.recency_days), avg(f.frequency), avg(f.revenue_cents),
-           stddev(f.recency_days), stddev(f.frequency), stddev(f.revenue_cents)
-    FROM {AudienceMember._meta.db_table} m JOIN {FEATURES} f ON f.customer_id = m.customer_id
-    WHERE m.campaign_id = %s GROUP BY 1, 2
-"""
-STAGE_MIX_SQL = f"""
-    SELECT m.treatment_id, m.is_control, coalesce(f.stage_id, 0), count(*)
-    FROM {AudienceMember._meta.db_table} m JOIN {FEATURES} f ON f.customer_id = m.customer_id
-    WHERE m.campaign_id = %s GROUP BY 1, 2, 3
-"""
+BUILD_COLUMNS = [
+    "treatment_id",
+    "segment",
+    *REASONS,
+    "is_control",
+    "members",
+    "recency",
+    "frequency",
+    "revenue_cents",
+    "sd_recency",
+    "sd_frequency",
+    "sd_revenue_cents",
+    "stages",
+]
 
 
-def audience_balance(campaign: Campaign) -> dict[str, Any]:
-    """Treatment against control per treatment: means, standardised differences, and a test of the stage mix."""
-    with connection.cursor() as cursor:
-        cursor.execute(BALANCE_SQL, [campaign.pk])
-        means = pd.DataFrame(
-            cursor.fetchall(),
-            columns=[
-                "treatment_id",
-                "is_control",
-                "members",
-                "recency",
-                "frequency",
-                "revenue_cents",
-                "sd_recency",
-                "sd_frequency",
-                "sd_revenue_cents",
-            ],
-        )
-        cursor.execute(STAGE_MIX_SQL, [campaign.pk])
-        mix = pd.DataFrame(cursor.fetchall(), columns=["treatment_id", "is_control", "stage_id", "members"])
-    balance = {}
-    for treatment_id, rows in means.groupby("treatment_id"):
-        cells = {bool(row.is_control): row for row in rows.itertuples()}
-        if len(cells) < 2:
-            continue
-        treated, control = cells[False], cells[True]
-        report = {"members": {"treatment": int(treated.members), "control": int(control.members)}}
-        for measure in ("recency", "frequency", "revenue_cents"):
-            spread = (
-                (
-                    float(getattr(treated, f"sd_{measure}") or 0) ** 2
-                    + float(getattr(control, f"sd_{measure}") or 0) ** 2
-                )
-                / 2
-            ) ** 0.5
-            difference = float(getattr(treated, measure) or 0) - float(getattr(control, measure) or 0)
-            report[measure] = {
-                "treatment": round(float(getattr(treated, measure) or 0), 2),
-                "control": round(float(getattr(control, measure) or 0), 2),
-                "standardised_difference": round(difference / spread, 4) if spread else 0.0,
-            }
-        table = mix[mix.treatment_id == treatment_id].pivot_table(
-            index="stage_id", columns="is_control", values="members", fill_value=0
-        )
-        if table.shape == (1, 2) or table.shape[1] < 2:
-            report["stage_mix_p_value"] = 1.0
-        else:
-            report["stage_mix_p_value"] = round(float(stats.chi2_contingency(table.to_numpy())[1]), 4)
-        report["balanced"] = (
-            all(abs(report[m]["standardised_difference"]) < 0.1 for m in ("recency", "frequency", "revenue_cents"))
-            and report["stage_mix_p_value"] > 0.01
-        )
-        balance[str(treatment_id)] = report
-    return balance
+def _balance(treated, control) -> dict[str, Any]:
+    """Treatment against control: standardised mean differences, and a chi-square test of the stage mix."""
+    report: dict[str, Any] = {"members": {"treatment": int(treated.members), "control": int(control.members)}}
+    for measure in ("recency", "frequency", "revenue_cents"):
+        means = [float(getattr(cell, measure) or 0) for cell in (treated, control)]
+        spreads = [float(getattr(cell, f"sd_{measure}") or 0) for cell in (treated, control)]
+        pooled = ((spreads[0] ** 2 + spreads[1] ** 2) / 2) ** 0.5
+        report[measure] = {
+            "treatment": round(means[0], 2),
+            "control": round(means[1], 2),
+            "standardised_difference": round((means[0] - means[1]) / pooled, 4) if pooled else 0.0,
+        }
+    # Django reads jsonb as text (its JSONField decodes it); this came from raw SQL.
+    stages = {cell: pd.Series(json.loads(row.stages)) for cell, row in (("treatment", treated), ("control", control))}
+    table = pd.DataFrame(stages).fillna(0)
+    table = table[table.sum(axis=1) > 0]
+    report["stage_mix_p_value"] = (
+        round(float(stats.chi2_contingency(table.to_numpy())[1]), 4) if len(table) > 1 else 1.0
+    )
+    report["balanced"] = report["stage_mix_p_value"] > 0.01 and all(
+        abs(report[measure]["standardised_difference"]) < 0.1 for measure in ("recency", "frequency", "revenue_cents")
+    )
+    return report
 
 
 def audience_build_job(job: Job, progress: Progress) -> dict[str, Any]:

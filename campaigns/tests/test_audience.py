@@ -132,10 +132,11 @@ def test_a_failed_build_leaves_the_previous_audience_and_fails_the_job(
     before = members(campaign)
     campaign.treatments.update(holdout_share="0.5")
 
-    def broken_balance(campaign):
+    def broken_balance(treated, control):
         raise RuntimeError("the balance check broke")
 
-    monkeypatch.setattr(audience_module, "audience_balance", broken_balance)
+    # It breaks after the new members were written, inside the build's transaction.
+    monkeypatch.setattr(audience_module, "_balance", broken_balance)
     job = Job.objects.create(
         kind=Job.Kind.AUDIENCE_BUILD, title="Audience", owner=marketer, params={"campaign_id": campaign.pk}
     )

@@ -121,3 +121,14 @@ def test_the_contact_policy_is_a_managers(client, marketer, manager, db):
     from campaigns.services import contact_policy
 
     assert (contact_policy().max_contacts, contact_policy().consent_push) == (3, False)
+
+
+def test_the_campaign_page_shows_the_audience_and_budget(client, no_global_control, make_campaign, marketer):
+    population(50)
+    campaign = make_campaign()
+    audience_build(campaign=campaign)
+    client.force_login(marketer)
+    page = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+    assert 'data-treatment="A"' in page and "chart-waterfall-A" in page
+    assert 'id="planned-cost">' in page
+    assert "Balanced" in page or "Check the split" in page

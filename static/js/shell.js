@@ -59,6 +59,7 @@
     });
   }
 
-  renderCharts(document);
+  // Pages load plotly after this file (shortcuts work before it arrives): draw once every script has run.
+  document.addEventListener("DOMContentLoaded", function () { renderCharts(document); });
   document.body.addEventListener("htmx:afterSettle", function (event) { renderCharts(event.target); });
 })();

@@ -1,0 +1,131 @@
+"""The demo retailer's campaigns: a dozen across the last quarters, with audiences built and released."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from campaigns.services import (
+    audience_build,
+    campaign_approve,
+    campaign_close,
+    campaign_create,
+    campaign_release,
+    campaign_start_measuring,
+    campaign_submit,
+    treatment_save,
+)
+from core.services import Progress
+from segments.models import Portfolio, Segment
+
+# name, portfolio stage, objective, weeks before the history ends, treatments: (segment, channel, message,
+# cost per contact in cents, holdout share)
+CAMPAIGNS = [
+    (
+        "Welcome series",
+        "new",
+        "conversion",
+        46,
+        [("Never bought", "email", "Welcome: 10% off your first order", 2, "0.10")],
+    ),
+    (
+        "Second order nudge",
+        "one_time",
+        "traffic",
+        42,
+        [
+            ("Emailable regulars", "email", "We miss you already", 2, "0.10"),
+            ("Mail only", "direct_mail", "A card for your next visit", 55, "0.15"),
+        ],
+    ),
+    ("Beauty week", "repurchase", "basket", 38, [("Beauty lovers", "email", "Beauty week picks", 2, "0.10")]),
+    (
+        "Win-back: at risk",
+        "at_risk",
+        "traffic",
+        34,
+        [("Likely to return", "sms", "Come back for double points", 5, "0.20")],
+    ),
+    ("Best customer preview", "best", "margin", 30, [("Top RFM", "email", "Private preview", 2, "0.10")]),
+    (
+        "Garden season",
+        "repurchase",
+        "basket",
+        26,
+        [
+            ("Garden and home", "email", "Garden season starts", 2, "0.10"),
+            ("Garden and home", "push", "Garden season: app offer", 1, "0.10"),
+        ],
+    ),
+    (
+        "Reactivation letter",
+        "lapsed",
+        "traffic",
+        22,
+        [("Fading regulars", "direct_mail", "It has been a while", 60, "0.20")],
+    ),
+    (
+        "App users first",
+        "repurchase",
+        "conversion",
+        18,
+        [("Young app users", "push", "Early access in the app", 1, "0.10")],
+    ),
+    ("High spender thanks", "best", "margin", 14, [("High spenders", "email", "A thank-you gift", 2, "0.10")]),
+    (
+        "North and Central events",
+        "repurchase",
+        "traffic",
+        10,
+        [("North and Central", "in_store", "Store event invite", 0, "0.10")],
+    ),
+    ("Online-first bundle", "one_time", "basket", 6, [("Online-first", "email", "Bundle and save", 2, "0.10")]),
+    ("Autumn return", "at_risk", "traffic", 3, [("Likely to return", "email", "Autumn comeback offer", 2, "0.15")]),
+]
+
+
+def campaigns_load(*, end: date, progress: Progress) -> dict:
+    """Create, build and release the demo campaigns, each on its start date, and close the finished ones."""
+    user_model = get_user_model()
+    marketer, manager = user_model.objects.get(username="marketer"), user_model.objects.get(username="manager")
+    released = 0
+    for number, (name, stage, objective, weeks_before, treatments) in enumerate(CAMPAIGNS):
+        progress(100 * number / len(CAMPAIGNS), f"Campaign {name}")
+        if Campaign.objects.filter(name=name).exists():
+            continue
+        start = end - timedelta(weeks=weeks_before)
+        campaign = campaign_create(
+            owner=marketer,
+            name=name,
+            portfolio=Portfolio.objects.get(stage__code=stage),
+            start_date=start,
+            end_date=start + timedelta(days=27),
+            objective=objective,
+            description=f"Demo campaign: {treatments[0][2]}.",
+        )
+        for position, (segment, channel, message, cost, holdout) in enumerate(treatments):
+            treatment_save(
+                campaign=campaign,
+                code=chr(65 + position),
+                segment=Segment.objects.get(name=segment),
+                channel=channel,
+                message_name=message,
+                content_ref=f"template-{number}-{position}",
+                holdout_share=holdout,
+                cost_per_contact_cents=cost,
+                priority=position + 1,
+                response_window_days=30,
+                expected_response_rate="0.0600",
+                expected_order_value_cents=4_500,
+            )
+        audience_build(campaign=campaign, user=marketer)
+        campaign_submit(campaign=campaign, user=marketer)
+        campaign_approve(campaign=campaign, user=manager, comment="Fits the quarter's plan.")
+        contacted_at = timezone.make_aware(datetime.combine(start, time(9, 0)))
+        campaign_release(campaign=campaign, user=marketer, contacted_at=contacted_at)
+        campaign_start_measuring(campaign=campaign)
+        if campaign.end_date + timedelta(days=30) < end:
+            campaign_close(campaign=campaign, user=marketer)
+        released += 1
+    return {"campaigns": released}
