@@ -67,14 +67,18 @@ def shipped_rows(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
-        from django.contrib.auth.models import Group
+        restore_shipped_rows()
 
-        from core.roles import ALL_ROLES
-        from segments.services import stages_ensure_defaults
 
-        for role in ALL_ROLES:
-            Group.objects.get_or_create(name=role)
-        stages_ensure_defaults()
+def restore_shipped_rows() -> None:
+    from django.contrib.auth.models import Group
+
+    from core.roles import ALL_ROLES
+    from segments.services import stages_ensure_defaults
+
+    for role in ALL_ROLES:
+        Group.objects.get_or_create(name=role)
+    stages_ensure_defaults()
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ class CampaignForm(DeskForm, forms.ModelForm):
 class TreatmentForm(DeskForm, forms.ModelForm):
     cost_per_contact = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, initial=0)
     expected_order_value = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, initial=0)
+    cost_per_redemption = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, initial=0)
 
     class Meta:
         model = Treatment
@@ -64,12 +65,15 @@ class TreatmentForm(DeskForm, forms.ModelForm):
         if self.instance.pk:
             self.fields["cost_per_contact"].initial = self.instance.cost_per_contact_cents / 100
             self.fields["expected_order_value"].initial = self.instance.expected_order_value_cents / 100
+            self.fields["cost_per_redemption"].initial = self.instance.cost_per_redemption_cents / 100
+        self.fields["segment"].required = True
         self.style_fields()
 
     def treatment_fields(self) -> dict:
         fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
         fields["cost_per_contact_cents"] = round(self.cleaned_data["cost_per_contact"] * 100)
         fields["expected_order_value_cents"] = round(self.cleaned_data["expected_order_value"] * 100)
+        fields["cost_per_redemption_cents"] = round(self.cleaned_data["cost_per_redemption"] * 100)
         return fields
 
 

@@ -1,6 +1,7 @@
 """Campaigns, their treatments, the company's contact policy, audiences and contact history."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -41,8 +42,12 @@ class Campaign(models.Model):
     start_date = models.DateField()
     end_date = models.DateField()
     objective = models.CharField(max_length=16, choices=Objective.choices)
-    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="campaigns")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns")
+    # Campaigns imported from elsewhere, to be measured here, may have neither portfolio nor owner.
+    portfolio = models.ForeignKey(Portfolio, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    imported = models.BooleanField(default=False, help_text="Run elsewhere; its contacts came from a file.")
     description = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     # The random split of every audience member into treatment or control is a hash of the customer and this.
@@ -88,7 +93,7 @@ class Treatment(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="treatments")
     code = models.CharField(max_length=16, help_text="Short name within the campaign, such as A or B.")
-    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="treatments")
+    segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.PROTECT, related_name="treatments")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     message_name = models.CharField(max_length=160)
     content_ref = models.CharField(max_length=200, blank=True, help_text="Where the creative lives (template id, URL).")
@@ -107,6 +112,22 @@ class Treatment(models.Model):
         max_digits=5, decimal_places=4, default="0.0500", validators=[MinValueValidator(0), MaxValueValidator(1)]
     )
     expected_order_value_cents = models.PositiveIntegerField(default=0)
+
+    class Response(models.TextChoices):
+        PURCHASE = "purchase", "Any purchase"
+        CATEGORY = "category", "A purchase in the response category"
+        OFFER_CODE = "offer_code", "A purchase redeeming the offer code"
+        EVENT = "event", "An engagement event of the response kind"
+
+    response_kind = models.CharField(max_length=16, choices=Response.choices, default=Response.PURCHASE)
+    response_category = models.ForeignKey(
+        "customers.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    response_offer_code = models.CharField(max_length=64, blank=True)
+    response_event_kind = models.CharField(max_length=32, blank=True)
+    cost_per_redemption_cents = models.PositiveIntegerField(
+        default=0, help_text="What the offer costs each time a customer redeems its code."
+    )
     expected_margin_rate = models.DecimalField(
         max_digits=5, decimal_places=4, default="0.3000", validators=[MinValueValidator(0), MaxValueValidator(1)]
     )
@@ -118,6 +139,17 @@ class Treatment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} / {self.code}"
+
+    def clean(self) -> None:
+        needs = {
+            self.Response.CATEGORY: ("response_category", "Choose the category whose purchases count as responses."),
+            self.Response.OFFER_CODE: ("response_offer_code", "Give the offer code whose redemptions count."),
+            self.Response.EVENT: ("response_event_kind", "Give the kind of event that counts as a response."),
+        }
+        if self.response_kind in needs:
+            field, message = needs[self.response_kind]
+            if not getattr(self, field) and not getattr(self, f"{field}_id", None):
+                raise ValidationError({field: message})
 
 
 class ContactPolicy(models.Model):
@@ -190,6 +222,15 @@ class AudienceMember(models.Model):
     )
     is_control = models.BooleanField()
     contacted_on = models.DateField(null=True, help_text="The release date, for treatment and control alike.")
+    stage = models.ForeignKey(
+        "segments.LifecycleStage",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        help_text="The customer's stage at the build.",
+    )
 
     def __str__(self) -> str:
         return f"{self.customer_id} in {self.treatment_id} ({'control' if self.is_control else 'treatment'})"
@@ -216,3 +257,20 @@ class ContactHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} by {self.treatment_id} on {self.contacted_at:%Y-%m-%d}"
+
+
+class CampaignResult(models.Model):
+    """One computation of a campaign's results. The newest is the one shown; a failed run adds none."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="results")
+    version = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField(default=0)
+    payload = models.JSONField()
+
+    class Meta:
+        ordering = ["campaign", "-version"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "version"], name="one_result_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} results v{self.version}"

@@ -10,7 +10,7 @@ def owns_campaign(user, campaign) -> bool:
 
 @rules.predicate
 def owns_campaign_portfolio(user, campaign) -> bool:
-    return campaign is not None and campaign.portfolio.owner_id == user.id
+    return campaign is not None and campaign.portfolio is not None and campaign.portfolio.owner_id == user.id
 
 
 rules.add_perm("campaigns.view_campaigns", has_any_role)

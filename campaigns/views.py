@@ -101,7 +101,9 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "balance": [(treatment, build.balance.get(str(treatment.pk))) for treatment in treatments] if build else [],
         "channels": selectors.contact_channels(campaign),
         "planned_cents": planned_cost_cents(campaign) if build else 0,
-        "budget": budget_position(portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter),
+        "budget": budget_position(portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter)
+        if campaign.portfolio_id
+        else {"budget": 0, "committed": 0, "remaining": 0},
         "may_change": request.user.has_perm("campaigns.change_campaign", campaign),
         "may_approve": request.user.has_perm("campaigns.approve_campaign", campaign),
         "may_download": request.user.has_perm("campaigns.download_contacts", campaign),

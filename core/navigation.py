@@ -27,7 +27,7 @@ SECTIONS = [
     Section("segments", "Segments", "diagram-3", "s", "segments:list"),
     Section("offers", "Offers", "tags", "f", None),
     Section("customers", "Customers", "people", "u", "customers:list"),
-    Section("results", "Results", "graph-up-arrow", "r", None),
+    Section("results", "Results", "graph-up-arrow", "r", "campaigns:results_list"),
     Section("scorecards", "Scorecards", "clipboard-check", "k", None),
     Section("imports", "Imports", "upload", "i", "customers:imports"),
     Section("jobs", "Jobs", "hourglass-split", "j", "jobs"),

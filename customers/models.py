@@ -145,6 +145,7 @@ class DataImport(models.Model):
         CUSTOMERS = "customers", "Customers"
         PURCHASES = "purchases", "Purchases"
         EVENTS = "events", "Engagement events"
+        CONTACTS = "contacts", "Campaign contacts (measured elsewhere)"
 
     job = models.OneToOneField("core.Job", on_delete=models.CASCADE, related_name="data_import")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from campaigns.selectors import portfolio_campaigns, portfolio_spending
 from core.charts import figure_data
 from core.models import Job
 from segments import selectors
@@ -256,6 +257,7 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = selectors.portfolio_get(portfolio_id)
     may_change = request.user.has_perm("segments.change_portfolio", portfolio)
     year, quarter = selectors.quarter_of(timezone.localdate())
+    spending = portfolio_spending(portfolio.pk)
     counts = selectors.stage_counts_over_time()
     charts = []
     if not counts.empty and portfolio.stage.code in counts:
@@ -278,7 +280,8 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
         "portfolio": portfolio,
         "may_change": may_change,
         "size_now": selectors.stage_size_now(portfolio.stage),
-        "budgets": portfolio.budgets.all(),
+        "budgets": [(budget, spending.get((budget.year, budget.quarter), {})) for budget in portfolio.budgets.all()],
+        "campaigns": portfolio_campaigns(portfolio.pk),
         "objectives": [selectors.objective_progress(o) for o in portfolio.objectives.select_related("target_stage")],
         "charts": charts,
         "budget_form": BudgetForm(initial={"year": year, "quarter": quarter}),

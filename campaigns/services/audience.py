@@ -64,8 +64,8 @@ WITH candidates AS (
            (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout AS is_control
     FROM ranked WHERE rank = 1
 ), inserted AS (
-    INSERT INTO {members} (campaign_id, customer_id, treatment_id, is_control, contacted_on)
-    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL FROM chosen
+    INSERT INTO {members} (campaign_id, customer_id, treatment_id, is_control, contacted_on, stage_id)
+    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id FROM chosen
 ), excluded AS (
     SELECT treatment_id, count(*) AS segment,
         count(*) FILTER (WHERE excluded = 'global_control') AS global_control,

@@ -57,6 +57,8 @@ def campaign_release(
         check_transition(campaign, "release")
         if not campaign.builds.exists():
             raise CampaignError("Build the audience before releasing the campaign.")
+        if campaign.portfolio_id is None:
+            raise CampaignError("Choose the portfolio whose budget the campaign spends before releasing it.")
         budget = (
             PortfolioBudget.objects.select_for_update()
             .filter(portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter)

@@ -65,6 +65,9 @@ class Kind:
     prepare: Callable[[Batch, References, Problems], pd.DataFrame]
     # Large tables are loaded by rewriting them when a file is big next to what they hold.
     large: bool = False
+    # Kinds that are not rows of one table bring their own load table and merge.
+    load_columns: str = ""
+    merge: Callable | None = None
 
     @property
     def table(self) -> str:

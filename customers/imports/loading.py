@@ -137,9 +137,14 @@ def _offer(handoff: queue.Queue, item: object, stop: threading.Event) -> bool:
     return False
 
 
-def create_load_table(table: str, columns: list[str], *, large: bool) -> str:
+def create_load_table(table: str, columns: list[str], *, large: bool, definition: str = "") -> str:
     """An empty table for the file's rows: a twin of a large table, a temporary one otherwise."""
     load = f"{table}__load"
+    if definition:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP TABLE IF EXISTS "{load}"')
+            cursor.execute(f'CREATE TEMPORARY TABLE "{load}" ({definition}) ON COMMIT DROP')
+        return load
     if large:
         tables.create_twin(table, load)
         return load
@@ -222,8 +227,7 @@ def _upsert(table: str, load: str, key: str, columns: list[str], defaults: dict[
         WITH upserted AS (
             INSERT INTO {table} AS target ({filled})
             SELECT {sources} FROM {load}
-            ON CONFLICT ({key}) DO UPDATE SET {assignments}
-            WHERE ({old}) IS DISTINCT FROM ({new})
+            ON CONFLICT ({key}) {on_conflict}
             RETURNING (xmax = 0) AS inserted
         )
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
@@ -234,17 +238,25 @@ def _upsert(table: str, load: str, key: str, columns: list[str], defaults: dict[
         sources=sql.SQL(", ").join(sources),
         load=sql.Identifier(load),
         key=sql.Identifier(key),
-        assignments=sql.SQL(", ").join(
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(column)) for column in updated
-        ),
-        old=sql.SQL(", ").join(sql.SQL("target.{}").format(sql.Identifier(c)) for c in columns if c != key),
-        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in columns if c != key),
+        on_conflict=_on_conflict(key, columns, updated),
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, list(defaults.values()))
         new, replaced = cursor.fetchone()
         cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(load)))
     return Counts(loaded=loaded, new=new, replaced=replaced, unchanged=loaded - new - replaced)
+
+
+def _on_conflict(key: str, columns: list[str], updated: list[str]) -> sql.Composable:
+    """Update what the file changes; a file of keys alone changes nothing on rows that exist."""
+    compared = [column for column in columns if column != key]
+    if not compared:
+        return sql.SQL("DO NOTHING")
+    return sql.SQL("DO UPDATE SET {assignments} WHERE ({old}) IS DISTINCT FROM ({new})").format(
+        assignments=sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in updated),
+        old=sql.SQL(", ").join(sql.SQL("target.{}").format(sql.Identifier(c)) for c in compared),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in compared),
+    )
 
 
 def _rewrite(table: str, load: str, key: str, columns: list[str], existing: int, loaded: int) -> Counts:

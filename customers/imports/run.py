@@ -72,15 +72,18 @@ def _run_step(step: Step, start: float, share: float, report: Report) -> dict[st
             if not problems:
                 yield csv_bytes(frame[columns])
 
-    load = create_load_table(kind.table, columns, large=kind.large)
+    load = create_load_table(kind.table, columns, large=kind.large, definition=kind.load_columns)
     loaded = copy_in(load, columns, chunks())
     if problems:
         raise ImportRefused(problems)
     report(start + share * 0.8, f"Merging {loaded:,} {label} rows")
     try:
-        counts = merge(
-            kind.table, load, kind.key, columns, defaults=_defaults(kind, columns), large=kind.large, loaded=loaded
-        )
+        if kind.merge:
+            counts = kind.merge(load=load, loaded=loaded)
+        else:
+            counts = merge(
+                kind.table, load, kind.key, columns, defaults=_defaults(kind, columns), large=kind.large, loaded=loaded
+            )
     except RepeatedKeys as repeats:
         report_repeats(_keys_again(step, kind.key), kind.key, repeats.values, problems)
         raise ImportRefused(problems) from None

@@ -1,0 +1,183 @@
+"""The results pages: every campaign's latest results, and one campaign's results in full."""
+
+import csv
+
+import plotly.graph_objects as go
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from rules.contrib.views import permission_required
+
+from campaigns import selectors
+from campaigns.models import CampaignResult
+from campaigns.services.results import results_enqueue
+from core.charts import figure_data
+from core.lib.spreadsheet import safe_cell
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def results_list(request: HttpRequest) -> HttpResponse:
+    rows = [
+        (campaign, campaign.results.first())
+        for campaign in selectors.campaigns_list().filter(status__in=["released", "measuring", "closed"])
+    ]
+    return render(request, "campaigns/results_list.html", {"rows": rows})
+
+
+def _charts(result: CampaignResult) -> list[dict]:
+    totals, treatments = result.payload["totals"], result.payload["treatments"]
+    revenue = totals["incremental_revenue_cents"] / 100
+    margin = totals["incremental_margin_cents"] / 100
+    contact, offer = totals["contact_cost_cents"] / 100, totals["offer_cost_cents"] / 100
+    waterfall = go.Figure(
+        go.Waterfall(
+            x=["Incremental revenue", "Cost of goods", "Incremental margin", "Contact cost", "Offer cost", "Net P&L"],
+            measure=["absolute", "relative", "total", "relative", "relative", "total"],
+            y=[revenue, margin - revenue, 0, -contact, -offer, 0],
+            textposition="outside",
+            text=[
+                f"{value:,.0f}"
+                for value in (revenue, margin - revenue, margin, -contact, -offer, margin - contact - offer)
+            ],
+            decreasing={"marker": {"color": "#dc2626"}},
+            increasing={"marker": {"color": "#16a34a"}},
+            totals={"marker": {"color": "#2563eb"}},
+        )
+    )
+    waterfall.update_layout(title="Incremental P&L", showlegend=False)
+    lift = go.Figure()
+    rates = [row["response_rate"] for row in treatments]
+    lift.add_bar(
+        x=[row["code"] for row in treatments],
+        y=[(rate["difference"] or 0) * 100 for rate in rates],
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [((rate["high"] or 0) - (rate["difference"] or 0)) * 100 for rate in rates],
+            "arrayminus": [((rate["difference"] or 0) - (rate["low"] or 0)) * 100 for rate in rates],
+        },
+        marker_color="#2563eb",
+    )
+    lift.update_layout(
+        title="Incremental response rate by treatment, with 95% confidence interval", yaxis_title="percentage points"
+    )
+    curves = go.Figure()
+    for row in treatments:
+        for cell, dash in (("treatment", "solid"), ("control", "dot")):
+            values = row["cumulative"].get(cell, [])
+            curves.add_scatter(
+                x=list(range(len(values))),
+                y=[value * 100 for value in values],
+                name=f"{row['code']} {cell}",
+                line={"dash": dash},
+            )
+    curves.update_layout(
+        title="Cumulative response by day since contact", xaxis_title="days since contact", yaxis_title="responded (%)"
+    )
+    return [
+        {"id": "chart-pnl", "figure": figure_data(waterfall, height=320)},
+        {"id": "chart-lift", "figure": figure_data(lift, height=300)},
+        {"id": "chart-cumulative", "figure": figure_data(curves, height=300)},
+    ]
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def campaign_results(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = selectors.campaign_get(campaign_id)
+    result = campaign.results.first()
+    context = {
+        "campaign": campaign,
+        "result": result,
+        "charts": _charts(result) if result else [],
+        "may_compute": request.user.has_perm("campaigns.change_campaign", campaign),
+    }
+    return render(request, "campaigns/campaign_results.html", context)
+
+
+@require_POST
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def results_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = selectors.campaign_get(campaign_id)
+    if not request.user.has_perm("campaigns.change_campaign", campaign):
+        return HttpResponse("Only the campaign's owner or a manager recomputes its results.", status=403)
+    job = results_enqueue(campaign=campaign, owner=request.user)
+    messages.info(request, "The results are being computed; the page shows them when the job ends.")
+    return redirect(f"{reverse('campaigns:results', args=[campaign.pk])}?job={job.pk}")
+
+
+RESULT_COLUMNS = [
+    "cell",
+    "members",
+    "responders",
+    "response_rate",
+    "orders_per_member",
+    "revenue_cents_per_member",
+    "margin_cents_per_member",
+    "redemptions",
+]
+
+
+def result_rows(result: CampaignResult) -> list[list]:
+    """The results as a table: one line per treatment and cell, then per stage and cell."""
+    header = [
+        "breakdown",
+        "treatment",
+        "group",
+        *RESULT_COLUMNS,
+        "incremental_response_rate",
+        "rate_ci_low",
+        "rate_ci_high",
+        "rate_p_value",
+        "incremental_margin_per_member_cents",
+        "margin_p_value",
+    ]
+    rows = [header]
+
+    def lines(breakdown: str, treatment: str, group: str, comparison: dict) -> None:
+        for cell in ("treatment", "control"):
+            values = comparison[cell]
+            rate, margin = comparison["response_rate"], comparison["margin_per_member"]
+            rows.append(
+                [
+                    breakdown,
+                    treatment,
+                    group,
+                    cell,
+                    *(values.get(column) for column in RESULT_COLUMNS[1:]),
+                    rate["difference"],
+                    rate["low"],
+                    rate["high"],
+                    rate["p_value"],
+                    margin["difference"],
+                    margin["p_value"],
+                ]
+            )
+
+    for row in result.payload["treatments"]:
+        lines("treatment", row["code"], row["segment"], row)
+    for row in result.payload["by_stage"]:
+        lines("stage", row["treatment"], row["stage"], row)
+    for row in result.payload["by_segment"]:
+        lines("segment", "", row["segment"], row)
+    return rows
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def results_csv(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
+    campaign = selectors.campaign_get(campaign_id)
+    result = campaign.results.first()
+    if result is None:
+        return HttpResponse("No results yet.", status=404)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow([safe_cell(v) for v in row]) for row in result_rows(result)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-results-v{result.version}.csv"'
+    return response

@@ -1,0 +1,120 @@
+"""Campaign results on hand-made cases: every metric worked out by hand."""
+
+import pytest
+from scipy import stats
+
+from campaigns.models import Campaign, Treatment
+from campaigns.services.results import results_run
+from campaigns.services.workflow import CampaignError
+from customers.imports.run import import_file
+
+CUSTOMERS = "external_id,name\na,A\nb,B\nc,C\nd,D\ne,E\nf,F\n"
+# a, b, c, d treated and e, f control, contacted on 2026-03-02; the window is 30 days.
+CONTACTS = "customer_id,campaign,treatment,cell,contacted_at,cost_per_contact\n" + "".join(
+    f"{name},Spring,A,{cell},2026-03-02 09:00:00,0.10\n"
+    for name, cell in zip("abcdef", ["treatment"] * 4 + ["control"] * 2, strict=True)
+)
+PURCHASES = (
+    "line_id,customer_id,purchased_at,quantity,revenue,order_ref,category,offer_code\n"
+    "1,a,2026-03-04 10:00:00,1,20.00,A1,FOOD,\n"  # a responds: 20.00, margin 5.00
+    "2,b,2026-03-10 10:00:00,1,10.00,B1,FOOD,SAVE\n"  # b responds with the offer
+    "3,b,2026-03-20 10:00:00,1,10.00,B2,FOOD,\n"  # b's second order
+    "4,b,2026-03-21 10:00:00,-1,-2.00,B3,FOOD,\n"  # and a return: net 18.00, margin 4.50
+    "5,c,2026-04-05 10:00:00,1,50.00,C1,FOOD,\n"  # c buys after the window: no response
+    "6,d,2026-02-20 10:00:00,1,50.00,D1,FOOD,\n"  # d buys before the contact: no response
+    "7,e,2026-03-03 10:00:00,1,8.00,E1,FOOD,\n"  # e (control) responds: 8.00, margin 2.00
+)
+
+
+@pytest.fixture
+def spring(db, tmp_path) -> Campaign:
+    files = {
+        "categories": "code,name,margin_rate\nFOOD,Food,0.25\n",
+        "customers": CUSTOMERS,
+        "contacts": CONTACTS,
+        "purchases": PURCHASES,
+    }
+    for kind, text in files.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        import_file(kind=kind, path=path)
+    campaign = Campaign.objects.get(name="Spring")
+    Treatment.objects.filter(campaign=campaign).update(response_offer_code="SAVE", cost_per_redemption_cents=100)
+    return campaign
+
+
+def test_every_metric_of_a_hand_made_campaign(spring):
+    row = results_run(campaign=spring).payload["treatments"][0]
+    treated, control = row["treatment"], row["control"]
+    assert treated == {
+        "members": 4,
+        "responders": 2,
+        "orders": 3,
+        "revenue_cents": 3_800,
+        "margin_cents": 950,
+        "redemptions": 1,
+        "orders_per_member": 0.75,
+        "revenue_cents_per_member": 950.0,
+        "margin_cents_per_member": 237.5,
+        "response_rate": 0.5,
+    }
+    assert control == {
+        "members": 2,
+        "responders": 1,
+        "orders": 1,
+        "revenue_cents": 800,
+        "margin_cents": 200,
+        "redemptions": 0,
+        "orders_per_member": 0.5,
+        "revenue_cents_per_member": 400.0,
+        "margin_cents_per_member": 100.0,
+        "response_rate": 0.5,
+    }
+    assert row["response_rate"]["difference"] == 0.0
+    assert row["response_rate"]["p_value"] == pytest.approx(1.0)
+    assert row["revenue_per_member"]["difference"] == 550.0
+    assert row["margin_per_member"]["difference"] == 137.5
+    welch = stats.ttest_ind([500, 450, 0, 0], [200, 0], equal_var=False)
+    assert row["margin_per_member"]["p_value"] == pytest.approx(welch.pvalue)
+    interval = welch.confidence_interval(0.95)
+    assert (row["margin_per_member"]["low"], row["margin_per_member"]["high"]) == pytest.approx(
+        (interval.low, interval.high)
+    )
+    assert row["incremental_responders"] == 0.0
+    assert row["incremental_revenue_cents"] == 2_200.0  # 550 per member for 4 treated members
+    assert row["incremental_margin_cents"] == 550.0
+    assert (row["contact_cost_cents"], row["offer_cost_cents"]) == (40, 100)
+    assert row["net_cents"] == 410.0
+    assert row["roi"] == pytest.approx(410 / 140)
+    # Cumulative response: a on day 2, b on day 8, out of four treated; e on day 1, out of two controls.
+    assert row["cumulative"]["treatment"][:9] == [0, 0, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.5]
+    assert row["cumulative"]["control"][:2] == [0, 0.5]
+
+
+def test_a_response_can_be_a_purchase_in_a_category_or_with_the_offer_code(spring):
+    Treatment.objects.filter(campaign=spring).update(response_kind="offer_code")
+    row = results_run(campaign=spring).payload["treatments"][0]
+    assert (row["treatment"]["responders"], row["control"]["responders"]) == (1, 0)
+    assert row["treatment"]["revenue_cents"] == 1_000  # only the line with the code counts
+
+
+def test_each_run_is_a_new_version_and_the_newest_is_shown(spring):
+    first = results_run(campaign=spring)
+    second = results_run(campaign=spring)
+    assert (first.version, second.version) == (1, 2)
+    assert spring.results.first() == second
+
+
+def test_a_campaign_not_yet_released_has_nothing_to_measure(make_campaign):
+    with pytest.raises(CampaignError, match="has not been released"):
+        results_run(campaign=make_campaign())
+
+
+def test_the_results_page_and_its_export(client, spring, manager):
+    results_run(campaign=spring)
+    client.force_login(manager)
+    page = client.get(f"/campaigns/{spring.pk}/results/").content.decode()
+    assert 'id="kpi-net">4.10<' in page and "chart-pnl" in page and "chart-cumulative" in page
+    lines = b"".join(client.get(f"/campaigns/{spring.pk}/results.csv").streaming_content).decode().splitlines()
+    assert lines[0].startswith("breakdown,treatment,group,cell,members,responders,response_rate")
+    assert lines[1].startswith("treatment,A,(imported),treatment,4,2,0.5")

@@ -1,0 +1,149 @@
+"""Campaign results from one row per audience member: pure frame-in, frame-out statistics.
+
+Every test statistic comes from statsmodels or scipy: a two-proportion z-test
+for response rates, Welch's t-test for money per member.
+"""
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+from reporting.experiments import sample_size
+
+MEMBER_COLUMNS = [
+    "customer_id",
+    "treatment_id",
+    "is_control",
+    "stage_id",
+    "responded",
+    "orders",
+    "revenue_cents",
+    "margin_cents",
+    "redemptions",
+    "response_day",
+]
+SIGNIFICANCE = 0.05
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def cell_summary(members: pd.DataFrame) -> dict[str, Any]:
+    """Members, responders and money of one cell (treatment or control)."""
+    count = len(members)
+    summary = {
+        "members": count,
+        "responders": int(members["responded"].sum()),
+        "orders": int(members["orders"].sum()),
+        "revenue_cents": int(members["revenue_cents"].sum()),
+        "margin_cents": int(members["margin_cents"].sum()),
+        "redemptions": int(members["redemptions"].sum()),
+    }
+    for name in ("responders", "orders", "revenue_cents", "margin_cents"):
+        summary[f"{name}_per_member"] = summary[name] / count if count else None
+    summary["response_rate"] = summary.pop("responders_per_member")
+    return summary
+
+
+def rate_difference(treated: pd.DataFrame, control: pd.DataFrame) -> dict[str, Any]:
+    """Treatment minus control response rate, its 95% confidence interval and two-sided p-value."""
+    counts = [int(treated["responded"].sum()), int(control["responded"].sum())]
+    sizes = [len(treated), len(control)]
+    if min(sizes) == 0:
+        return {"difference": None, "low": None, "high": None, "p_value": None}
+    difference = counts[0] / sizes[0] - counts[1] / sizes[1]
+    if 0 < sum(counts) < sum(sizes):
+        _, p_value = proportions_ztest(counts, sizes)
+        low, high = confint_proportions_2indep(
+            counts[0], sizes[0], counts[1], sizes[1], method="wald", compare="diff", alpha=SIGNIFICANCE
+        )
+    else:  # nobody (or everybody) responded: nothing varies, nothing to test
+        p_value, low, high = 1.0, difference, difference
+    return {"difference": difference, "low": _number(low), "high": _number(high), "p_value": _number(p_value)}
+
+
+def mean_difference(treated: pd.Series, control: pd.Series) -> dict[str, Any]:
+    """Treatment minus control mean, with Welch's t-test and its 95% confidence interval."""
+    if len(treated) < 2 or len(control) < 2:
+        return {"difference": None, "low": None, "high": None, "p_value": None}
+    difference = float(treated.mean() - control.mean())
+    if treated.var() == 0 and control.var() == 0:
+        return {"difference": difference, "low": difference, "high": difference, "p_value": 1.0}
+    result = stats.ttest_ind(treated.to_numpy(float), control.to_numpy(float), equal_var=False)
+    interval = result.confidence_interval(confidence_level=1 - SIGNIFICANCE)
+    return {
+        "difference": difference,
+        "low": _number(interval.low),
+        "high": _number(interval.high),
+        "p_value": _number(result.pvalue),
+    }
+
+
+def compare_cells(members: pd.DataFrame) -> dict[str, Any]:
+    """Treatment against control for one group of members (a treatment, a stage, a segment)."""
+    treated, control = members[~members["is_control"]], members[members["is_control"]]
+    return {
+        "treatment": cell_summary(treated),
+        "control": cell_summary(control),
+        "response_rate": rate_difference(treated, control),
+        "revenue_per_member": mean_difference(treated["revenue_cents"], control["revenue_cents"]),
+        "margin_per_member": mean_difference(treated["margin_cents"], control["margin_cents"]),
+    }
+
+
+def profit_and_loss(
+    comparison: dict[str, Any], *, cost_per_contact_cents: int, cost_per_redemption_cents: int
+) -> dict[str, Any]:
+    """Incremental responders, revenue and margin over the treated members, the costs, net P&L and ROI."""
+    treated = comparison["treatment"]["members"]
+
+    def scaled(difference: float | None) -> float:
+        return difference * treated if difference is not None else 0.0
+
+    contact_cost = treated * cost_per_contact_cents
+    offer_cost = comparison["treatment"]["redemptions"] * cost_per_redemption_cents
+    incremental_margin = scaled(comparison["margin_per_member"]["difference"])
+    net = incremental_margin - contact_cost - offer_cost
+    costs = contact_cost + offer_cost
+    return {
+        "incremental_responders": scaled(comparison["response_rate"]["difference"]),
+        "incremental_revenue_cents": scaled(comparison["revenue_per_member"]["difference"]),
+        "incremental_margin_cents": incremental_margin,
+        "contact_cost_cents": contact_cost,
+        "offer_cost_cents": offer_cost,
+        "net_cents": net,
+        "roi": net / costs if costs else None,
+    }
+
+
+def head_to_head(a: pd.DataFrame, b: pd.DataFrame, *, power: float = 0.8) -> dict[str, Any]:
+    """Two treatments' treated members compared directly: a winner only when the difference is significant."""
+    comparison = rate_difference(a, b)
+    difference, p_value = comparison["difference"], comparison["p_value"]
+    result = {**comparison, "winner": None, "more_members_needed": None}
+    if difference is None:
+        return result
+    if p_value is not None and p_value < SIGNIFICANCE and difference != 0:
+        result["winner"] = "a" if difference > 0 else "b"
+        return result
+    base = b["responded"].mean()
+    if difference != 0 and 0 < base < 1 and 0 < base + difference < 1:
+        # Equal arms: a 50% "holdout" in the sample-size sense.
+        _, total = sample_size(base_rate=base, lift=difference, holdout_share=0.5, power=power)
+        result["more_members_needed"] = max(0, total - len(a) - len(b))
+    return result
+
+
+def cumulative_response(members: pd.DataFrame, days: int) -> dict[str, list[float]]:
+    """Share of each cell that had responded by each day since contact (day 0 is the contact day)."""
+    curves = {}
+    for name, cell in (("treatment", members[~members["is_control"]]), ("control", members[members["is_control"]])):
+        first_days = cell.loc[cell["responded"], "response_day"].clip(lower=0)
+        counts = np.bincount(first_days.astype(int), minlength=days)[:days]
+        curves[name] = (np.cumsum(counts) / len(cell)).round(6).tolist() if len(cell) else []
+    return curves

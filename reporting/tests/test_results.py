@@ -1,0 +1,85 @@
+"""The statistics of campaign results, on simulated campaigns whose true effects are known."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reporting import results
+from reporting.experiments import sample_size
+
+
+def simulated(
+    rng: np.random.Generator, *, treated: int, control: int, base: float, lift: float, spend_lift: float = 0.0
+) -> pd.DataFrame:
+    is_control = np.r_[np.zeros(treated, bool), np.ones(control, bool)]
+    rate = np.where(is_control, base, base + lift)
+    responded = rng.random(len(rate)) < rate
+    spend = np.where(responded, rng.gamma(2.0, 2_000 + np.where(is_control, 0, spend_lift)), 0).round()
+    return pd.DataFrame(
+        {
+            "customer_id": np.arange(len(rate)),
+            "treatment_id": 1,
+            "is_control": is_control,
+            "stage_id": 0,
+            "responded": responded,
+            "orders": responded.astype(int),
+            "revenue_cents": spend,
+            "margin_cents": (spend * 0.3).round(),
+            "redemptions": 0,
+            "response_day": np.where(responded, rng.integers(0, 30, len(rate)), np.nan),
+        }
+    )
+
+
+def test_confidence_intervals_cover_the_true_lift_about_95_times_in_100():
+    rng = np.random.default_rng(20_261_123)
+    covered, runs = 0, 600
+    for _ in range(runs):
+        members = simulated(rng, treated=1_800, control=600, base=0.10, lift=0.03)
+        interval = results.rate_difference(members[~members.is_control], members[members.is_control])
+        covered += interval["low"] <= 0.03 <= interval["high"]
+    assert 0.925 <= covered / runs <= 0.975
+
+
+def test_money_intervals_cover_the_true_difference_too():
+    rng = np.random.default_rng(7)
+    covered, runs = 0, 300
+    true_difference = 0.02 * 4_000  # two more responders in a hundred, each spending 4,000 on average
+    for _ in range(runs):
+        members = simulated(rng, treated=1_500, control=1_500, base=0.10, lift=0.02)
+        interval = results.mean_difference(
+            members.loc[~members.is_control, "revenue_cents"], members.loc[members.is_control, "revenue_cents"]
+        )
+        covered += interval["low"] <= true_difference <= interval["high"]
+    assert 0.92 <= covered / runs <= 0.98
+
+
+def test_a_winner_is_named_only_when_the_difference_is_significant():
+    rng = np.random.default_rng(3)
+    clear = results.head_to_head(
+        simulated(rng, treated=20_000, control=0, base=0.12, lift=0),
+        simulated(rng, treated=20_000, control=0, base=0.08, lift=0),
+    )
+    assert clear["winner"] == "a" and clear["p_value"] < 0.05
+    same = pd.DataFrame({"responded": [True] * 10 + [False] * 90})
+    tie = results.head_to_head(same, same)
+    assert (tie["winner"], tie["difference"], tie["more_members_needed"]) == (None, 0.0, None)
+
+
+def test_an_inconclusive_test_says_how_many_more_members_it_needs():
+    a = pd.DataFrame({"responded": [True] * 55 + [False] * 445})
+    b = pd.DataFrame({"responded": [True] * 50 + [False] * 450})
+    duel = results.head_to_head(a, b)
+    assert duel["winner"] is None
+    _, needed = sample_size(base_rate=0.10, lift=0.01, holdout_share=0.5)
+    assert duel["more_members_needed"] == needed - 1_000
+
+
+def test_the_sample_size_grows_as_the_lift_shrinks_and_the_holdout_moves_off_half():
+    small, _ = sample_size(base_rate=0.05, lift=0.02, holdout_share=0.5)
+    smaller_lift, _ = sample_size(base_rate=0.05, lift=0.01, holdout_share=0.5)
+    assert smaller_lift > 3 * small
+    control_at_10, audience_at_10 = sample_size(base_rate=0.05, lift=0.01, holdout_share=0.1)
+    assert audience_at_10 == pytest.approx(control_at_10 / 0.1, abs=1)
+    with pytest.raises(ValueError):
+        sample_size(base_rate=0.05, lift=0.0, holdout_share=0.1)
