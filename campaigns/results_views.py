@@ -31,16 +31,15 @@ def _charts(result: CampaignResult) -> list[dict]:
     revenue = totals["incremental_revenue_cents"] / 100
     margin = totals["incremental_margin_cents"] / 100
     contact, offer = totals["contact_cost_cents"] / 100, totals["offer_cost_cents"] / 100
+    amounts = (revenue, margin - revenue, margin, -contact, -offer, margin - contact - offer)
+    decimals = 0 if max(abs(amount) for amount in amounts) >= 10_000 else 2  # cents matter on small campaigns
     waterfall = go.Figure(
         go.Waterfall(
             x=["Incremental revenue", "Cost of goods", "Incremental margin", "Contact cost", "Offer cost", "Net P&L"],
             measure=["absolute", "relative", "total", "relative", "relative", "total"],
             y=[revenue, margin - revenue, 0, -contact, -offer, 0],
             textposition="outside",
-            text=[
-                f"{value:,.0f}"
-                for value in (revenue, margin - revenue, margin, -contact, -offer, margin - contact - offer)
-            ],
+            text=[f"{value:,.{decimals}f}" for value in amounts],
             decreasing={"marker": {"color": "#dc2626"}},
             increasing={"marker": {"color": "#16a34a"}},
             totals={"marker": {"color": "#2563eb"}},
