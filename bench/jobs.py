@@ -2,7 +2,7 @@
 
 import statistics
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 
@@ -224,3 +224,142 @@ def _naive_loop(campaign, recency: int, sample: int) -> None:
                 campaign=campaign, customer=customer, defaults={"treatment": treatment, "is_control": digest % 10 == 0}
             )
         transaction.set_rollback(True)
+
+
+RESULTS_CONTACT_DATE = date(2026, 5, 15)
+RESULTS_REFERENCE_SQL = """
+    SELECT treatment_id, is_control, count(*) AS members, count(*) FILTER (WHERE orders > 0) AS responders,
+           sum(revenue_cents) AS revenue_cents, sum(margin_cents) AS margin_cents
+    FROM (
+        SELECT m.customer_id, m.treatment_id, m.is_control,
+               count(DISTINCT p.order_ref) FILTER (WHERE p.quantity > 0) AS orders,
+               coalesce(sum(p.revenue_cents), 0) AS revenue_cents, coalesce(sum(p.margin_cents), 0) AS margin_cents
+        FROM campaigns_audiencemember m
+        LEFT JOIN customers_purchase p ON p.customer_id = m.customer_id
+             AND p.purchased_at >= m.contacted_on::timestamptz
+             AND p.purchased_at < m.contacted_on::timestamptz + interval '30 days' {bounds}
+        WHERE m.campaign_id = %(campaign)s
+        GROUP BY m.customer_id, m.treatment_id, m.is_control
+    ) per_member
+    GROUP BY treatment_id, is_control ORDER BY treatment_id, is_control
+"""
+# The same statement told the first and last day of the campaign's windows, as the product is.
+RESULTS_BOUNDS = "AND p.purchased_at >= %(opens)s AND p.purchased_at < %(closes)s"
+
+
+def _results_campaign():
+    """A released campaign with every customer as a member: two e-mail treatments, 10% holdouts, 30-day window.
+
+    The audience is written straight into the table as a release leaves it (members with their contact date
+    and their stage at the last staging), so the benchmark times the results and nothing else.
+    """
+    from django.contrib.auth import get_user_model
+
+    from campaigns.models import Campaign
+    from campaigns.services import campaign_create, treatment_save
+    from core.services import demo_users_ensure
+    from segments.models import LifecycleStage, Portfolio, Segment
+
+    demo_users_ensure()
+    marketer = get_user_model().objects.get(username="marketer")
+    portfolio, _ = Portfolio.objects.get_or_create(
+        stage=LifecycleStage.objects.get(code="repurchase"), defaults={"name": "Bench", "owner": marketer}
+    )
+    everyone, _ = Segment.objects.update_or_create(
+        name="Bench everyone", defaults={"owner": marketer, "rules": {"all": []}}
+    )
+    campaign = Campaign.objects.filter(name="Bench results").first()
+    if campaign is None:
+        campaign = campaign_create(
+            owner=marketer,
+            name="Bench results",
+            portfolio=portfolio,
+            start_date=RESULTS_CONTACT_DATE,
+            end_date=date(2026, 6, 14),
+            objective="traffic",
+        )
+        for code, message in (("A", "Ten percent off"), ("B", "Free delivery")):
+            treatment_save(
+                campaign=campaign,
+                code=code,
+                segment=everyone,
+                channel="email",
+                message_name=message,
+                holdout_share="0.100",
+                cost_per_contact_cents=2,
+                response_window_days=30,
+            )
+    a, b = campaign.treatments.order_by("code").values_list("id", flat=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaigns_audiencemember WHERE campaign_id = %s", [campaign.pk])
+        cursor.execute(
+            """
+            INSERT INTO campaigns_audiencemember (campaign_id, customer_id, treatment_id, is_control, contacted_on,
+                                                  stage_id)
+            SELECT %(campaign)s, c.id, CASE WHEN c.id %% 2 = 0 THEN %(a)s ELSE %(b)s END,
+                   (hashtextextended(c.id::text, %(seed)s) & 9223372036854775807) %% 1000 < 100, %(contacted)s,
+                   s.stage_id
+            FROM customers_customer c
+            LEFT JOIN segments_stageassignment s ON s.customer_id = c.id
+                 AND s.period_end = (SELECT max(period_end) FROM segments_stageassignment)
+            """,
+            {"campaign": campaign.pk, "a": a, "b": b, "seed": campaign.seed, "contacted": RESULTS_CONTACT_DATE},
+        )
+        cursor.execute("ANALYZE campaigns_audiencemember")
+    return campaign
+
+
+def results() -> None:
+    from campaigns.services.results import results_run
+
+    campaign = _results_campaign()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM customers_purchase")
+        lines = cursor.fetchone()[0]
+    reference_rows = None
+    window = {"campaign": campaign.pk, "opens": RESULTS_CONTACT_DATE, "closes": RESULTS_CONTACT_DATE + timedelta(30)}
+
+    def reference(bounds: str) -> None:
+        nonlocal reference_rows
+        with connection.cursor() as cursor:
+            cursor.execute(RESULTS_REFERENCE_SQL.format(bounds=bounds), window)
+            reference_rows = cursor.fetchall()
+
+    result = None
+
+    def product() -> None:
+        nonlocal result
+        result = results_run(campaign=campaign)
+
+    reference("")  # once to warm the cache for all, so none pays for the first read from disk
+    plain_seconds = statistics.median(timed(lambda: reference("")) for _ in range(3))
+    bounded_seconds = statistics.median(timed(lambda: reference(RESULTS_BOUNDS)) for _ in range(3))
+    product_seconds = statistics.median(timed(product) for _ in range(3))
+
+    by_cell = {(row["treatment_id"], row["cell"]): row for row in _cells(result.payload)}
+    for treatment_id, is_control, members, responders, revenue_cents, _margin in reference_rows:
+        cell = by_cell[(treatment_id, "control" if is_control else "treatment")]
+        assert (cell["members"], cell["responders"], cell["revenue_cents"]) == (members, responders, revenue_cents), (
+            f"the product and the reference disagree: {cell} against {members, responders, revenue_cents}"
+        )
+    totals = result.payload["totals"]
+    print(
+        f"{totals['members']:,} members ({totals['treatment']:,} treatment, {totals['control']:,} control), "
+        f"30-day window over {lines:,} purchase lines; net incremental P&L {totals['net_cents'] / 100:,.2f}"
+    )
+    print(f"{'results run (product, median of 3)':<58}{product_seconds:8.2f} s")
+    print(f"{'single SQL aggregate per cell (reference, median of 3)':<58}{plain_seconds:8.2f} s")
+    print(f"{'the same, told the window dates (reference, median of 3)':<58}{bounded_seconds:8.2f} s")
+    print(
+        f"product / reference = {product_seconds / plain_seconds:.2f}; "
+        f"product / reference told the dates = {product_seconds / bounded_seconds:.2f}"
+    )
+
+
+def _cells(payload: dict) -> list[dict]:
+    """Members, responders and revenue per treatment and cell, from a results payload."""
+    return [
+        {"treatment_id": row["treatment_id"], "cell": cell, **row[cell]}
+        for row in payload["treatments"]
+        for cell in ("treatment", "control")
+    ]

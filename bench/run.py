@@ -171,6 +171,12 @@ def bench_audience(arguments: argparse.Namespace) -> None:
     print(manage("shell", "-c", "from bench.jobs import audience; audience()").stdout)
 
 
+def bench_results(arguments: argparse.Namespace) -> None:
+    """Results of a campaign with every customer as a member, beside one hand-written SQL aggregate."""
+    manage("migrate", "--noinput")
+    print(manage("shell", "-c", "from bench.jobs import results; results()").stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +190,7 @@ def main() -> None:
         run=bench_features
     )
     commands.add_parser("audience", help="time an audience build").set_defaults(run=bench_audience)
+    commands.add_parser("results", help="time a campaign's results").set_defaults(run=bench_results)
     arguments = parser.parse_args()
     arguments.run(arguments)
 

@@ -25,7 +25,7 @@ from customers.models import EngagementEvent, Purchase
 from reporting import results as stats
 
 MEMBERS_SQL = f"""
-WITH members AS (
+WITH members AS NOT MATERIALIZED (
     SELECT m.customer_id, m.treatment_id, m.is_control, coalesce(m.stage_id, 0) AS stage_id,
            m.contacted_on::timestamptz AS opens, m.contacted_on::timestamptz + t.response_window_days * interval '1 day'
                AS closes,
@@ -42,7 +42,7 @@ WITH members AS (
     FROM members mb
     JOIN {Purchase._meta.db_table} p ON p.customer_id = mb.customer_id
          AND p.purchased_at >= mb.opens AND p.purchased_at < mb.closes
-    WHERE mb.response_kind <> 'event'
+    WHERE mb.response_kind <> 'event' AND p.purchased_at >= %(opens)s AND p.purchased_at < %(closes)s
       AND (mb.response_kind <> 'category' OR p.category_id = mb.response_category_id)
       AND (mb.response_kind <> 'offer_code' OR p.offer_code = mb.response_offer_code)
     GROUP BY mb.customer_id
@@ -51,7 +51,7 @@ WITH members AS (
     FROM members mb
     JOIN {EngagementEvent._meta.db_table} e ON e.customer_id = mb.customer_id
          AND e.occurred_at >= mb.opens AND e.occurred_at < mb.closes AND e.kind = mb.response_event_kind
-    WHERE mb.response_kind = 'event'
+    WHERE mb.response_kind = 'event' AND e.occurred_at >= %(opens)s AND e.occurred_at < %(closes)s
     GROUP BY mb.customer_id
 )
 SELECT mb.customer_id, mb.treatment_id, mb.is_control, mb.stage_id,
@@ -63,13 +63,25 @@ FROM members mb
 LEFT JOIN bought b ON b.customer_id = mb.customer_id
 LEFT JOIN engaged e ON e.customer_id = mb.customer_id
 """
+# The first and last moment any member's window covers: a plain range on the purchase and event times that
+# lets PostgreSQL skip the rest of the history before it matches rows to members.
+WINDOW_SQL = f"""
+SELECT min(m.contacted_on)::timestamptz,
+       max(m.contacted_on::timestamptz + t.response_window_days * interval '1 day')
+FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+WHERE m.campaign_id = %(campaign)s AND m.contacted_on IS NOT NULL
+"""
 
 
 def members_frame(campaign: Campaign) -> pd.DataFrame:
     """One row per contacted audience member with what they did in the response window (read with COPY)."""
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
-        statement = cursor.mogrify(MEMBERS_SQL, {"campaign": campaign.pk}).decode()
+        cursor.execute(WINDOW_SQL, {"campaign": campaign.pk})
+        opens, closes = cursor.fetchone()
+        if opens is None:
+            return pd.DataFrame(columns=stats.MEMBER_COLUMNS)
+        statement = cursor.mogrify(MEMBERS_SQL, {"campaign": campaign.pk, "opens": opens, "closes": closes}).decode()
         cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", buffer)
     buffer.seek(0)
     if not buffer.getbuffer().nbytes:
