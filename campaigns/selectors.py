@@ -112,3 +112,11 @@ def portfolio_spending(portfolio_id: int) -> dict[tuple[int, int], dict[str, int
         if totals:
             quarter["spent"] += round(totals["contact_cost_cents"] + totals["offer_cost_cents"])
     return spending
+
+
+def campaign_by_reference(reference: str) -> Campaign:
+    """The campaign with this id or exact name (case-insensitive); Campaign.DoesNotExist or
+    MultipleObjectsReturned when there is not exactly one."""
+    if reference.isdigit():
+        return Campaign.objects.get(pk=int(reference))
+    return Campaign.objects.get(name__iexact=reference)

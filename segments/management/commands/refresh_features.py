@@ -1,0 +1,32 @@
+from datetime import date
+from typing import Any
+
+from django.core.management.base import CommandParser
+from django.utils import timezone
+
+from core.commands import JobCommand, JobSpec
+from core.models import Job
+from segments.services import features_refresh_job
+from segments.tasks import refresh_features
+
+
+class Command(JobCommand):
+    help = "Recompute every customer's features (recency, frequency, monetary, RFM...) from the purchases."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--window-days", type=int, default=365, help="frequency and monetary window")
+        super().add_arguments(parser)
+
+    def job_spec(self, *, as_of: date | None, window_days: int, **options: Any) -> JobSpec:
+        as_of = as_of or timezone.localdate()
+        return JobSpec(
+            kind=Job.Kind.FEATURES,
+            title=f"Customer features as of {as_of}",
+            task=refresh_features,
+            work=features_refresh_job,
+            params={"as_of": str(as_of), "window_days": window_days},
+        )
+
+    def describe(self, result: dict[str, Any]) -> str:
+        return f"Features version {result['version']} of {result['customers']:,} customers in {result['seconds']} s."
