@@ -39,7 +39,7 @@ def _charts(result: CampaignResult) -> list[dict]:
             measure=["absolute", "relative", "total", "relative", "relative", "total"],
             y=[revenue, margin - revenue, 0, -contact, -offer, 0],
             textposition="outside",
-            text=[f"{value:,.{decimals}f}" for value in amounts],
+            text=[f"{round(value, decimals) + 0.0:,.{decimals}f}" for value in amounts],  # + 0.0: no "-0"
             decreasing={"marker": {"color": "#dc2626"}},
             increasing={"marker": {"color": "#16a34a"}},
             totals={"marker": {"color": "#2563eb"}},

@@ -57,7 +57,7 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl-C to stop.\n")
 
     def _serve(self) -> None:
-        """Run the Procfile under honcho; Ctrl-C reaches honcho, which stops the web process and the worker."""
+        """Run the Procfile under honcho, which stops the web process and the worker when it is stopped."""
         # The Procfile names gunicorn and celery: find them beside this Python (the project's venv).
         path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         honcho = subprocess.Popen(
@@ -65,8 +65,12 @@ class Command(BaseCommand):
             cwd=settings.BASE_DIR,
             env={**os.environ, "PATH": path},
         )
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Ctrl-C reaches honcho through the terminal; a SIGTERM sent to this process alone is passed on, so
+        # that the web process and the worker stop before the embedded database does.
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        previous_term = signal.signal(signal.SIGTERM, lambda signum, frame: honcho.terminate())
         try:
             honcho.wait()
         finally:
-            signal.signal(signal.SIGINT, previous)
+            signal.signal(signal.SIGINT, previous_int)
+            signal.signal(signal.SIGTERM, previous_term)
