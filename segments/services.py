@@ -51,6 +51,7 @@ def features_refresh(
     report = progress or (lambda percent, message="": None)
     started = monotonic()
     with transaction.atomic():
+        features.roomy_transaction()
         features_table, shares_table = features.prepare_twins()
         report(5, "Summing purchases per customer")
         customers = features.features_fill(features_table, as_of=as_of, window_days=window_days)
@@ -102,6 +103,7 @@ def staging_run(
             report(50, "Assigning stages")
             counts = stages.history_record(period_end, features.FEATURES, features.SHARES)
         else:
+            features.roomy_transaction()
             features_table, shares_table = features.prepare_twins()
             report(10, f"Describing customers at the end of {period_end}")
             features.features_fill(features_table, as_of=as_of, window_days=window_days)
