@@ -13,6 +13,7 @@ import pandas as pd
 from django.db import connection
 
 from campaigns.models import AudienceMember, Campaign, Channel, ContactHistory, Treatment
+from core.lib import tables
 from customers.imports.kinds import Kind, References, _column, _customer_ids, _instants
 from customers.imports.loading import Counts
 from customers.imports.problems import ImportRefused, Problems
@@ -107,6 +108,7 @@ def merge_contacts(*, load: str, loaded: int) -> Counts:
                   AND h.campaign_id = c.id AND h.treatment_id = t.id)
         """)
         cursor.execute(f"DROP TABLE {load}")
+    tables.analyze(AudienceMember._meta.db_table, ContactHistory._meta.db_table)
     return Counts(loaded=loaded, new=changed, replaced=0, unchanged=loaded - changed, strategy="contacts")
 
 

@@ -58,7 +58,14 @@ def swap_in(table: str, twin: str, indexes: list[tuple[str, str | None]]) -> Non
                 )
             else:
                 cursor.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(temporary, sql.Identifier(name)))
-        cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    analyze(table)
+
+
+def analyze(*names: str) -> None:
+    """Fresh planner statistics for tables a job has just changed in bulk, before anything queries them."""
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
 
 
 def _retarget(definition: str, index_name: str, table: str) -> str:

@@ -244,6 +244,8 @@ def _upsert(table: str, load: str, key: str, columns: list[str], defaults: dict[
         cursor.execute(statement, list(defaults.values()))
         new, replaced = cursor.fetchone()
         cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(load)))
+    if new or replaced:
+        tables.analyze(table)
     return Counts(loaded=loaded, new=new, replaced=replaced, unchanged=loaded - new - replaced)
 
 
