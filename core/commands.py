@@ -1,22 +1,11 @@
 """Management commands that run a background job in the terminal, or hand it to a worker."""
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from celery import Task
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.models import Job
-from core.services import JobWork, job_enqueue, job_run
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    kind: str
-    title: str
-    task: Task
-    work: JobWork
-    params: dict[str, Any] = field(default_factory=dict)
+from core.services import JobSpec, job_run, job_submit
 
 
 class JobCommand(BaseCommand):
@@ -38,7 +27,7 @@ class JobCommand(BaseCommand):
     def handle(self, *args: object, queue: bool, **options: Any) -> None:
         spec = self.job_spec(**options)
         if queue:
-            job = job_enqueue(kind=spec.kind, title=spec.title, owner=None, task=spec.task, params=spec.params)
+            job = job_submit(spec, owner=None)
             self.stdout.write(f"Queued as job {job.pk}.")
             return
         job = Job.objects.create(kind=spec.kind, title=spec.title, owner=None, params=spec.params)

@@ -4,6 +4,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -87,6 +88,21 @@ def job_enqueue(
     job = Job.objects.create(kind=kind, title=title, owner=owner, params=params or {}, celery_task_id=str(uuid.uuid4()))
     transaction.on_commit(lambda: task.apply_async(args=[job.pk], task_id=job.celery_task_id))
     return job
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One kind of job with its parameters: what a page enqueues and a management command may run in place."""
+
+    kind: str
+    title: str
+    task: Task
+    work: JobWork
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def job_submit(spec: JobSpec, *, owner: AbstractBaseUser | None) -> Job:
+    return job_enqueue(kind=spec.kind, title=spec.title, owner=owner, task=spec.task, params=spec.params)
 
 
 def job_run(job_id: int, work: JobWork) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from psycopg2 import sql
 
 from core.models import Job
-from core.services import JobError, Progress, job_enqueue
+from core.services import JobError, JobSpec, Progress, job_submit
 from customers.models import Purchase
 from segments import features, stages
 from segments.defaults import DEFAULT_STAGES
@@ -260,15 +260,28 @@ def value_model_job(job: Job, progress: Progress) -> dict[str, Any]:
     return {"r": fitted.r, "alpha": fitted.alpha, "a": fitted.a, "b": fitted.b, "customers": fitted.customers}
 
 
-def refresh_enqueue(*, kind: str, owner: AbstractBaseUser | None, **params: object) -> Job:
+def refresh_spec(kind: str, **params: Any) -> JobSpec:
+    """The job that refreshes features (as_of, window_days), stages (period_end) or the value model (as_of)."""
     from segments import tasks
 
-    task, title = {
-        Job.Kind.FEATURES: (tasks.refresh_features, f"Customer features as of {params.get('as_of')}"),
-        Job.Kind.STAGING: (tasks.stage_customers, f"Lifecycle stages as of {params.get('period_end')}"),
-        Job.Kind.CUSTOMER_VALUE: (tasks.fit_value_model, f"Customer value model as of {params.get('as_of')}"),
+    task, work, title = {
+        Job.Kind.FEATURES: (
+            tasks.refresh_features,
+            features_refresh_job,
+            f"Customer features as of {params.get('as_of')}",
+        ),
+        Job.Kind.STAGING: (tasks.stage_customers, staging_job, f"Lifecycle stages as of {params.get('period_end')}"),
+        Job.Kind.CUSTOMER_VALUE: (
+            tasks.fit_value_model,
+            value_model_job,
+            f"Customer value model as of {params.get('as_of')}",
+        ),
     }[kind]
-    return job_enqueue(kind=kind, title=title, owner=owner, task=task, params=params)
+    return JobSpec(kind=kind, title=title, task=task, work=work, params=params)
+
+
+def refresh_enqueue(*, kind: str, owner: AbstractBaseUser | None, **params: Any) -> Job:
+    return job_submit(refresh_spec(kind, **params), owner=owner)
 
 
 def stages_ensure_defaults() -> None:

@@ -23,7 +23,7 @@ from scipy import stats
 from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactHistory, ContactPolicy, Treatment
 from campaigns.services.workflow import CampaignError, contact_policy
 from core.models import Job
-from core.services import JobError, Progress, job_enqueue
+from core.services import JobError, JobSpec, Progress, job_submit
 from customers.models import Customer
 from segments.features import FEATURES
 from segments.models import FeatureRun
@@ -266,13 +266,17 @@ def audience_build_job(job: Job, progress: Progress) -> dict[str, Any]:
     }
 
 
-def audience_build_enqueue(*, campaign: Campaign, owner: AbstractBaseUser) -> Job:
+def audience_build_spec(campaign: Campaign) -> JobSpec:
     from campaigns.tasks import build_audience
 
-    return job_enqueue(
+    return JobSpec(
         kind=Job.Kind.AUDIENCE_BUILD,
         title=f"Audience of {campaign.name}",
-        owner=owner,
         task=build_audience,
+        work=audience_build_job,
         params={"campaign_id": campaign.pk},
     )
+
+
+def audience_build_enqueue(*, campaign: Campaign, owner: AbstractBaseUser) -> Job:
+    return job_submit(audience_build_spec(campaign), owner=owner)

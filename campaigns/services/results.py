@@ -20,7 +20,7 @@ from django.db.models import Max
 from campaigns.models import AudienceMember, Campaign, CampaignResult, Treatment
 from campaigns.services.workflow import CampaignError
 from core.models import Job
-from core.services import JobError, Progress, job_enqueue
+from core.services import JobError, JobSpec, Progress, job_submit
 from customers.models import EngagementEvent, Purchase
 from reporting import results as stats
 
@@ -200,13 +200,17 @@ def results_job(job: Job, progress: Progress) -> dict[str, Any]:
     }
 
 
-def results_enqueue(*, campaign: Campaign, owner: AbstractBaseUser | None) -> Job:
+def results_spec(campaign: Campaign) -> JobSpec:
     from campaigns.tasks import compute_results
 
-    return job_enqueue(
+    return JobSpec(
         kind=Job.Kind.RESULTS,
         title=f"Results of {campaign.name}",
-        owner=owner,
         task=compute_results,
+        work=results_job,
         params={"campaign_id": campaign.pk},
     )
+
+
+def results_enqueue(*, campaign: Campaign, owner: AbstractBaseUser | None) -> Job:
+    return job_submit(results_spec(campaign), owner=owner)

@@ -1,31 +1,12 @@
 from typing import Any
 
-from django.core.management.base import CommandParser
-
-from campaigns.management.commands._campaign import campaign_argument
-from campaigns.services import audience_build_job
-from campaigns.services.audience import REASONS
-from campaigns.tasks import build_audience
-from core.commands import JobCommand, JobSpec
-from core.models import Job
+from campaigns.management.commands._campaign import CampaignJobCommand
+from campaigns.services.audience import REASONS, audience_build_spec
 
 
-class Command(JobCommand):
+class Command(CampaignJobCommand):
     help = "Build a campaign's audiences: each treatment's members after the exclusions, treatment and control."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("campaign", help="the campaign's id or name")
-        super().add_arguments(parser)
-
-    def job_spec(self, *, campaign: str, **options: Any) -> JobSpec:
-        found = campaign_argument(campaign)
-        return JobSpec(
-            kind=Job.Kind.AUDIENCE_BUILD,
-            title=f"Audience of {found.name}",
-            task=build_audience,
-            work=audience_build_job,
-            params={"campaign_id": found.pk},
-        )
+    spec = audience_build_spec
 
     def describe(self, result: dict[str, Any]) -> str:
         lines = [f"Audience version {result['version']} built in {result['seconds']} s."]

@@ -1,30 +1,12 @@
 from typing import Any
 
-from django.core.management.base import CommandParser
-
-from campaigns.management.commands._campaign import campaign_argument
-from campaigns.services.results import results_job
-from campaigns.tasks import compute_results
-from core.commands import JobCommand, JobSpec
-from core.models import Job
+from campaigns.management.commands._campaign import CampaignJobCommand
+from campaigns.services.results import results_spec
 
 
-class Command(JobCommand):
+class Command(CampaignJobCommand):
     help = "Measure a released campaign: responses in the window, incremental results against control, P&L."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("campaign", help="the campaign's id or name")
-        super().add_arguments(parser)
-
-    def job_spec(self, *, campaign: str, **options: Any) -> JobSpec:
-        found = campaign_argument(campaign)
-        return JobSpec(
-            kind=Job.Kind.RESULTS,
-            title=f"Results of {found.name}",
-            task=compute_results,
-            work=results_job,
-            params={"campaign_id": found.pk},
-        )
+    spec = results_spec
 
     def describe(self, result: dict[str, Any]) -> str:
         return (

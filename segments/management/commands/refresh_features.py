@@ -4,10 +4,10 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.utils import timezone
 
-from core.commands import JobCommand, JobSpec
+from core.commands import JobCommand
 from core.models import Job
-from segments.services import features_refresh_job
-from segments.tasks import refresh_features
+from core.services import JobSpec
+from segments.services import refresh_spec
 
 
 class Command(JobCommand):
@@ -20,13 +20,7 @@ class Command(JobCommand):
 
     def job_spec(self, *, as_of: date | None, window_days: int, **options: Any) -> JobSpec:
         as_of = as_of or timezone.localdate()
-        return JobSpec(
-            kind=Job.Kind.FEATURES,
-            title=f"Customer features as of {as_of}",
-            task=refresh_features,
-            work=features_refresh_job,
-            params={"as_of": str(as_of), "window_days": window_days},
-        )
+        return refresh_spec(Job.Kind.FEATURES, as_of=str(as_of), window_days=window_days)
 
     def describe(self, result: dict[str, Any]) -> str:
         return f"Features version {result['version']} of {result['customers']:,} customers in {result['seconds']} s."

@@ -3,10 +3,10 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from core.commands import JobCommand, JobSpec
+from core.commands import JobCommand
 from core.models import Job
-from segments.services import staging_job
-from segments.tasks import stage_customers
+from core.services import JobSpec
+from segments.services import refresh_spec
 
 
 class Command(JobCommand):
@@ -17,13 +17,7 @@ class Command(JobCommand):
         super().add_arguments(parser)
 
     def job_spec(self, *, period_end: date, **options: Any) -> JobSpec:
-        return JobSpec(
-            kind=Job.Kind.STAGING,
-            title=f"Lifecycle stages as of {period_end}",
-            task=stage_customers,
-            work=staging_job,
-            params={"period_end": str(period_end)},
-        )
+        return refresh_spec(Job.Kind.STAGING, period_end=str(period_end))
 
     def describe(self, result: dict[str, Any]) -> str:
         counts = ", ".join(f"{stage} {count:,}" for stage, count in result["counts"].items())
