@@ -50,13 +50,13 @@ def features_refresh(
     """
     report = progress or (lambda percent, message="": None)
     started = monotonic()
+    beside = not connection.in_atomic_block  # another connection sees what this one does
     with transaction.atomic():
         features.roomy_transaction()
-        features_table, shares_table = features.prepare_twins()
-        report(5, "Summing purchases per customer")
-        customers = features.features_fill(features_table, as_of=as_of, window_days=window_days)
-        report(55, "Summing spend per category")
-        features.shares_fill(shares_table, as_of=as_of, window_days=window_days)
+        report(5, "Summing purchases per customer and per category")
+        features_table, shares_table, customers = features.fill_twins(
+            as_of=as_of, window_days=window_days, beside=beside
+        )
         report(70, "Predicting repeat orders")
         latest_fit = ValueModelFit.objects.first()
         if latest_fit:
@@ -98,16 +98,15 @@ def staging_run(
     started = monotonic()
     as_of = period_end + timedelta(days=1)
     current = FeatureRun.objects.first()
+    beside = not connection.in_atomic_block  # another connection sees what this one does
     with transaction.atomic():
         if current and current.as_of == as_of:
             report(50, "Assigning stages")
             counts = stages.history_record(period_end, features.FEATURES, features.SHARES)
         else:
             features.roomy_transaction()
-            features_table, shares_table = features.prepare_twins()
             report(10, f"Describing customers at the end of {period_end}")
-            features.features_fill(features_table, as_of=as_of, window_days=window_days)
-            features.shares_fill(shares_table, as_of=as_of, window_days=window_days)
+            features_table, shares_table, _ = features.fill_twins(as_of=as_of, window_days=window_days, beside=beside)
             latest_fit = ValueModelFit.objects.first()
             if latest_fit:
                 predictions_write(features_table, _model(latest_fit), horizon_days=latest_fit.horizon_days)

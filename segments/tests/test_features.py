@@ -98,3 +98,25 @@ def test_staging_keeps_history_per_period_and_counts_migration(history):
     assert matrix.loc["(joined)", "New"] == 1  # bob joined in May
     assert matrix.loc["(joined)", "Prospect"] == 1  # eve
     assert int(matrix.to_numpy().sum()) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_in_its_own_transaction_sums_the_shares_on_a_second_connection_to_the_same_figures(history):
+    from django.db import connection
+
+    assert not connection.in_atomic_block  # as in a worker: the shares are computed beside the features
+    features_refresh(as_of=AS_OF, window_days=365)
+    shares = {
+        (row.customer.external_id, row.category.code): row.share
+        for row in CustomerCategoryShare.objects.select_related("customer", "category")
+    }
+    assert shares == {
+        ("ann", "FOOD"): pytest.approx(80 / 250),
+        ("ann", "HOME"): pytest.approx(170 / 250),
+        ("bob", "FOOD"): 1.0,
+        ("dan", "HOME"): 1.0,
+    }
+    assert CustomerFeatures.objects.get(customer__external_id="ann").frequency == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('segments_customercategoryshare__next')")
+        assert cursor.fetchone() == (None,)  # the second connection's table took the shares' place
