@@ -114,7 +114,12 @@ TRUE_LIFTS = {
 }
 
 
-def campaigns_load(*, end: date, progress: Progress) -> dict:
+def _demo_seed(seed: int, name: str) -> int:
+    """A campaign's own seed, from the demo's and its name: the same demo splits and responds the same way."""
+    return int(hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+
+def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
     """Create, build and release the demo campaigns, each on its start date, and close the finished ones."""
     user_model = get_user_model()
     marketer, manager = user_model.objects.get(username="marketer"), user_model.objects.get(username="manager")
@@ -132,6 +137,7 @@ def campaigns_load(*, end: date, progress: Progress) -> dict:
             end_date=start + timedelta(days=27),
             objective=objective,
             description=f"Demo campaign: {treatments[0][2]}.",
+            seed=_demo_seed(seed, name),
         )
         for position, (segment, channel, message, cost, holdout) in enumerate(treatments):
             treatment_save(
@@ -158,13 +164,13 @@ def campaigns_load(*, end: date, progress: Progress) -> dict:
             campaign_close(campaign=campaign, user=marketer)
         released += 1
     progress(90, "Customers respond to the campaigns")
-    responses = responses_load(end=end)
+    responses = responses_load(end=end, seed=seed)
     for campaign in Campaign.objects.filter(name__in=[name for name, *_ in CAMPAIGNS]):
         results_run(campaign=campaign)
     return {"campaigns": released, "response_lines": responses}
 
 
-def responses_load(*, end: date) -> int:
+def responses_load(*, end: date, seed: int) -> int:
     """Purchases that give each demo treatment its true effect, imported like any purchase file.
 
     A positive effect turns non-responding treated members into responders with
@@ -176,7 +182,7 @@ def responses_load(*, end: date) -> int:
     external_ids = dict(Customer.objects.values_list("id", "external_id"))
     for campaign in Campaign.objects.filter(name__in=[name for name, *_ in CAMPAIGNS]).prefetch_related("treatments"):
         members = members_frame(campaign)
-        rng = np.random.default_rng(int(hashlib.sha256(campaign.name.encode()).hexdigest()[:8], 16))
+        rng = np.random.default_rng(_demo_seed(seed, campaign.name))
         for treatment in campaign.treatments.all():
             lift = TRUE_LIFTS.get((campaign.name, treatment.code), 0.0)
             own = members[members["treatment_id"] == treatment.pk]

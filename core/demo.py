@@ -37,7 +37,7 @@ def demo_data_load(job: Job, progress: Progress) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
     monthly_sales_refresh()
     lifecycle = lifecycle_load(end=end, progress=progress.span(60, 90))
-    campaigns = campaigns_load(end=end, progress=progress.span(90, 100))
+    campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 100))
     return {"customers": customers, "seed": seed, "history_ends": str(end), "rows": loaded, **lifecycle, **campaigns}
 
 

@@ -64,7 +64,9 @@ def campaign_create(
     end_date: date,
     objective: str,
     description: str = "",
+    seed: int | None = None,
 ) -> Campaign:
+    """A draft campaign; `seed` fixes its treatment/control split (reproducible demos), otherwise it is random."""
     if end_date < start_date:
         raise CampaignError("The campaign cannot end before it starts.")
     campaign = Campaign(
@@ -77,7 +79,7 @@ def campaign_create(
         description=description,
         year=start_date.year,
         quarter=(start_date.month - 1) // 3 + 1,
-        seed=secrets.randbelow(2**31),
+        seed=secrets.randbelow(2**31) if seed is None else seed,
     )
     campaign.full_clean()
     campaign.save()
