@@ -167,9 +167,25 @@ def fill_twins(*, as_of: date, window_days: int | None, beside: bool) -> tuple[s
 
 @contextmanager
 def _shares_filled_beside(*, as_of: date, window_days: int | None) -> Iterator[str]:
-    """Fill the next shares table on another connection while the body runs; it is complete and committed
-    (under a name readers never use) once the body is done, or its error is raised here."""
-    target = twin_name(SHARES)
+    """Fill a new shares table on another connection while the body runs; it is complete and committed once
+    the body is done (or its error is raised here).
+
+    The table is named after this connection's server process, so that two
+    refreshes at once never share one, and tables left by refreshes whose
+    process has gone are dropped first.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        target = f"{twin_name(SHARES)}_{cursor.fetchone()[0]}"
+        cursor.execute(
+            """
+            SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE %s
+               AND substring(relname FROM '_([0-9]+)$')::int NOT IN (SELECT pid FROM pg_stat_activity)
+            """,
+            [f"{twin_name(SHARES)}\\_%"],
+        )
+        for (stale,) in cursor.fetchall():
+            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(stale)))
     failure: list[BaseException] = []
 
     def fill() -> None:
@@ -197,8 +213,8 @@ def _shares_filled_beside(*, as_of: date, window_days: int | None) -> Iterator[s
         raise failure[0]
 
 
-def publish_twins() -> None:
+def publish_twins(features_table: str, shares_table: str) -> None:
     """Index the new features and shares and put them in the old ones' place."""
-    for table in (FEATURES, SHARES):
-        indexes = tables.build_indexes_like(table, twin_name(table))
-        tables.swap_in(table, twin_name(table), indexes)
+    for table, twin in ((FEATURES, features_table), (SHARES, shares_table)):
+        indexes = tables.build_indexes_like(table, twin)
+        tables.swap_in(table, twin, indexes)

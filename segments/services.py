@@ -64,7 +64,7 @@ def features_refresh(
         report(80, "Assigning lifecycle stages")
         stages.stages_assign(features_table, shares_table)
         report(88, "Indexing and publishing")
-        features.publish_twins()
+        features.publish_twins(features_table, shares_table)
         version = (FeatureRun.objects.aggregate(latest=Max("version"))["latest"] or 0) + 1
         return FeatureRun.objects.create(
             version=version,
