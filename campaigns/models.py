@@ -98,6 +98,9 @@ class Treatment(models.Model):
     message_name = models.CharField(max_length=160)
     content_ref = models.CharField(max_length=200, blank=True, help_text="Where the creative lives (template id, URL).")
     offer_strategy = models.CharField(max_length=8, choices=OfferStrategy.choices, default=OfferStrategy.NONE)
+    offer_code = models.CharField(
+        max_length=64, blank=True, help_text="With one fixed offer: the code every treated customer receives."
+    )
     offers_per_customer = models.PositiveSmallIntegerField(default=1)
     holdout_share = models.DecimalField(
         max_digits=4, decimal_places=3, default="0.100", validators=[MinValueValidator(0), MaxValueValidator(0.9)]
@@ -141,6 +144,16 @@ class Treatment(models.Model):
         return f"{self.campaign} / {self.code}"
 
     def clean(self) -> None:
+        if self.offer_strategy == self.OfferStrategy.BEST_N:
+            raise ValidationError(
+                {"offer_strategy": "Best offers per customer come from the offer bank, which is not available yet."}
+            )
+        if self.offer_strategy == self.OfferStrategy.FIXED and not self.offer_code:
+            raise ValidationError({"offer_code": "Give the code of the offer every treated customer receives."})
+        if self.offer_strategy == self.OfferStrategy.NONE:
+            self.offer_code = ""
+        if self.response_kind == self.Response.OFFER_CODE and not self.response_offer_code:
+            self.response_offer_code = self.offer_code  # redeeming the offer they were sent
         needs = {
             self.Response.CATEGORY: ("response_category", "Choose the category whose purchases count as responses."),
             self.Response.OFFER_CODE: ("response_offer_code", "Give the offer code whose redemptions count."),

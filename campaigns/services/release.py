@@ -15,20 +15,32 @@ from segments.models import PortfolioBudget
 RELEASE_SQL = f"""
     INSERT INTO {ContactHistory._meta.db_table} (customer_id, campaign_id, treatment_id, channel, contacted_at,
                                                  offer_codes)
-    SELECT m.customer_id, m.campaign_id, m.treatment_id, t.channel, %(at)s, '[]'::jsonb
+    SELECT m.customer_id, m.campaign_id, m.treatment_id, t.channel, %(at)s,
+           CASE WHEN t.offer_strategy = 'fixed' THEN jsonb_build_array(t.offer_code) ELSE '[]'::jsonb END
     FROM {AudienceMember._meta.db_table} m JOIN campaigns_treatment t ON t.id = m.treatment_id
     WHERE m.campaign_id = %(campaign)s AND NOT m.is_control
 """
 
 
 def planned_cost_cents(campaign: Campaign) -> int:
-    """What releasing would cost: the treatment members times each treatment's cost per contact."""
+    """What releasing would cost: per treatment, its treated members times the cost per contact, plus the
+    redemptions its expected response rate predicts times the cost per redemption."""
     members = (
         AudienceMember.objects.filter(campaign=campaign, is_control=False)
-        .values("treatment__cost_per_contact_cents")
+        .values(
+            "treatment__cost_per_contact_cents",
+            "treatment__expected_response_rate",
+            "treatment__cost_per_redemption_cents",
+        )
         .annotate(contacts=Count("customer"))
     )
-    return sum(row["contacts"] * row["treatment__cost_per_contact_cents"] for row in members)
+    return sum(
+        row["contacts"] * row["treatment__cost_per_contact_cents"]
+        + round(
+            row["contacts"] * row["treatment__expected_response_rate"] * row["treatment__cost_per_redemption_cents"]
+        )
+        for row in members
+    )
 
 
 def committed_cents(*, portfolio_id: int, year: int, quarter: int, excluding: int | None = None) -> int:

@@ -29,14 +29,15 @@ WITH members AS NOT MATERIALIZED (
     SELECT m.customer_id, m.treatment_id, m.is_control, coalesce(m.stage_id, 0) AS stage_id,
            m.contacted_on::timestamptz AS opens, m.contacted_on::timestamptz + t.response_window_days * interval '1 day'
                AS closes,
-           t.response_kind, t.response_category_id, t.response_offer_code, t.response_event_kind
+           t.response_kind, t.response_category_id, t.response_offer_code, t.response_event_kind,
+           coalesce(nullif(t.offer_code, ''), t.response_offer_code) AS redeemed_code
     FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
     WHERE m.campaign_id = %(campaign)s AND m.contacted_on IS NOT NULL
 ), bought AS (
     SELECT mb.customer_id,
            count(DISTINCT p.order_ref) FILTER (WHERE p.quantity > 0) AS orders,
            sum(p.revenue_cents) AS revenue_cents, sum(p.margin_cents) AS margin_cents,
-           count(DISTINCT p.order_ref) FILTER (WHERE p.offer_code <> '' AND p.offer_code = mb.response_offer_code)
+           count(DISTINCT p.order_ref) FILTER (WHERE p.offer_code <> '' AND p.offer_code = mb.redeemed_code)
                AS redemptions,
            min(p.purchased_at) FILTER (WHERE p.quantity > 0) AS first_at
     FROM members mb
