@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection, transaction
 from psycopg2 import sql
 
 from core.lib import tables
@@ -108,9 +108,9 @@ HAVING sum(revenue_cents) > 0
 """
 
 
-def roomy_transaction(cursor=None) -> None:
+def roomy_transaction() -> None:
     """Let this transaction's sorts and hashes of every customer use more memory than a page's queries do."""
-    with tables.cursor_or_default(cursor) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
@@ -132,11 +132,11 @@ def features_fill(target: str, *, as_of: date, window_days: int | None) -> int:
         return cursor.rowcount
 
 
-def shares_fill(target: str, *, as_of: date, window_days: int | None, cursor=None) -> int:
+def shares_fill(target: str, *, as_of: date, window_days: int | None) -> int:
     statement = sql.SQL(SHARES_SQL).format(
         target=sql.Identifier(target), purchases=sql.Identifier(Purchase._meta.db_table)
     )
-    with tables.cursor_or_default(cursor) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(statement, {"as_of": as_of, "window_start": window_start(as_of, window_days)})
         return cursor.rowcount
 
@@ -188,20 +188,17 @@ def _shares_filled_beside(*, as_of: date, window_days: int | None) -> Iterator[s
             cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(stale)))
     failure: list[BaseException] = []
 
-    def fill() -> None:
-        side = connections.create_connection(DEFAULT_DB_ALIAS)
+    def fill() -> None:  # in a thread of its own, so on a database connection of its own
         try:
-            with side.cursor() as cursor:
-                # One transaction that creates the table it fills: the server may then skip WAL for the rows.
-                cursor.execute("BEGIN")
-                roomy_transaction(cursor)
-                tables.create_twin(SHARES, target, cursor)
-                shares_fill(target, as_of=as_of, window_days=window_days, cursor=cursor)
-                cursor.execute("COMMIT")
+            # One transaction that creates the table it fills: the server may then skip WAL for the rows.
+            with transaction.atomic():
+                roomy_transaction()
+                tables.create_twin(SHARES, target)
+                shares_fill(target, as_of=as_of, window_days=window_days)
         except BaseException as error:  # handed to the caller's thread
             failure.append(error)
         finally:
-            side.close()
+            connection.close()
 
     worker = threading.Thread(target=fill, name="shares-fill")
     worker.start()

@@ -8,26 +8,14 @@ only until the transaction commits.
 """
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from django.db import connection
 from psycopg2 import sql
 
 
-@contextmanager
-def cursor_or_default(cursor=None) -> Iterator:
-    """The cursor given (of another connection, say), or one of the default connection for the block."""
-    if cursor is not None:
-        yield cursor
-    else:
-        with connection.cursor() as default:
-            yield default
-
-
-def create_twin(table: str, twin: str, cursor=None) -> None:
+def create_twin(table: str, twin: str) -> None:
     """An empty table with `table`'s columns, defaults and NOT NULL constraints, but no index."""
-    with cursor_or_default(cursor) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(twin)))
         cursor.execute(
             sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS)").format(sql.Identifier(twin), sql.Identifier(table))
