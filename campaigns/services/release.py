@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import AudienceMember, Campaign, ContactHistory
 from campaigns.services.workflow import CampaignError, check_transition
+from core.lib import tables
 from core.lib.money import format_cents as money
 from segments.models import PortfolioBudget
 
@@ -94,6 +95,9 @@ def campaign_release(
         with connection.cursor() as cursor:
             cursor.execute(RELEASE_SQL, {"at": contacted_at, "campaign": campaign.pk})
         AudienceMember.objects.filter(campaign=campaign).update(contacted_on=contacted_at.date())
+        # Results plan their matching on how many members have a contact date: with the statistics of before
+        # the release PostgreSQL would expect none and pick nested loops that run for hours.
+        tables.analyze(AudienceMember._meta.db_table)
         campaign.status = check_transition(campaign, "release")
         campaign.released_at, campaign.committed_cents = contacted_at, planned
         campaign.save(update_fields=["status", "released_at", "committed_cents"])

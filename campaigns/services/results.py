@@ -78,9 +78,6 @@ def members_frame(campaign: Campaign) -> pd.DataFrame:
     """One row per contacted audience member with what they did in the response window (read with COPY)."""
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
-        # The plan depends on how many members have a contact date, which a release has only just set: with the
-        # statistics of before the release PostgreSQL expects none and picks nested loops that take hours.
-        cursor.execute(f"ANALYZE {AudienceMember._meta.db_table}")
         cursor.execute(WINDOW_SQL, {"campaign": campaign.pk})
         opens, closes = cursor.fetchone()
         if opens is None:
