@@ -1,22 +1,15 @@
-"""Test-wide setup: a broker folder of the tests' own, users per role, Chromium and the shared data files."""
+"""Test-wide setup: users per role, a real worker, Chromium and the shared data files.
+
+Tasks sent by tests never reach the worker of a running app: the default broker is a table of the
+database, and the tests run on a test database of their own.
+"""
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-
-from config.settings import filesystem_broker_options
-
-# Tasks sent by tests must never reach the worker of a running app: the tests get a broker folder of their
-# own (and pass it on to worker processes they start). Celery reads its settings lazily, after this.
-TEST_BROKER_DIR = Path(tempfile.mkdtemp(prefix="campaign-desk-broker-"))
-if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-    os.environ["CELERY_BROKER_DIR"] = str(TEST_BROKER_DIR)
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(TEST_BROKER_DIR)
 
 # Test users need passwords, not costly ones: the real hasher spends half a second on each on purpose.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -55,7 +48,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
     if session.config.stash.get(_started_postgres, False):
         embedded_postgres.stop(settings.DATA_DIR / "pg")
-    shutil.rmtree(TEST_BROKER_DIR, ignore_errors=True)
 
 
 _started_postgres = pytest.StashKey[bool]()
@@ -146,9 +138,18 @@ def outsider(db):
     return UserFactory(username="nobody")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def broker_connections(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Close the connections that sending tasks opened, so the test database can be dropped at the end."""
+    yield
+    from config.celery import app
+
+    app.pool.force_close_all()
+
+
 @pytest.fixture
 def celery_worker(transactional_db) -> Iterator[object]:
-    """A real Celery worker, in this process, consuming the configured broker (filesystem unless set)."""
+    """A real Celery worker, in this process, consuming the configured broker (the database's unless set)."""
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app

@@ -1,7 +1,7 @@
 """Campaign Desk settings. Every value comes from the environment (see config/env.py).
 
-The defaults suit one laptop: an embedded PostgreSQL and a filesystem Celery
-broker under DATA_DIR. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS,
+The defaults suit one laptop: an embedded PostgreSQL under DATA_DIR that is also
+the Celery broker. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS,
 DATABASE_URL and CELERY_BROKER_URL.
 """
 
@@ -171,30 +171,16 @@ REST_FRAMEWORK = {
 }
 
 
-def filesystem_broker_options(broker_dir: Path) -> dict[str, object]:
-    """Transport options for kombu's filesystem broker in `broker_dir`, whose folders are created here."""
-    folders = {name: broker_dir / name for name in ("queue", "processed", "control")}
-    for folder in folders.values():
-        folder.mkdir(parents=True, exist_ok=True)
-    return {
-        "data_folder_in": str(folders["queue"]),
-        "data_folder_out": str(folders["queue"]),
-        "processed_folder": str(folders["processed"]),
-        "control_folder": str(folders["control"]),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
+def _celery_broker() -> str:
+    """Redis or RabbitMQ when CELERY_BROKER_URL names one; otherwise a queue table in the app's own database."""
+    url = env_url("CELERY_BROKER_URL", schemes={"redis", "rediss", "amqp", "amqps", "pyamqp", "deskdb"})
+    return url or "deskdb://localhost/"
 
 
-def _celery_broker() -> tuple[str, dict]:
-    url = env_url("CELERY_BROKER_URL", schemes={"redis", "rediss", "amqp", "amqps", "pyamqp", "filesystem"})
-    if url and not url.startswith("filesystem"):
-        return url, {}
-    # The host name means nothing to this transport; naming one keeps kombu from warning that it is missing.
-    return "filesystem://localhost/", filesystem_broker_options(env_path("CELERY_BROKER_DIR", DATA_DIR / "broker"))
-
-
-CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = _celery_broker()
+CELERY_BROKER_URL = _celery_broker()
+# The database broker has no broadcast, so the worker's remote-control mailbox would only poll an empty queue.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = not CELERY_BROKER_URL.startswith("deskdb")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -213,11 +199,23 @@ CELERY_TASK_ROUTES = {name: {"queue": "long"} for name in LONG_TASKS}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 4 * 3600, minimum=60)
-CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Any number of beat processes may run: the one holding a database lock schedules, the others stand by.
+CELERY_BEAT_SCHEDULER = "core.beat:SingleBeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 CELERY_TIMEZONE = TIME_ZONE
 
-# A running job whose progress has not moved for this long is taken to have lost its worker.
-JOB_STALL_SECONDS = env_int("JOB_STALL_SECONDS", 15 * 60, minimum=30)
+# A running job beats this often; one silent for JOB_DEAD_SECONDS has lost its worker and is sent again
+# (jobs that may be repeated, up to JOB_MAX_ATTEMPTS starts) or failed. A queued job whose message is
+# older than JOB_RESEND_SECONDS is sent again, in case a dying worker took the message with it.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10, minimum=1)
+JOB_DEAD_SECONDS = env_int("JOB_DEAD_SECONDS", 45, minimum=2)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
+JOB_RETRY_DELAY_SECONDS = env_int("JOB_RETRY_DELAY_SECONDS", 10, minimum=0)
+JOB_RESEND_SECONDS = env_int("JOB_RESEND_SECONDS", 600, minimum=10)
+# A worker's main process reports itself this often and sweeps for lost jobs; /healthz turns red when
+# no worker has reported for WORKER_DEAD_SECONDS.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+WORKER_DEAD_SECONDS = env_int("WORKER_DEAD_SECONDS", 30, minimum=2)
 
 LOGGING = {
     "version": 1,
@@ -232,7 +230,6 @@ RUN_HOST = env_str("RUN_HOST", "127.0.0.1")
 RUN_PORT = env_int("RUN_PORT", 8000, minimum=1)
 
 CELERY_BEAT_SCHEDULE = {
-    "fail-stalled-jobs": {"task": "core.tasks.fail_stalled_jobs", "schedule": 60.0},
     "measure-segments": {"task": "segments.tasks.measure_segments", "schedule": 24 * 3600.0},
     "start-measuring": {"task": "campaigns.tasks.start_measuring_released", "schedule": 3600.0},
     "measure-campaigns": {"task": "campaigns.tasks.measure_campaigns", "schedule": 24 * 3600.0},

@@ -1,7 +1,9 @@
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from core.navigation import SECTIONS, Section
 from core.roles import is_admin, role_names
+from core.selectors import workers_alive
 
 
 def active_section(path: str) -> Section | None:
@@ -19,4 +21,6 @@ def shell(request: HttpRequest) -> dict:
         "nav_sections": [section for section in SECTIONS if not section.admin_only or is_admin(request.user)],
         "nav_active": active_section(request.path),
         "user_roles": role_names(request.user),
+        # Read once per request, and only by a page that shows a queued job.
+        "workers_alive": SimpleLazyObject(workers_alive),
     }

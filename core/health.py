@@ -1,10 +1,14 @@
-"""The database health report: a maintenance job that reads PostgreSQL's own statistics."""
+"""How the app's services are: the live check behind /healthz, and the database health report job."""
 
+import time
 from typing import Any
 
-from django.db import connection
+from celery import current_app
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.utils import timezone
 
-from core.models import Job
+from core.models import Job, Worker
 from core.services import Progress
 
 TABLES_SQL = """
@@ -48,3 +52,54 @@ def database_report(job: Job, progress: Progress, *, largest: int = 15) -> dict[
         "cache_hit_percent": float(cache_hit) if cache_hit is not None else None,
         "largest_tables": tables,
     }
+
+
+def service_health() -> dict[str, Any]:
+    """The database and the broker checked now, and the age of the newest worker heartbeat."""
+    checks = {"database": _database_check(), "broker": _broker_check()}
+    checks["worker"] = _worker_check() if checks["database"]["ok"] else _down("the database cannot be read")
+    return {"ok": all(check["ok"] for check in checks.values()), **checks}
+
+
+def _database_check() -> dict[str, Any]:
+    started = time.monotonic()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        connection.close()
+        return _down(str(error).strip())
+    return {"ok": True, "age_seconds": 0.0, "latency_ms": _since(started)}
+
+
+def _broker_check() -> dict[str, Any]:
+    started = time.monotonic()
+    try:
+        with current_app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, interval_start=0, timeout=3)
+            waiting = broker.default_channel.queue_declare(queue="default", passive=True).message_count
+    except Exception as error:  # any fault of any transport means the same thing here: jobs cannot be sent
+        return _down(f"{type(error).__name__}: {error}")
+    return {"ok": True, "age_seconds": 0.0, "latency_ms": _since(started), "waiting_messages": waiting}
+
+
+def _worker_check() -> dict[str, Any]:
+    newest = Worker.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    if newest is None:
+        return _down("no worker has reported since the app started")
+    age = (timezone.now() - newest).total_seconds()
+    alive = Worker.objects.filter(
+        seen_at__gte=timezone.now() - timezone.timedelta(seconds=settings.WORKER_DEAD_SECONDS)
+    )
+    check = {"ok": age <= settings.WORKER_DEAD_SECONDS, "age_seconds": round(age, 1), "workers": alive.count()}
+    if not check["ok"]:
+        check["error"] = f"no worker has reported for {int(age)} seconds"
+    return check
+
+
+def _down(error: str) -> dict[str, Any]:
+    return {"ok": False, "age_seconds": None, "error": error}
+
+
+def _since(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 
 class Job(models.Model):
@@ -38,6 +39,13 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Delivery: which task runs the job, how many times it started, how many it may, and when its message is due.
+    task_name = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=1)
+    due_at = models.DateTimeField(null=True, blank=True)
+    # Files the job owns (an uploaded import): removed once the job has ended for good.
+    files = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -54,8 +62,39 @@ class Job(models.Model):
         return self.status in self.FINISHED
 
     @property
+    def may_retry(self) -> bool:
+        return bool(self.task_name) and self.attempts < self.max_attempts
+
+    @property
     def duration_seconds(self) -> float | None:
         if self.started_at is None:
             return None
         end = self.finished_at or self.heartbeat_at or self.started_at
         return (end - self.started_at).total_seconds()
+
+
+class Worker(models.Model):
+    """A running Celery worker, as its main process last reported itself: the sign that jobs will be taken."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    pid = models.PositiveIntegerField()
+    queues = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.hostname
+
+
+class BrokerMessage(models.Model):
+    """A task message waiting in the default broker (`core.broker`); taken and deleted in one statement."""
+
+    queue = models.CharField(max_length=200)
+    payload = models.TextField()
+    sent_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["queue", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.queue} #{self.pk}"

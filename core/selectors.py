@@ -1,10 +1,11 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from core.models import Job
+from core.models import Job, Worker
 from core.roles import is_admin
 
 
@@ -28,3 +29,9 @@ def job_counts_by_day(user: AbstractBaseUser, *, days: int = 30) -> list[dict]:
         .annotate(jobs=Count("id"))
         .order_by("day", "status")
     )
+
+
+def workers_alive() -> list[Worker]:
+    """The workers whose main process reported itself within WORKER_DEAD_SECONDS."""
+    since = timezone.now() - timezone.timedelta(seconds=settings.WORKER_DEAD_SECONDS)
+    return list(Worker.objects.filter(seen_at__gte=since).order_by("hostname"))

@@ -1,22 +1,35 @@
-"""Writes to background jobs: create and enqueue, report progress, finish, fail."""
+"""Writes to background jobs: create and enqueue, report progress and heartbeats, finish, retry, recover."""
 
+import functools
 import logging
+import shutil
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.models import F, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core import roles
-from core.models import Job
+from core.models import Job, Worker
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +52,17 @@ class Progress:
         self._lock = threading.Lock()
 
     def __call__(self, percent: float, message: str = "") -> None:
-        with self._lock, self._side_connection().cursor() as cursor:
-            cursor.execute(
-                "UPDATE core_job SET progress = %s, message = %s, heartbeat_at = now() WHERE id = %s AND status = %s",
-                [max(0, min(100, int(percent))), message[:300], self.job_id, Job.Status.RUNNING],
-            )
+        self._update(
+            "UPDATE core_job SET progress = %s, message = %s, heartbeat_at = now() WHERE id = %s AND status = %s",
+            [max(0, min(100, int(percent))), message[:300], self.job_id, Job.Status.RUNNING],
+        )
+
+    def beat(self) -> None:
+        """Tell the job's watchers that its worker is alive, whether or not the work has moved."""
+        self._update(
+            "UPDATE core_job SET heartbeat_at = now() WHERE id = %s AND status = %s",
+            [self.job_id, Job.Status.RUNNING],
+        )
 
     def span(self, start: float, end: float) -> "Progress":
         """A Progress whose 0-100 maps onto start-end of this one, for a step of a larger job."""
@@ -53,6 +72,15 @@ class Progress:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+    def _update(self, statement: str, params: list[Any]) -> None:
+        with self._lock:
+            try:
+                with self._side_connection().cursor() as cursor:
+                    cursor.execute(statement, params)
+            except DatabaseError:
+                self.close()  # the next call connects afresh
+                raise
 
     def _side_connection(self):
         if self._connection is None:
@@ -69,11 +97,41 @@ class _SpanProgress(Progress):
     def __call__(self, percent: float, message: str = "") -> None:
         self.parent(self.start + (self.end - self.start) * percent / 100, message)
 
+    def beat(self) -> None:
+        self.parent.beat()
+
     def close(self) -> None:
         self.parent.close()
 
 
+class _Heartbeat(threading.Thread):
+    """Beats for a running job every JOB_HEARTBEAT_SECONDS, so a job in one long SQL statement still looks alive."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(name=f"job-{progress.job_id}-heartbeat", daemon=True)
+        self.progress = progress
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
+            try:
+                self.progress.beat()
+            except DatabaseError as error:  # the job itself meets the same fault and decides what to do
+                logger.warning("Job %s: heartbeat not written (%s)", self.progress.job_id, error)
+
+    def __enter__(self) -> "_Heartbeat":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopped.set()
+        self.join()
+
+
 JobWork = Callable[[Job, Progress], dict[str, Any] | None]
+
+# Faults of the connection to the database or the broker: the same job may well succeed a moment later.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, KombuOperationalError, ConnectionError, TimeoutError)
 
 
 def job_enqueue(
@@ -83,10 +141,27 @@ def job_enqueue(
     owner: AbstractBaseUser | None,
     task: Task,
     params: dict[str, Any] | None = None,
+    repeatable: bool = True,
+    files: Sequence[Path] = (),
 ) -> Job:
-    """Create a queued job and send its task once the surrounding transaction commits."""
-    job = Job.objects.create(kind=kind, title=title, owner=owner, params=params or {}, celery_task_id=str(uuid.uuid4()))
-    transaction.on_commit(lambda: task.apply_async(args=[job.pk], task_id=job.celery_task_id))
+    """Create a queued job and send its task once the surrounding transaction commits.
+
+    A `repeatable` job may be started again after a lost connection or a dead worker (up to
+    JOB_MAX_ATTEMPTS starts): its work must leave the same outcome when run twice. `files` are removed
+    once the job has ended for good.
+    """
+    job = Job.objects.create(
+        kind=kind,
+        title=title,
+        owner=owner,
+        params=params or {},
+        celery_task_id=str(uuid.uuid4()),
+        task_name=task.name,
+        max_attempts=settings.JOB_MAX_ATTEMPTS if repeatable else 1,
+        due_at=timezone.now(),
+        files=[str(path) for path in files],
+    )
+    transaction.on_commit(lambda: _job_send(job))
     return job
 
 
@@ -99,25 +174,36 @@ class JobSpec:
     task: Task
     work: JobWork
     params: dict[str, Any] = field(default_factory=dict)
+    repeatable: bool = True
 
 
 def job_submit(spec: JobSpec, *, owner: AbstractBaseUser | None) -> Job:
-    return job_enqueue(kind=spec.kind, title=spec.title, owner=owner, task=spec.task, params=spec.params)
+    return job_enqueue(
+        kind=spec.kind, title=spec.title, owner=owner, task=spec.task, params=spec.params, repeatable=spec.repeatable
+    )
 
 
 def job_run(job_id: int, work: JobWork) -> None:
     """Run `work` for a queued job and record the outcome on its row.
 
     1. Claim the job: only a queued job moves to running, so a message
-       delivered twice runs the work once.
-    2. Run the work, which reports progress through the Progress it is given.
-    3. Record success with the work's result, or failure with an error in
-       plain words. Work that fails must leave earlier results untouched; the
-       services do that by writing inside one transaction.
+       delivered twice runs the work once. Each claim counts an attempt.
+    2. Run the work, which reports progress through the Progress it is given,
+       while a thread beats for it (see `jobs_recover` for a silent job).
+    3. Record success with the work's result; on a lost connection, queue the
+       job again after a growing delay if it may be repeated; otherwise record
+       failure with an error in plain words. Work that fails must leave earlier
+       results untouched; the services do that by writing inside one transaction.
     """
     now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, message="Started"
+        status=Job.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        progress=0,
+        message="Started",
+        attempts=F("attempts") + 1,
     )
     if not claimed:
         logger.warning("Job %s was not queued any more; not running it again.", job_id)
@@ -125,49 +211,165 @@ def job_run(job_id: int, work: JobWork) -> None:
     job = Job.objects.get(pk=job_id)
     progress = Progress(job_id)
     try:
-        result = work(job, progress)
+        with _Heartbeat(progress):
+            result = work(job, progress)
     except JobError as error:
-        job_fail(job_id, str(error))
+        job_fail(job_id, str(error), attempt=job.attempts)
+    except TRANSIENT_ERRORS as error:
+        logger.warning("Job %s (%s) lost a connection on attempt %s: %s", job_id, job.kind, job.attempts, error)
+        _job_retry_or_fail(job, f"{type(error).__name__}: {error}".strip())
     except Exception as error:
         logger.exception("Job %s (%s) failed", job_id, job.kind)
         job_fail(
             job_id,
             f"The job stopped on an unexpected error ({type(error).__name__}: {error}). "
             "Nothing it was doing was saved; earlier results are unchanged.",
+            attempt=job.attempts,
         )
     else:
-        job_succeed(job_id, result or {})
+        job_succeed(job_id, result or {}, attempt=job.attempts)
     finally:
         progress.close()
 
 
-def job_succeed(job_id: int, result: dict[str, Any]) -> None:
-    Job.objects.filter(pk=job_id).update(
+def job_succeed(job_id: int, result: dict[str, Any], *, attempt: int | None = None) -> None:
+    _this_attempt(job_id, attempt).update(
         status=Job.Status.SUCCEEDED, progress=100, message="Done", result=result, finished_at=timezone.now()
     )
+    _job_files_remove(job_id)
 
 
-def job_fail(job_id: int, error: str) -> None:
-    Job.objects.filter(pk=job_id).exclude(status__in=Job.FINISHED).update(
+def job_fail(job_id: int, error: str, *, attempt: int | None = None) -> None:
+    _this_attempt(job_id, attempt).exclude(status__in=Job.FINISHED).update(
         status=Job.Status.FAILED, message="Failed", error=error, finished_at=timezone.now()
     )
+    _job_files_remove(job_id)
 
 
-def jobs_fail_stalled() -> int:
-    """Mark failed the running jobs whose worker has gone quiet for longer than JOB_STALL_SECONDS."""
-    stall = timedelta(seconds=settings.JOB_STALL_SECONDS)
-    return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=timezone.now() - stall).update(
-        status=Job.Status.FAILED,
-        message="Failed",
-        error=f"The worker running this job stopped responding (no progress for {_duration(stall)}). "
-        "Nothing it was doing was saved; earlier results are unchanged. Start the job again.",
-        finished_at=timezone.now(),
+def _this_attempt(job_id: int, attempt: int | None) -> QuerySet[Job]:
+    """The job, unless it has been started again since `attempt` (then that attempt's outcome is not ours)."""
+    jobs = Job.objects.filter(pk=job_id)
+    return jobs if attempt is None else jobs.filter(attempts=attempt)
+
+
+def jobs_recover(*, dead_after: timedelta | None = None) -> dict[str, int]:
+    """Find the jobs that lost their worker or their message, and send them again or fail them.
+
+    Every worker runs this on its heartbeat, so it must be safe to run at once in several processes:
+    each job is taken under a row lock that the others skip.
+
+    1. A running job whose heartbeat is older than `dead_after` (JOB_DEAD_SECONDS) lost its worker:
+       it goes back to the queue if it may be repeated and has attempts left, otherwise it fails with
+       the reason; a failed job's files are removed.
+    2. A queued job whose message was due more than JOB_RESEND_SECONDS ago is sent again, in case the
+       message went down with a worker; a duplicate message finds the job claimed and does nothing.
+    """
+    now = timezone.now()
+    dead_after = timedelta(seconds=settings.JOB_DEAD_SECONDS) if dead_after is None else dead_after
+    with transaction.atomic():
+        lost = list(
+            Job.objects.select_for_update(skip_locked=True).filter(
+                status=Job.Status.RUNNING, heartbeat_at__lte=now - dead_after
+            )
+        )
+        for job in lost:
+            if job.may_retry:
+                _job_requeue(job, delay=0, reason="its worker stopped")
+            else:
+                job_fail(job.pk, _lost_worker_error(job))
+        resend = list(
+            Job.objects.select_for_update(skip_locked=True)
+            .filter(status=Job.Status.QUEUED, due_at__lt=now - timedelta(seconds=settings.JOB_RESEND_SECONDS))
+            .exclude(task_name="")
+        )
+        for job in resend:
+            job.due_at = now
+            job.save(update_fields=["due_at"])
+            transaction.on_commit(functools.partial(_job_send, job))
+    retried = sum(job.may_retry for job in lost)
+    return {"retried": retried, "failed": len(lost) - retried, "resent": len(resend)}
+
+
+def _job_retry_or_fail(job: Job, fault: str) -> None:
+    """After a lost connection: queue the job again after a delay that doubles with each attempt, or fail it.
+
+    If the database is still away, the job stays running without a heartbeat and `jobs_recover` takes it.
+    """
+    if not connection.in_atomic_block:  # a broken connection is replaced: the next query opens a new one
+        connection.close_if_unusable_or_obsolete()
+    try:
+        if not job.may_retry:
+            job_fail(
+                job.pk,
+                f"The job lost its connection to the database or the broker ({fault}) on its last allowed attempt "
+                f"({job.attempts} of {job.max_attempts}). Nothing it was doing was saved; start it again.",
+                attempt=job.attempts,
+            )
+            return
+        delay = settings.JOB_RETRY_DELAY_SECONDS * 2 ** (job.attempts - 1)
+        with transaction.atomic():
+            _job_requeue(job, delay=delay, reason=f"it lost a connection ({fault[:120]})")
+    except DatabaseError as error:
+        logger.error("Job %s could not be queued again (%s); the recovery sweep will.", job.pk, error)
+
+
+def _job_requeue(job: Job, *, delay: int, reason: str) -> None:
+    """Put a running job back in the queue; its message is sent once the caller's transaction commits."""
+    job.status, job.progress = Job.Status.QUEUED, 0
+    job.due_at = timezone.now() + timedelta(seconds=delay)
+    wait = f" in {_duration(timedelta(seconds=delay))}" if delay else ""
+    job.message = f"Attempt {job.attempts} of {job.max_attempts} stopped: {reason}. Trying again{wait}."[:300]
+    job.save(update_fields=["status", "progress", "due_at", "message"])
+    transaction.on_commit(functools.partial(_job_send, job, countdown=delay))
+
+
+def _job_send(job: Job, countdown: int = 0) -> None:
+    """Hand the job's message to the broker. A broker that cannot be reached leaves the job queued:
+    `jobs_recover` sends it again later."""
+    try:
+        current_app.send_task(
+            job.task_name, args=[job.pk], task_id=job.celery_task_id or None, countdown=countdown or None
+        )
+    except TRANSIENT_ERRORS as error:
+        logger.error("Job %s could not be handed to the broker (%s); it will be sent again.", job.pk, error)
+
+
+def _lost_worker_error(job: Job) -> str:
+    attempts = f" (attempt {job.attempts} of {job.max_attempts})" if job.max_attempts > 1 else ""
+    return (
+        f"The worker running this job stopped{attempts}. Nothing it was doing was saved; "
+        "earlier results are unchanged. Start the job again."
     )
+
+
+def _job_files_remove(job_id: int) -> None:
+    """Remove the files a finished job owned; only ever inside DATA_DIR."""
+    data_dir = settings.DATA_DIR.resolve()
+    for name in Job.objects.filter(pk=job_id).values_list("files", flat=True).first() or []:
+        path = Path(name).resolve()
+        if path.is_relative_to(data_dir) and path != data_dir:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _duration(span: timedelta) -> str:
     seconds = int(span.total_seconds())
     return f"{seconds} seconds" if seconds < 120 else f"{seconds // 60} minutes"
+
+
+@transaction.atomic
+def worker_report(*, hostname: str, pid: int, queues: str, started_at: datetime) -> None:
+    """Record that a worker's main process is alive (its heartbeat)."""
+    Worker.objects.update_or_create(
+        hostname=hostname,
+        defaults={"pid": pid, "queues": queues, "started_at": started_at, "seen_at": timezone.now()},
+    )
+
+
+def worker_forget(*, hostname: str) -> None:
+    Worker.objects.filter(hostname=hostname).delete()
 
 
 DEMO_PASSWORD = "campaign-desk"
@@ -194,13 +396,3 @@ def demo_users_ensure() -> list[tuple[str, str, str]]:
         user.groups.set([Group.objects.get_or_create(name=role)[0]])
         logins.append((username, DEMO_PASSWORD, role))
     return logins
-
-
-def jobs_fail_orphaned() -> int:
-    """On a single-machine start, jobs still marked running lost their worker when the app last stopped."""
-    return Job.objects.filter(status=Job.Status.RUNNING).update(
-        status=Job.Status.FAILED,
-        message="Failed",
-        error="The app was stopped while this job ran. Nothing it was doing was saved; start it again.",
-        finished_at=timezone.now(),
-    )

@@ -1,17 +1,12 @@
 from celery import shared_task
 
 from core import demo, health
-from core.services import job_run, jobs_fail_stalled
+from core.services import job_run
 
 
 @shared_task
 def database_report(job_id: int) -> None:
     job_run(job_id, health.database_report)
-
-
-@shared_task
-def fail_stalled_jobs() -> int:
-    return jobs_fail_stalled()
 
 
 @shared_task

@@ -1,6 +1,5 @@
 """Writes: start an import, run it, keep its problems."""
 
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -46,10 +45,14 @@ def data_import_create(
 
     title = f"Import {DataImport.Kind(kind).label.lower()} from {file_name}"
     params = {"kind": kind, "preset": preset, "file": file_name}
+    # An upload is the job's own file, kept while the import may be tried again and removed after.
+    files = [path.parent] if uploaded else []
     if enqueue:
-        job = job_enqueue(kind=Job.Kind.IMPORT, title=title, owner=owner, task=import_csv, params=params)
+        job = job_enqueue(kind=Job.Kind.IMPORT, title=title, owner=owner, task=import_csv, params=params, files=files)
     else:
-        job = Job.objects.create(kind=Job.Kind.IMPORT, title=title, owner=owner, params=params)
+        job = Job.objects.create(
+            kind=Job.Kind.IMPORT, title=title, owner=owner, params=params, files=[str(file) for file in files]
+        )
     return DataImport.objects.create(
         job=job,
         kind=kind,
@@ -84,9 +87,6 @@ def data_import_run(job: Job, progress: Progress) -> dict[str, Any]:
         raise JobError(refusal.problems.summary()) from None
     except FileNotFoundError:
         raise JobError(f"The file {data_import.file_name} is no longer where the import expected it.") from None
-    finally:
-        if data_import.uploaded:
-            shutil.rmtree(Path(data_import.path).parent, ignore_errors=True)
 
 
 def monthly_sales_enqueue(*, owner: AbstractBaseUser | None) -> Job:

@@ -1,11 +1,13 @@
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Job
-from core.services import JobError, Progress, job_run, jobs_fail_orphaned, jobs_fail_stalled
+from core.services import JobError, Progress, job_run, jobs_recover
 
 
 @pytest.fixture
@@ -72,24 +74,131 @@ def test_a_job_delivered_twice_runs_once(job):
     assert calls == [1]
 
 
-def test_a_running_job_whose_worker_went_quiet_is_marked_failed(job, settings):
-    settings.JOB_STALL_SECONDS = 60
-    Job.objects.filter(pk=job.pk).update(status="running", heartbeat_at=timezone.now() - timedelta(seconds=61))
-    fresh = Job.objects.create(
-        kind=Job.Kind.DATABASE_REPORT, title="Fresh", status="running", heartbeat_at=timezone.now()
+@pytest.fixture
+def repeatable_job(marketer):
+    """A job as a page enqueues it: with its task's name and three attempts allowed."""
+    return Job.objects.create(
+        kind=Job.Kind.DATABASE_REPORT,
+        title="Report",
+        owner=marketer,
+        task_name="core.tasks.database_report",
+        max_attempts=3,
+        due_at=timezone.now(),
     )
-    assert jobs_fail_stalled() == 1
-    job.refresh_from_db()
-    fresh.refresh_from_db()
-    assert job.status == "failed" and "stopped responding (no progress for 60 seconds)" in job.error
-    assert fresh.status == "running"
 
 
-def test_jobs_left_running_by_a_stopped_app_are_marked_failed(job):
-    Job.objects.filter(pk=job.pk).update(status="running")
-    assert jobs_fail_orphaned() == 1
+def test_a_job_whose_worker_went_silent_is_queued_again(repeatable_job, settings, django_capture_on_commit_callbacks):
+    settings.JOB_DEAD_SECONDS = 45
+    stale = timezone.now() - timedelta(seconds=46)
+    Job.objects.filter(pk=repeatable_job.pk).update(status="running", attempts=1, heartbeat_at=stale, progress=60)
+    alive = Job.objects.create(
+        kind=Job.Kind.DATABASE_REPORT, title="Alive", status="running", heartbeat_at=timezone.now(), attempts=1
+    )
+    with django_capture_on_commit_callbacks() as sends:
+        assert jobs_recover() == {"retried": 1, "failed": 0, "resent": 0}
+    repeatable_job.refresh_from_db()
+    assert (repeatable_job.status, repeatable_job.progress) == ("queued", 0)
+    assert repeatable_job.message == "Attempt 1 of 3 stopped: its worker stopped. Trying again."
+    assert len(sends) == 1  # its message goes out again once the row is committed
+    alive.refresh_from_db()
+    assert alive.status == "running"
+
+
+def test_a_silent_job_on_its_last_attempt_fails_and_its_files_are_removed(repeatable_job, settings):
+    upload = settings.DATA_DIR / "uploads" / "test-silent-job"
+    upload.mkdir(parents=True, exist_ok=True)
+    (upload / "customers.csv").write_text("external_id\n1\n")
+    stale = timezone.now() - timedelta(seconds=settings.JOB_DEAD_SECONDS + 1)
+    Job.objects.filter(pk=repeatable_job.pk).update(
+        status="running", attempts=3, heartbeat_at=stale, files=[str(upload)]
+    )
+    assert jobs_recover() == {"retried": 0, "failed": 1, "resent": 0}
+    repeatable_job.refresh_from_db()
+    assert repeatable_job.status == "failed"
+    assert repeatable_job.error.startswith("The worker running this job stopped (attempt 3 of 3).")
+    assert not upload.exists()
+
+
+def test_a_job_that_may_not_be_repeated_fails_when_its_worker_goes_silent(job):
+    Job.objects.filter(pk=job.pk).update(status="running", attempts=1, heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert jobs_recover()["failed"] == 1
     job.refresh_from_db()
-    assert job.status == "failed" and "app was stopped" in job.error
+    assert job.status == "failed" and "Start the job again" in job.error
+
+
+def test_a_queued_job_whose_message_is_long_overdue_is_sent_again(
+    repeatable_job, settings, django_capture_on_commit_callbacks
+):
+    settings.JOB_RESEND_SECONDS = 600
+    Job.objects.filter(pk=repeatable_job.pk).update(due_at=timezone.now() - timedelta(seconds=601))
+    with django_capture_on_commit_callbacks() as sends:
+        assert jobs_recover()["resent"] == 1
+    assert len(sends) == 1
+    repeatable_job.refresh_from_db()
+    assert repeatable_job.status == "queued" and timezone.now() - repeatable_job.due_at < timedelta(seconds=5)
+
+
+def test_a_lost_connection_queues_the_job_again_after_a_delay(repeatable_job, settings):
+    settings.JOB_RETRY_DELAY_SECONDS = 10
+
+    def work(job, progress):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    job_run(repeatable_job.pk, work)
+    repeatable_job.refresh_from_db()
+    assert (repeatable_job.status, repeatable_job.attempts) == ("queued", 1)
+    assert "Attempt 1 of 3 stopped: it lost a connection" in repeatable_job.message
+    assert repeatable_job.message.endswith("Trying again in 10 seconds.")
+    assert timedelta(seconds=8) < repeatable_job.due_at - timezone.now() <= timedelta(seconds=10)
+
+    job_run(repeatable_job.pk, work)  # the second attempt: the delay doubles
+    repeatable_job.refresh_from_db()
+    assert (repeatable_job.status, repeatable_job.attempts) == ("queued", 2)
+    assert repeatable_job.message.endswith("Trying again in 20 seconds.")
+
+
+def test_a_lost_connection_on_the_last_attempt_fails_the_job(repeatable_job):
+    Job.objects.filter(pk=repeatable_job.pk).update(attempts=2)
+
+    def work(job, progress):
+        raise OperationalError("could not connect to server")
+
+    job_run(repeatable_job.pk, work)
+    repeatable_job.refresh_from_db()
+    assert (repeatable_job.status, repeatable_job.attempts) == ("failed", 3)
+    assert "on its last allowed attempt (3 of 3)" in repeatable_job.error
+
+
+def test_a_permanent_error_is_not_repeated(repeatable_job):
+    def work(job, progress):
+        raise JobError("Row 3, column birth_year: 1980.5 is not a whole number.")
+
+    job_run(repeatable_job.pk, work)
+    repeatable_job.refresh_from_db()
+    assert (repeatable_job.status, repeatable_job.attempts) == ("failed", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_beats_while_its_work_is_busy(job, settings):
+    settings.JOB_HEARTBEAT_SECONDS = 1
+    beats = []
+
+    def work(job, progress):
+        first = Job.objects.get(pk=job.pk).heartbeat_at
+        time.sleep(2.5)  # one long statement: no progress reported
+        beats.append(Job.objects.get(pk=job.pk).heartbeat_at - first)
+        return {}
+
+    job_run(job.pk, work)
+    assert beats[0] >= timedelta(seconds=1)
+
+
+def test_the_jobs_page_shows_a_retried_job_and_a_job_waiting_for_a_worker(client, repeatable_job):
+    Job.objects.filter(pk=repeatable_job.pk).update(attempts=2)
+    client.force_login(repeatable_job.owner)
+    page = client.get(reverse("jobs")).content.decode()
+    assert "attempt 2 of 3" in page
+    assert "Waiting for a worker: none is running" in page
 
 
 def test_the_jobs_page_lists_only_my_jobs(client, job, manager):

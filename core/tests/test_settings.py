@@ -45,19 +45,14 @@ def test_it_names_the_variable_that_has_a_bad_value():
     assert "DEBUG must be one of" in result.stderr
 
 
-def test_it_uses_the_embedded_server_and_a_filesystem_broker_by_default():
+def test_it_uses_the_embedded_server_and_the_database_as_broker_by_default():
     if os.environ.get("DATABASE_URL"):
         assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     else:
         assert settings.DATABASES["default"]["ENGINE"] == "core.embedded_postgres"
     if not os.environ.get("CELERY_BROKER_URL"):
-        assert settings.CELERY_BROKER_URL.startswith("filesystem://")
-        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-        assert options["polling_interval"] == 0.1
-        assert options["data_folder_in"] == options["data_folder_out"]
-        assert os.path.isdir(options["control_folder"])
-        # The tests' broker folder is their own, not the running app's.
-        assert not options["data_folder_in"].startswith(str(settings.DATA_DIR))
+        assert settings.CELERY_BROKER_URL == "deskdb://localhost/"
+        assert not settings.CELERY_WORKER_ENABLE_REMOTE_CONTROL
 
 
 def test_the_tests_run_on_postgresql(db):
