@@ -1,18 +1,23 @@
-"""`make run` as a user meets it: the app answers on its port, and stopping it stops everything it started."""
+"""`make run` as a user meets it: the app answers on its port, survives the death of its worker, and
+stopping it stops everything it started."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psycopg2
 import pytest
 from django.conf import settings
 
 from core import embedded_postgres
+from core.tests.workers import FAST_HEARTBEATS, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -37,10 +42,56 @@ def processes_with(data_dir: Path) -> list[int]:
     return found
 
 
-def test_the_desk_serves_its_login_page_and_stops_cleanly_on_sigterm(tmp_path):
+def celery_mains(data_dir: Path, role: bytes, supervisor: int) -> list[int]:
+    """The main processes of the desk's Celery worker or beat (`role`): the supervisor's own children."""
+    return [
+        pid
+        for pid in processes_with(data_dir)
+        if {b"celery", role} <= set(_cmdline(pid)) and _parent(pid) == supervisor
+    ]
+
+
+def _cmdline(pid: int) -> list[bytes]:
+    """The words of a process's command line, a path as its last part (`.venv/bin/celery` as `celery`)."""
+    try:
+        return [word.rsplit(b"/", 1)[-1] for word in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+    except OSError:
+        return []
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError):
+        return 0
+
+
+def health(port: int) -> dict:
+    try:
+        return json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5))
+    except urllib.error.HTTPError as error:
+        return json.load(error)
+    except OSError:
+        return {}
+
+
+def desk_query(data_dir: Path, query: str) -> list[tuple]:
+    """Rows from the desk's own embedded database."""
+    socket_folder = embedded_postgres.socket_dir(data_dir / "pg")
+    database = psycopg2.connect(host=str(socket_folder), user="postgres", dbname="postgres")
+    try:
+        with database.cursor() as cursor:
+            cursor.execute(query)
+            return cursor.fetchall()
+    finally:
+        database.close()
+
+
+def test_the_desk_restarts_a_killed_worker_keeps_one_beat_and_stops_cleanly_on_sigterm(tmp_path):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
     env.update(DATA_DIR=str(tmp_path), RUN_PORT=str(port), DJANGO_SETTINGS_MODULE="config.settings")
+    env.update(FAST_HEARTBEATS)
     desk = subprocess.Popen(
         [sys.executable, "manage.py", "rundesk", "--no-demo"],
         cwd=settings.BASE_DIR,
@@ -59,6 +110,18 @@ def test_the_desk_serves_its_login_page_and_stops_cleanly_on_sigterm(tmp_path):
                 time.sleep(0.5)
         assert "Sign in" in page
         assert embedded_postgres.is_running(tmp_path / "pg")
+        wait_for(lambda: health(port).get("ok"), what="a green health probe")
+
+        [worker] = celery_mains(tmp_path, b"worker", desk.pid)
+        os.kill(worker, signal.SIGKILL)
+        wait_for(lambda: celery_mains(tmp_path, b"worker", desk.pid) not in ([], [worker]), what="a new worker")
+        assert "Sign in" in urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5).read().decode()
+        [restarted] = celery_mains(tmp_path, b"worker", desk.pid)
+        wait_for(lambda: desk_query(tmp_path, "SELECT pid FROM core_worker") == [(restarted,)], what="its heartbeat")
+        assert health(port)["ok"]
+        assert len(celery_mains(tmp_path, b"beat", desk.pid)) == 1
+        locks = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        assert desk_query(tmp_path, locks) == [(1,)]  # exactly one beat schedules
 
         desk.send_signal(signal.SIGTERM)
         output = desk.communicate(timeout=60)[0]  # the pipe closes once every process that shares it has gone

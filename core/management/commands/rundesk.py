@@ -1,7 +1,6 @@
 import os
-import signal
-import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -12,7 +11,8 @@ from django.utils import timezone
 
 from core import embedded_postgres
 from core.demo import demo_data_enqueue
-from core.services import demo_users_ensure, jobs_fail_orphaned
+from core.services import demo_users_ensure, jobs_recover
+from core.supervisor import Supervisor, procfile_commands, serve
 from customers.models import Customer
 
 User = get_user_model()
@@ -21,7 +21,7 @@ User = get_user_model()
 class Command(BaseCommand):
     help = (
         "Run Campaign Desk on this machine: prepare the database, load demo data into an empty one, "
-        "then serve the web app and one Celery worker until Ctrl-C."
+        "then serve the web app, a Celery worker and the beat scheduler, restarting any that dies, until Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,9 +34,8 @@ class Command(BaseCommand):
         try:
             call_command("migrate", interactive=False, verbosity=0)
             logins = demo_users_ensure()
-            orphaned = jobs_fail_orphaned()
-            if orphaned:
-                self.stdout.write(f"{orphaned} job(s) left running by an earlier run were marked failed.")
+            if settings.EMBEDDED_DATABASE:
+                self._recover_jobs()
             if not no_demo and not Customer.objects.exists():
                 job = demo_data_enqueue(
                     customers=customers, seed=1, end=timezone.localdate(), owner=User.objects.get(username="admin")
@@ -49,6 +48,15 @@ class Command(BaseCommand):
                 embedded_postgres.stop(pg_dir)
                 self.stdout.write("Embedded PostgreSQL stopped.")
 
+    def _recover_jobs(self) -> None:
+        """No worker uses this machine's own database before the one started below: a running job lost its."""
+        recovered = jobs_recover(dead_after=timedelta(0))
+        if recovered["retried"] or recovered["failed"]:
+            self.stdout.write(
+                f"Jobs left running when the desk last stopped: {recovered['retried']} queued again, "
+                f"{recovered['failed']} marked failed."
+            )
+
     def _print_welcome(self, logins: list[tuple[str, str, str]]) -> None:
         url = f"http://{settings.RUN_HOST}:{settings.RUN_PORT}/"
         self.stdout.write(self.style.SUCCESS(f"\nCampaign Desk: {url}"))
@@ -57,20 +65,13 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl-C to stop.\n")
 
     def _serve(self) -> None:
-        """Run the Procfile under honcho, which stops the web process and the worker when it is stopped."""
+        """Run the Procfile's processes under the supervisor until Ctrl-C or SIGTERM, before the database stops."""
         # The Procfile names gunicorn and celery: find them beside this Python (the project's venv).
         path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-        honcho = subprocess.Popen(
-            [sys.executable, "-m", "honcho", "start", "-f", str(settings.BASE_DIR / "Procfile")],
-            cwd=settings.BASE_DIR,
+        supervisor = Supervisor(
+            procfile_commands(settings.BASE_DIR / "Procfile"),
             env={**os.environ, "PATH": path},
+            cwd=settings.BASE_DIR,
+            out=self.stdout,
         )
-        # Ctrl-C reaches honcho through the terminal; a SIGTERM sent to this process alone is passed on, so
-        # that the web process and the worker stop before the embedded database does.
-        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        previous_term = signal.signal(signal.SIGTERM, lambda signum, frame: honcho.terminate())
-        try:
-            honcho.wait()
-        finally:
-            signal.signal(signal.SIGINT, previous_int)
-            signal.signal(signal.SIGTERM, previous_term)
+        serve(supervisor)
