@@ -18,6 +18,7 @@ def sign_in(page: Page, live_server, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator(".desk-title")).to_have_text("Home")
+    page.wait_for_load_state("load")  # the shortcuts are bound once the page's scripts have run
 
 
 def test_a_marketer_walks_the_shell_with_shortcuts(page: Page, live_server, marketer):
