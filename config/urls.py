@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("segments.urls")),
     path("", include("campaigns.urls")),
     path("", include("core.urls")),
+    path("", include("desk.urls")),
 ]

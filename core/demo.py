@@ -1,44 +1,33 @@
-"""Demo data for a new installation: a made-up retailer, imported as a user's files would be, and its
-lifecycle, portfolios and segments. It runs as a job so that its progress shows on the Jobs page."""
+"""Demo data for a new installation, run as a job so that its progress shows on the Jobs page.
 
-import shutil
+What the demo holds comes from the domain apps, which the shell does not know: the composition app registers
+the loader when the project starts (`desk.apps.DeskConfig.ready`), and the job calls it from here.
+"""
+
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
 
-from campaigns.demo import campaigns_load
 from core.models import Job
-from core.services import Progress, demo_users_ensure, job_enqueue
-from customers.demo.retailer import write_retailer
-from customers.imports.run import import_file
-from customers.services import monthly_sales_refresh
-from segments.demo import lifecycle_load
+from core.services import Progress, job_enqueue
 
-DEMO_KINDS = ["stores", "categories", "customers", "purchases", "events"]
+DemoLoader = Callable[[Job, Progress], dict[str, Any]]
+
+_registered: dict[str, DemoLoader] = {}
+
+
+def demo_loader_register(loader: DemoLoader) -> None:
+    _registered["loader"] = loader
 
 
 def demo_data_load(job: Job, progress: Progress) -> dict[str, Any]:
-    """The job's work: write the retailer's files for the job's parameters, import them, then stage them."""
-    customers, seed = job.params["customers"], job.params["seed"]
-    end = date.fromisoformat(job.params["end"])
-    demo_users_ensure()  # the demo's segments and portfolios belong to them
-    folder = settings.DATA_DIR / "demo" / f"{customers}-{seed}-{end}"
-    progress(1, f"Making up {customers:,} customers and their history")
-    files = write_retailer(folder, customers=customers, seed=seed, end=end)
-    loaded: list[list] = []
-    try:
-        for number, kind in enumerate(DEMO_KINDS):
-            step = progress.span(15 + 45 * number / len(DEMO_KINDS), 15 + 45 * (number + 1) / len(DEMO_KINDS))
-            result = import_file(kind=kind, path=getattr(files, kind), report=step)
-            loaded.append([kind, result["steps"][0]["loaded"]])
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    monthly_sales_refresh()
-    lifecycle = lifecycle_load(end=end, progress=progress.span(60, 90))
-    campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 100))
-    return {"customers": customers, "seed": seed, "history_ends": str(end), "rows": loaded, **lifecycle, **campaigns}
+    """The job's work: whatever the registered loader makes of the job's parameters."""
+    if "loader" not in _registered:
+        raise ImproperlyConfigured("No demo data loader is registered: add the desk app to INSTALLED_APPS.")
+    return _registered["loader"](job, progress)
 
 
 def demo_data_enqueue(*, customers: int, seed: int, end: date, owner: AbstractBaseUser | None) -> Job:

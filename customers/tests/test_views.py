@@ -1,7 +1,6 @@
 import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from core.models import Job
@@ -115,13 +114,3 @@ def test_only_admins_import_and_managers_may_look(client, marketer, manager, seg
         client.force_login(user)
         assert client.get(reverse("customers:imports")).status_code == page_status
         assert client.post(reverse("customers:import_start")).status_code == 403
-
-
-def test_seed_demo_loads_a_small_retailer(db):
-    out = io.StringIO()
-    call_command("seed_demo", customers=800, seed=3, stdout=out)
-    assert Customer.objects.count() == 800
-    assert Purchase.objects.count() > 5_000
-    assert "800 customers" in out.getvalue()
-    call_command("seed_demo", customers=800, seed=3, if_empty=True, stdout=out)
-    assert "There are customers already" in out.getvalue()

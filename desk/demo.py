@@ -1,0 +1,40 @@
+"""The demo's content: a made-up retailer, imported as a user's files would be, then its lifecycle,
+portfolios, segments and campaigns. It is registered as the shell's demo loader (see `core.demo`)."""
+
+import shutil
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+
+from campaigns.demo import campaigns_load
+from core.models import Job
+from core.services import Progress, demo_users_ensure
+from customers.demo.retailer import write_retailer
+from customers.imports.run import import_file
+from customers.services import monthly_sales_refresh
+from segments.demo import lifecycle_load
+
+DEMO_KINDS = ["stores", "categories", "customers", "purchases", "events"]
+
+
+def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
+    """Write the retailer's files for the job's parameters, import them, then stage them and run campaigns."""
+    customers, seed = job.params["customers"], job.params["seed"]
+    end = date.fromisoformat(job.params["end"])
+    demo_users_ensure()  # the demo's segments and portfolios belong to them
+    folder = settings.DATA_DIR / "demo" / f"{customers}-{seed}-{end}"
+    progress(1, f"Making up {customers:,} customers and their history")
+    files = write_retailer(folder, customers=customers, seed=seed, end=end)
+    loaded: list[list] = []
+    try:
+        for number, kind in enumerate(DEMO_KINDS):
+            step = progress.span(15 + 45 * number / len(DEMO_KINDS), 15 + 45 * (number + 1) / len(DEMO_KINDS))
+            result = import_file(kind=kind, path=getattr(files, kind), report=step)
+            loaded.append([kind, result["steps"][0]["loaded"]])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    monthly_sales_refresh()
+    lifecycle = lifecycle_load(end=end, progress=progress.span(60, 90))
+    campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 100))
+    return {"customers": customers, "seed": seed, "history_ends": str(end), "rows": loaded, **lifecycle, **campaigns}
