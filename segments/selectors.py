@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from customers.models import Customer
 from segments import features
 from segments.models import (
+    CustomerFeatures,
     FeatureRun,
     LifecycleStage,
     Portfolio,
@@ -183,6 +184,14 @@ def stage_size_now(stage: LifecycleStage) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {features.FEATURES} WHERE stage_id = %s", [stage.pk])
         return cursor.fetchone()[0]
+
+
+def customer_stage_history(customer: Customer) -> QuerySet[StageAssignment]:
+    return StageAssignment.objects.filter(customer=customer).select_related("stage").order_by("-period_end")
+
+
+def customer_features(customer: Customer) -> CustomerFeatures | None:
+    return CustomerFeatures.objects.filter(customer=customer).select_related("stage").first()
 
 
 def latest_value_fit() -> ValueModelFit | None:

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from campaigns.selectors import portfolio_campaigns, portfolio_spending
 from core.charts import figure_data
 from core.models import Job
+from core.panels import panels_render
 from segments import selectors
 from segments.forms import BudgetForm, ObjectiveForm, PeriodsForm, RulesOnlyForm, SegmentForm, StageForm
 from segments.models import LifecycleStage, Portfolio
@@ -257,7 +257,6 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = selectors.portfolio_get(portfolio_id)
     may_change = request.user.has_perm("segments.change_portfolio", portfolio)
     year, quarter = selectors.quarter_of(timezone.localdate())
-    spending = portfolio_spending(portfolio.pk)
     counts = selectors.stage_counts_over_time()
     charts = []
     if not counts.empty and portfolio.stage.code in counts:
@@ -280,8 +279,9 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
         "portfolio": portfolio,
         "may_change": may_change,
         "size_now": selectors.stage_size_now(portfolio.stage),
-        "budgets": [(budget, spending.get((budget.year, budget.quarter), {})) for budget in portfolio.budgets.all()],
-        "campaigns": portfolio_campaigns(portfolio.pk),
+        # The campaigns that spend the budget, and what they measured, are reporting's: it adds them as panels.
+        "main_panels": panels_render("portfolio.main", request, portfolio),
+        "side_panels": panels_render("portfolio.side", request, portfolio),
         "objectives": [selectors.objective_progress(o) for o in portfolio.objectives.select_related("target_stage")],
         "charts": charts,
         "budget_form": BudgetForm(initial={"year": year, "quarter": quarter}),
