@@ -273,20 +273,3 @@ class ContactHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} by {self.treatment_id} on {self.contacted_at:%Y-%m-%d}"
-
-
-class CampaignResult(models.Model):
-    """One computation of a campaign's results. The newest is the one shown; a failed run adds none."""
-
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="results")
-    version = models.PositiveIntegerField()
-    computed_at = models.DateTimeField(auto_now_add=True)
-    seconds = models.FloatField(default=0)
-    payload = models.JSONField()
-
-    class Meta:
-        ordering = ["campaign", "-version"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "version"], name="one_result_per_version")]
-
-    def __str__(self) -> str:
-        return f"{self.campaign} results v{self.version}"

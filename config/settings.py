@@ -208,7 +208,7 @@ LONG_TASKS = [
     "segments.tasks.stage_customers",
     "segments.tasks.fit_value_model",
     "campaigns.tasks.build_audience",
-    "campaigns.tasks.compute_results",
+    "reporting.tasks.compute_results",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": "long"} for name in LONG_TASKS}
 CELERY_TASK_ACKS_LATE = True
@@ -236,5 +236,5 @@ CELERY_BEAT_SCHEDULE = {
     "fail-stalled-jobs": {"task": "core.tasks.fail_stalled_jobs", "schedule": 60.0},
     "measure-segments": {"task": "segments.tasks.measure_segments", "schedule": 24 * 3600.0},
     "start-measuring": {"task": "campaigns.tasks.start_measuring_released", "schedule": 3600.0},
-    "measure-campaigns": {"task": "campaigns.tasks.measure_campaigns", "schedule": 24 * 3600.0},
+    "measure-campaigns": {"task": "reporting.tasks.measure_campaigns", "schedule": 24 * 3600.0},
 }

@@ -13,6 +13,7 @@ from core.services import Progress, demo_users_ensure
 from customers.demo.retailer import write_retailer
 from customers.imports.run import import_file
 from customers.services import monthly_sales_refresh
+from reporting.demo import results_demo_load
 from segments.demo import lifecycle_load
 
 DEMO_KINDS = ["stores", "categories", "customers", "purchases", "events"]
@@ -36,5 +37,14 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
     monthly_sales_refresh()
     lifecycle = lifecycle_load(end=end, progress=progress.span(60, 90))
-    campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 100))
-    return {"customers": customers, "seed": seed, "history_ends": str(end), "rows": loaded, **lifecycle, **campaigns}
+    campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 96))
+    results = results_demo_load(end=end, seed=seed, progress=progress.span(96, 100))
+    return {
+        "customers": customers,
+        "seed": seed,
+        "history_ends": str(end),
+        "rows": loaded,
+        **lifecycle,
+        **campaigns,
+        **results,
+    }

@@ -2,7 +2,8 @@
 
 from django.db.models import OuterRef, Subquery
 
-from campaigns.models import Campaign, CampaignResult
+from campaigns.models import Campaign
+from reporting.models import CampaignResult
 
 SPENDING_STATUSES = (Campaign.Status.RELEASED, Campaign.Status.MEASURING, Campaign.Status.CLOSED)
 

@@ -2,7 +2,8 @@
 
 from django.urls import reverse
 
-from campaigns.models import Campaign, CampaignResult
+from campaigns.models import Campaign
+from reporting.models import CampaignResult
 
 TOTALS = {"incremental_margin_cents": 12_345, "net_cents": -2_000, "roi": -0.5, "contact_cost_cents": 3_000}
 

@@ -4,9 +4,9 @@ import pytest
 from scipy import stats
 
 from campaigns.models import Campaign, Treatment
-from campaigns.services.results import results_run
 from campaigns.services.workflow import CampaignError
 from customers.imports.run import import_file
+from reporting.services import results_run
 
 CUSTOMERS = "external_id,name\na,A\nb,B\nc,C\nd,D\ne,E\nf,F\n"
 # a, b, c, d treated and e, f control, contacted on 2026-03-02; the window is 30 days.
@@ -118,3 +118,11 @@ def test_the_results_page_and_its_export(client, spring, manager):
     lines = b"".join(client.get(f"/campaigns/{spring.pk}/results.csv").streaming_content).decode().splitlines()
     assert lines[0].startswith("breakdown,treatment,group,cell,members,responders,response_rate")
     assert lines[1].startswith("treatment,A,(imported),treatment,4,2,0.5")
+
+
+def test_results_count_the_redemptions_of_the_fixed_offer(spring):
+    Treatment.objects.filter(campaign=spring).update(
+        offer_strategy="fixed", offer_code="SAVE", response_offer_code="", cost_per_redemption_cents=100
+    )
+    row = results_run(campaign=spring).payload["treatments"][0]
+    assert (row["treatment"]["redemptions"], row["offer_cost_cents"]) == (1, 100)

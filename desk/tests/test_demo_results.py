@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from campaigns.demo import TRUE_LIFTS
 from campaigns.models import Campaign
 from conftest import restore_shipped_rows
+from reporting.demo import TRUE_LIFTS
 
 
 @pytest.fixture(scope="module")
