@@ -118,6 +118,8 @@ def test_the_results_page_and_its_export(client, spring, manager):
     lines = b"".join(client.get(f"/campaigns/{spring.pk}/results.csv").streaming_content).decode().splitlines()
     assert lines[0].startswith("breakdown,treatment,group,cell,members,responders,response_rate")
     assert lines[1].startswith("treatment,A,(imported),treatment,4,2,0.5")
+    stage_lines = [line for line in lines if line.startswith("stage,")]
+    assert stage_lines[0].startswith("stage,A,(unknown),treatment,4,2,0.5")  # contacts imported without a stage
 
 
 def test_results_count_the_redemptions_of_the_fixed_offer(spring):
