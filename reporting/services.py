@@ -1,11 +1,13 @@
 """Campaign results: what every member did (reporting.responses), compared by reporting.statistics, stored
-with a version. A run becomes the shown result only once it is complete."""
+with a version reserved when the run starts. A run becomes the shown result only once it is complete, and only
+if no newer run has completed."""
 
 from time import monotonic
 
 import pandas as pd
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from campaigns.models import AudienceMember, Campaign
 from campaigns.services.workflow import CampaignError
@@ -84,18 +86,40 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
     return ResultsPayload(treatments=rows, totals=totals, by_stage=by_stage, by_segment=by_segment, head_to_head=duels)
 
 
+def results_version_reserve(campaign: Campaign) -> CampaignResult:
+    """The next version of the campaign's results, held by a row without a payload until the run publishes."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        version = (campaign.results.aggregate(latest=Max("version"))["latest"] or 0) + 1
+        return CampaignResult.objects.create(campaign=campaign, version=version, payload=None)
+
+
 def results_run(*, campaign: Campaign, progress: Progress | None = None) -> CampaignResult:
+    """Measure the campaign and publish its results, unless a newer run has.
+
+    1. Reserve the next version before any work: a row without a payload, written under the campaign's
+       row lock so that two runs starting together take different versions, and committed at once.
+    2. Match responses and compute the statistics, holding no lock: this is the long part.
+    3. Publish by filling the reserved row. Pages show the newest published version, so a run that
+       finishes after a newer one (a recompute overlapping the scheduled run) never replaces it.
+    4. A run that fails removes its reservation; a run whose worker dies leaves a row without a payload,
+       which nothing shows.
+    """
     report = progress or (lambda percent, message="": None)
     if not AudienceMember.objects.filter(campaign=campaign, contacted_on__isnull=False).exists():
         raise CampaignError("There is nothing to measure yet: the campaign has not been released.")
     started = monotonic()
-    report(10, "Matching purchases and events to every audience member")
-    members = members_frame(campaign)
-    report(60, "Comparing treatment with control")
-    payload = results_compute(campaign, members)
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        version = (campaign.results.aggregate(latest=Max("version"))["latest"] or 0) + 1
-        return CampaignResult.objects.create(
-            campaign=campaign, version=version, payload=payload, seconds=round(monotonic() - started, 2)
-        )
+    reserved = results_version_reserve(campaign)
+    try:
+        report(10, "Matching purchases and events to every audience member")
+        members = members_frame(campaign)
+        report(60, "Comparing treatment with control")
+        payload = results_compute(campaign, members)
+    except BaseException:
+        CampaignResult.objects.filter(pk=reserved.pk).delete()
+        raise
+    CampaignResult.objects.filter(pk=reserved.pk).update(
+        payload=payload, seconds=round(monotonic() - started, 2), computed_at=timezone.now()
+    )
+    reserved.refresh_from_db()
+    return reserved

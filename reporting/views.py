@@ -16,16 +16,13 @@ from core.charts import figure_data
 from core.lib.spreadsheet import safe_cell
 from reporting.experiments import sample_size
 from reporting.models import CampaignResult
+from reporting.selectors import latest_result, measured_campaigns
 from reporting.tasks import results_enqueue
 
 
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def results_list(request: HttpRequest) -> HttpResponse:
-    rows = [
-        (campaign, campaign.results.first())
-        for campaign in selectors.campaigns_list().filter(status__in=["released", "measuring", "closed"])
-    ]
-    return render(request, "reporting/results_list.html", {"rows": rows})
+    return render(request, "reporting/results_list.html", {"rows": measured_campaigns()})
 
 
 def _charts(result: CampaignResult) -> list[dict]:
@@ -87,7 +84,7 @@ def _charts(result: CampaignResult) -> list[dict]:
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def campaign_results(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.campaign_get(campaign_id)
-    result = campaign.results.first()
+    result = latest_result(campaign)
     context = {
         "campaign": campaign,
         "result": result,
@@ -168,7 +165,7 @@ def result_rows(result: CampaignResult) -> list[list]:
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def results_csv(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
     campaign = selectors.campaign_get(campaign_id)
-    result = campaign.results.first()
+    result = latest_result(campaign)
     if result is None:
         return HttpResponse("No results yet.", status=404)
 

@@ -131,10 +131,15 @@ def audience_build(
 ) -> AudienceBuild:
     """Build the campaign's audience, replacing the previous one in the same transaction.
 
-    1. Lock the campaign, so that two builds of it run one after the other.
+    1. Lock the campaign, so that two builds of it run one after the other: the
+       lock is the build's place in line, taken when it starts and held until it
+       commits, so a build that waited for it reads the treatments after the
+       other build and is numbered after it. The audience in place is always the
+       newest build's; no older build can finish after it.
     2. Delete its members and insert the new ones with one INSERT ... SELECT,
        which also counts each treatment's exclusions by reason.
-    3. Keep the counts and a balance check of treatment against control.
+    3. Keep the counts and a balance check of treatment against control, under
+       the next version (read under the same lock).
     """
     report = progress or (lambda percent, message="": None)
     started = monotonic()

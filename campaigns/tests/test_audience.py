@@ -1,7 +1,11 @@
 """Audience builds: exclusions counted by reason, the random split, and snapshots that replace each other whole."""
 
+import threading
+import time
+
 import numpy as np
 import pytest
+from django.db import connections
 from django.utils import timezone
 from scipy import stats
 
@@ -173,3 +177,37 @@ def test_features_must_exist_before_a_build(make_campaign, db):
     campaign = make_campaign()
     with pytest.raises(CampaignError, match="Refresh the customer features first"):
         audience_build(campaign=campaign)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_that_waited_for_another_is_the_newer_and_its_audience_stays(no_global_control, make_campaign):
+    population(200)
+    campaign = make_campaign(treatments=[{"holdout_share": "0"}])
+    first_started, first_may_go = threading.Event(), threading.Event()
+    builds: dict[str, int] = {}
+
+    def build(name: str, progress=None) -> None:
+        try:
+            builds[name] = audience_build(campaign=campaign, progress=progress).version
+        finally:
+            connections.close_all()
+
+    def hold_the_first(percent: float, message: str = "") -> None:
+        if percent == 10:
+            first_started.set()
+            first_may_go.wait(timeout=30)
+
+    first = threading.Thread(target=build, args=("first", hold_the_first))
+    first.start()
+    assert first_started.wait(timeout=30)
+    campaign.treatments.update(holdout_share="0.500")  # what the second build, started meanwhile, reads
+    second = threading.Thread(target=build, args=("second",))
+    second.start()
+    time.sleep(0.5)  # the second build is waiting for the campaign's lock
+    first_may_go.set()
+    first.join()
+    second.join()
+    assert builds == {"first": 1, "second": 2}
+    latest = campaign.builds.first()
+    assert latest.version == 2 and latest.counts["A"]["control"] > 0
+    assert AudienceMember.objects.filter(campaign=campaign, is_control=True).count() == latest.counts["A"]["control"]
