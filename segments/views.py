@@ -14,7 +14,7 @@ from core.models import Job
 from core.panels import panels_render
 from segments import selectors
 from segments.forms import BudgetForm, ObjectiveForm, PeriodsForm, RulesOnlyForm, SegmentForm, StageForm
-from segments.models import LifecycleStage, Portfolio
+from segments.models import Portfolio
 from segments.ruletree.fields import CHANNELS, FIELDS, OP_LABELS
 from segments.ruletree.validation import RuleError
 from segments.services import (
@@ -124,12 +124,13 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
 @permission_required("segments.view_segments", raise_exception=True)
 def lifecycle(request: HttpRequest) -> HttpResponse:
     periods = selectors.staging_periods()
+    sizes = selectors.stage_sizes_now()
     form = PeriodsForm(request.GET or None)
     start, end = (periods[-2], periods[-1]) if len(periods) >= 2 else (None, None)
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     context = {
-        "stages": [(stage, selectors.stage_size_now(stage)) for stage in selectors.stages()],
+        "stages": [(stage, sizes.get(stage.pk, 0)) for stage in selectors.stages()],
         "periods": periods,
         "start": start,
         "end": end,
@@ -193,7 +194,7 @@ def _translucent(hex_colour: str, opacity: float = 0.35) -> str:
 
 @permission_required("segments.change_stages", raise_exception=True)
 def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
-    stage = LifecycleStage.objects.get(pk=stage_id)
+    stage = selectors.stage_get(stage_id)
     form = StageForm(
         request.POST or None,
         instance=stage,
@@ -248,7 +249,8 @@ def value_model(request: HttpRequest) -> HttpResponse:
 
 @permission_required("segments.view_portfolios", raise_exception=True)
 def portfolio_list(request: HttpRequest) -> HttpResponse:
-    rows = [(portfolio, selectors.stage_size_now(portfolio.stage)) for portfolio in selectors.portfolios()]
+    sizes = selectors.stage_sizes_now()
+    rows = [(portfolio, sizes.get(portfolio.stage_id, 0)) for portfolio in selectors.portfolios()]
     return render(request, "segments/portfolio_list.html", {"rows": rows})
 
 
@@ -282,7 +284,7 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
         # The campaigns that spend the budget, and what they measured, are reporting's: it adds them as panels.
         "main_panels": panels_render("portfolio.main", request, portfolio),
         "side_panels": panels_render("portfolio.side", request, portfolio),
-        "objectives": [selectors.objective_progress(o) for o in portfolio.objectives.select_related("target_stage")],
+        "objectives": selectors.portfolio_objectives(portfolio),
         "charts": charts,
         "budget_form": BudgetForm(initial={"year": year, "quarter": quarter}),
         "objective_form": ObjectiveForm(initial={"year": year, "quarter": quarter}),
