@@ -14,7 +14,8 @@ from core.panels import panels_render
 from customers import selectors
 from customers.forms import CustomerFilterForm, ImportForm
 from customers.imports.presets import PRESETS
-from customers.services import data_import_create, upload_store
+from customers.services import upload_store
+from customers.tasks import data_import_submit
 
 
 @permission_required("customers.view_customers", raise_exception=True)
@@ -95,7 +96,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         context = {"imports": selectors.imports_visible_to(request.user)[:100], "form": form, "presets": PRESETS}
         return render(request, "customers/import_list.html", context, status=400)
     upload = form.cleaned_data["file"]
-    data_import = data_import_create(
+    data_import = data_import_submit(
         kind=form.cleaned_data["kind"],
         path=upload_store(upload),
         file_name=upload.name,

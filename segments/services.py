@@ -14,7 +14,7 @@ from django.utils import timezone
 from psycopg2 import sql
 
 from core.models import Job
-from core.services import JobError, JobSpec, Progress, job_submit
+from core.services import JobError, Progress
 from customers.models import Purchase
 from segments import features, stages
 from segments.defaults import DEFAULT_STAGES
@@ -76,16 +76,6 @@ def features_refresh(
         )
 
 
-def features_refresh_job(job: Job, progress: Progress) -> dict[str, Any]:
-    run = features_refresh(
-        as_of=date.fromisoformat(job.params["as_of"]),
-        window_days=job.params.get("window_days"),
-        progress=progress,
-        job=job,
-    )
-    return {"version": run.version, "as_of": str(run.as_of), "customers": run.customers, "seconds": run.seconds}
-
-
 def staging_run(
     *, period_end: date, window_days: int | None = 365, progress: Progress | None = None, job: Job | None = None
 ) -> StagingRun:
@@ -123,11 +113,6 @@ def staging_run(
             },
         )
     return run
-
-
-def staging_job(job: Job, progress: Progress) -> dict[str, Any]:
-    run = staging_run(period_end=date.fromisoformat(job.params["period_end"]), progress=progress, job=job)
-    return {"period_end": str(run.period_end), "customers": run.customers, "counts": run.counts}
 
 
 def _drop(*names: str) -> None:
@@ -252,35 +237,6 @@ def value_model_fit(*, as_of: date, progress: Progress | None = None) -> ValueMo
         report(85, "Writing predictions")
         predictions_write(features.FEATURES, model, horizon_days=VALUE_HORIZON_DAYS)
     return fitted
-
-
-def value_model_job(job: Job, progress: Progress) -> dict[str, Any]:
-    fitted = value_model_fit(as_of=date.fromisoformat(job.params["as_of"]), progress=progress)
-    return {"r": fitted.r, "alpha": fitted.alpha, "a": fitted.a, "b": fitted.b, "customers": fitted.customers}
-
-
-def refresh_spec(kind: str, **params: Any) -> JobSpec:
-    """The job that refreshes features (as_of, window_days), stages (period_end) or the value model (as_of)."""
-    from segments import tasks
-
-    task, work, title = {
-        Job.Kind.FEATURES: (
-            tasks.refresh_features,
-            features_refresh_job,
-            f"Customer features as of {params.get('as_of')}",
-        ),
-        Job.Kind.STAGING: (tasks.stage_customers, staging_job, f"Lifecycle stages as of {params.get('period_end')}"),
-        Job.Kind.CUSTOMER_VALUE: (
-            tasks.fit_value_model,
-            value_model_job,
-            f"Customer value model as of {params.get('as_of')}",
-        ),
-    }[kind]
-    return JobSpec(kind=kind, title=title, task=task, work=work, params=params)
-
-
-def refresh_enqueue(*, kind: str, owner: AbstractBaseUser | None, **params: Any) -> Job:
-    return job_submit(refresh_spec(kind, **params), owner=owner)
 
 
 def stages_ensure_defaults() -> None:

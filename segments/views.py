@@ -20,10 +20,10 @@ from segments.ruletree.validation import RuleError
 from segments.services import (
     portfolio_budget_set,
     portfolio_objective_add,
-    refresh_enqueue,
     segment_count,
     segment_save,
 )
+from segments.tasks import refresh_enqueue
 
 DEFAULT_RULES = {"all": []}
 

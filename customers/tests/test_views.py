@@ -6,7 +6,7 @@ from django.urls import reverse
 from core.models import Job
 from core.services import job_run
 from customers.models import Customer, DataImport, Purchase
-from customers.services import data_import_run
+from customers.tasks import import_job
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_an_admin_uploads_a_file_and_sees_its_problems(client, admin_user, shop,
     data_import = DataImport.objects.get()
     assert response["Location"] == reverse("customers:import_detail", args=[data_import.pk])
     assert len(callbacks) == 1
-    job_run(data_import.job_id, data_import_run)  # what the worker does with the queued job
+    job_run(data_import.job_id, import_job)  # what the worker does with the queued job
 
     page = client.get(response["Location"]).content.decode()
     assert "2 problems" in page and "starts like a spreadsheet formula" in page
@@ -91,7 +91,7 @@ def test_a_good_upload_is_loaded(client, admin_user, shop, django_capture_on_com
             {"kind": "purchases", "file": upload, "delimiter": ",", "encoding": "utf-8"},
         )
     data_import = DataImport.objects.get()
-    job_run(data_import.job_id, data_import_run)
+    job_run(data_import.job_id, import_job)
     assert Purchase.objects.get().revenue_cents == 999
     page = client.get(reverse("customers:import_detail", args=[data_import.pk])).content.decode()
     assert "Loaded in" in page
