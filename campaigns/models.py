@@ -150,10 +150,6 @@ class Treatment(models.Model):
             )
         if self.offer_strategy == self.OfferStrategy.FIXED and not self.offer_code:
             raise ValidationError({"offer_code": "Give the code of the offer every treated customer receives."})
-        if self.offer_strategy == self.OfferStrategy.NONE:
-            self.offer_code = ""
-        if self.response_kind == self.Response.OFFER_CODE and not self.response_offer_code:
-            self.response_offer_code = self.offer_code  # redeeming the offer they were sent
         needs = {
             self.Response.CATEGORY: ("response_category", "Choose the category whose purchases count as responses."),
             self.Response.OFFER_CODE: ("response_offer_code", "Give the offer code whose redemptions count."),
@@ -161,8 +157,14 @@ class Treatment(models.Model):
         }
         if self.response_kind in needs:
             field, message = needs[self.response_kind]
-            if not getattr(self, field) and not getattr(self, f"{field}_id", None):
+            if not getattr(self, field) and not getattr(self, f"{field}_id", None) and not self.counts_its_own_offer:
                 raise ValidationError({field: message})
+
+    @property
+    def counts_its_own_offer(self) -> bool:
+        """Whether responses are redemptions of the fixed offer the treatment sends (treatment_save stores it)."""
+        sends_offer = self.offer_strategy == self.OfferStrategy.FIXED and bool(self.offer_code)
+        return self.response_kind == self.Response.OFFER_CODE and sends_offer
 
 
 class ContactPolicy(models.Model):

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -30,7 +31,7 @@ from segments.models import (
     ValueModelFit,
 )
 from segments.ruletree.compiler import compile_rules
-from segments.ruletree.validation import RuleError
+from segments.ruletree.validation import RuleError, validate
 from segments.value import BgNbd, fit
 
 WEEK = 7.0
@@ -311,8 +312,26 @@ def portfolio_budget_set(*, portfolio: Portfolio, year: int, quarter: int, amoun
     return budget
 
 
+@transaction.atomic
+def stage_update(
+    *, stage: LifecycleStage, name: str, position: int, description: str, colour: str, rules: dict
+) -> LifecycleStage:
+    """Change a stage's definition; the edit is kept in the stage's history. Customers move when staged next."""
+    try:
+        validate(rules)
+    except RuleError as error:
+        raise ValidationError({"rules": str(error)}) from None
+    stage.name, stage.position, stage.description = name, position, description
+    stage.colour, stage.rules = colour, rules
+    stage.full_clean()
+    stage.save()
+    return stage
+
+
 def portfolio_objective_add(*, portfolio: Portfolio, **fields: Any) -> PortfolioObjective:
     objective = PortfolioObjective(portfolio=portfolio, **fields)
+    if objective.kind == PortfolioObjective.Kind.MOVE_TO and not objective.target_stage_id:
+        raise ValidationError({"target_stage": "Say which stage the customers should move to."})
     objective.full_clean()
     objective.save()
     return objective

@@ -2,7 +2,7 @@ import json
 
 import plotly.graph_objects as go
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +22,7 @@ from segments.services import (
     portfolio_objective_add,
     segment_count,
     segment_save,
+    stage_update,
 )
 from segments.tasks import refresh_enqueue
 
@@ -201,7 +202,7 @@ def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
         initial={"rules": json.dumps(stage.rules)} if request.method != "POST" else None,
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        stage_update(stage=stage, **form.cleaned_data)
         messages.success(request, f"Stage {stage.name} saved. Stages change when features are next refreshed.")
         return redirect("segments:lifecycle")
     return render(request, "segments/stage_edit.html", {"stage": stage, "form": form})
@@ -326,10 +327,15 @@ def portfolio_objective(request: HttpRequest, portfolio_id: int) -> HttpResponse
     portfolio = _portfolio_for_change(request, portfolio_id)
     form = ObjectiveForm(request.POST)
     if form.is_valid():
-        portfolio_objective_add(portfolio=portfolio, **form.cleaned_data)
-        messages.success(request, "Objective added.")
-    else:
+        try:
+            portfolio_objective_add(portfolio=portfolio, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+    if form.errors:
         messages.error(
             request, "The objective was not added: " + "; ".join(e for errs in form.errors.values() for e in errs)
         )
+    else:
+        messages.success(request, "Objective added.")
     return redirect("segments:portfolio", portfolio_id=portfolio.pk)

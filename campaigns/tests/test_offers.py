@@ -49,6 +49,24 @@ def test_the_form_sets_the_offer_and_the_response_definition(client, marketer, m
     assert "Give the code of the offer every treated customer receives." in response.content.decode()
 
 
+def test_the_service_keeps_a_code_only_with_a_fixed_offer_and_counts_its_redemptions_by_default(make_campaign):
+    campaign = make_campaign()
+    treatment = treatment_save(
+        campaign=campaign, treatment=campaign.treatments.get(), offer_strategy="none", offer_code="STRAY"
+    )
+    assert treatment.offer_code == ""
+    treatment = treatment_save(
+        campaign=campaign,
+        treatment=treatment,
+        offer_strategy="fixed",
+        offer_code="TENOFF",
+        response_kind="offer_code",
+        response_offer_code="",
+    )
+    treatment.refresh_from_db()
+    assert (treatment.offer_code, treatment.response_offer_code) == ("TENOFF", "TENOFF")
+
+
 def test_best_offers_per_customer_are_refused_until_there_is_an_offer_bank(make_campaign):
     campaign = make_campaign()
     with pytest.raises(ValidationError, match="offer bank, which is not available yet"):

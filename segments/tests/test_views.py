@@ -2,13 +2,14 @@ import json
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from segments.models import LifecycleStage, Portfolio, PortfolioBudget, PortfolioObjective, Segment
 from segments.selectors import objective_progress
-from segments.services import features_refresh, staging_run
+from segments.services import features_refresh, portfolio_objective_add, staging_run
 from segments.tests.conftest import AS_OF
 
 RULES = {
@@ -164,3 +165,30 @@ def test_the_stage_pages_run_as_many_queries_for_ten_stages_as_for_two(
 def test_an_unknown_stage_is_not_found(client, admin_user):
     client.force_login(admin_user)
     assert client.get(reverse("segments:stage_edit", args=[999_999])).status_code == 404
+
+
+def test_an_admin_edits_a_stage_and_the_edit_is_kept_with_who_made_it(client, admin_user):
+    stage = LifecycleStage.objects.get(code="new")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("segments:stage_edit", args=[stage.pk]),
+        {
+            "name": "Newcomers",
+            "position": stage.position,
+            "description": "",
+            "colour": "#123456",
+            "rules": json.dumps({"all": []}),
+        },
+    )
+    assert response.status_code == 302
+    latest = stage.history.first()
+    assert (latest.name, latest.history_user) == ("Newcomers", admin_user)
+
+
+def test_a_move_to_objective_needs_its_target_stage_from_any_caller(client, segment_owner, portfolio):
+    with pytest.raises(ValidationError, match="Say which stage the customers should move to"):
+        portfolio_objective_add(portfolio=portfolio, kind="move_to", target_percent=10, year=2026, quarter=3)
+    client.force_login(segment_owner)
+    form = {"kind": "move_to", "target_stage": "", "target_percent": "10", "year": "2026", "quarter": "3"}
+    client.post(reverse("segments:portfolio_objective", args=[portfolio.pk]), form)
+    assert not portfolio.objectives.exists()
