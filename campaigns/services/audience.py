@@ -24,7 +24,7 @@ from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactHis
 from campaigns.services.workflow import CampaignError, contact_policy
 from core.models import Job
 from core.services import JobError, JobSpec, Progress, job_submit
-from customers.models import Customer
+from customers.models import ConsentChannel, Customer
 from segments.features import FEATURES
 from segments.models import FeatureRun
 from segments.ruletree.compiler import compile_rules
@@ -35,6 +35,11 @@ BUILDABLE = {Campaign.Status.DRAFT, Campaign.Status.SUBMITTED, Campaign.Status.A
 PARTS = 1_000_000
 REASONS = ["global_control", "no_consent", "fatigue", "higher_priority"]
 
+# A channel that needs consent reaches a customer who gave it, or anyone when the policy does not ask for it.
+CONSENT_CASES = "\n".join(
+    f"WHEN '{channel}' THEN NOT %(consent_{channel})s OR cu.consent_{channel}" for channel in ConsentChannel.values
+)
+
 BUILD_SQL = """
 WITH candidates AS (
     {candidates}
@@ -44,10 +49,7 @@ WITH candidates AS (
             WHEN (hashtextextended(%(salt)s || ':' || c.customer_id, 0) & 9223372036854775807) %% {parts}
                  < %(global_control)s THEN 'global_control'
             WHEN NOT CASE c.channel
-                WHEN 'email' THEN NOT %(consent_email)s OR cu.consent_email
-                WHEN 'sms' THEN NOT %(consent_sms)s OR cu.consent_sms
-                WHEN 'push' THEN NOT %(consent_push)s OR cu.consent_push
-                WHEN 'direct_mail' THEN NOT %(consent_direct_mail)s OR cu.consent_direct_mail
+                {consents}
                 ELSE TRUE END THEN 'no_consent'
             WHEN tired.customer_id IS NOT NULL THEN 'fatigue'
         END AS excluded
@@ -181,14 +183,12 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         customers=Customer._meta.db_table,
         contacts=ContactHistory._meta.db_table,
         members=AudienceMember._meta.db_table,
+        consents=CONSENT_CASES,
     )
     params = {
         "salt": policy.global_control_salt,
         "global_control": round(float(policy.global_control_share) * PARTS),
-        "consent_email": policy.consent_email,
-        "consent_sms": policy.consent_sms,
-        "consent_push": policy.consent_push,
-        "consent_direct_mail": policy.consent_direct_mail,
+        **{f"consent_{channel}": getattr(policy, f"consent_{channel}") for channel in ConsentChannel.values},
         "fatigue_since": timezone.now() - timedelta(days=policy.window_days),
         "max_contacts": policy.max_contacts,
         "campaign": campaign.pk,

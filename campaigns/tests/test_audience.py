@@ -9,7 +9,7 @@ from django.db import connections
 from django.utils import timezone
 from scipy import stats
 
-from campaigns.models import AudienceMember
+from campaigns.models import AudienceMember, Channel, ContactPolicy
 from campaigns.services import audience as audience_module
 from campaigns.services import (
     audience_build,
@@ -22,7 +22,7 @@ from campaigns.services.workflow import CampaignError
 from campaigns.tests.conftest import population
 from core.models import Job
 from core.services import job_run
-from customers.models import Customer
+from customers.models import ConsentChannel, Customer
 
 
 def members(campaign) -> dict[int, tuple[int, bool]]:
@@ -211,3 +211,12 @@ def test_a_build_that_waited_for_another_is_the_newer_and_its_audience_stays(no_
     latest = campaign.builds.first()
     assert latest.version == 2 and latest.counts["A"]["control"] > 0
     assert AudienceMember.objects.filter(campaign=campaign, is_control=True).count() == latest.counts["A"]["control"]
+
+
+def test_every_channel_that_needs_consent_can_be_used_by_a_campaign_and_guarded_by_the_policy():
+    assert set(ConsentChannel.values) <= set(Channel.values)
+    policy_guards = {
+        field.name.removeprefix("consent_") for field in ContactPolicy._meta.fields if "consent" in field.name
+    }
+    customer_gives = {field.name.removeprefix("consent_") for field in Customer._meta.fields if "consent" in field.name}
+    assert set(ConsentChannel.values) == policy_guards == customer_gives
