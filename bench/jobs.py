@@ -311,7 +311,7 @@ def _results_campaign():
 
 
 def results() -> None:
-    from campaigns.services.results import results_run
+    from reporting.services import results_run
 
     campaign = _results_campaign()
     with connection.cursor() as cursor:

@@ -8,6 +8,17 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         # Campaign contacts are imported like customers' files: the import reads its kinds from one table.
         from campaigns.imports import CONTACTS
+        from campaigns.models import ContactHistory
+        from campaigns.panels import customer_contacts_panel
+        from core.panels import panel_register
         from customers.imports.kinds import KINDS
+        from segments.features import contact_log_register
 
         KINDS[CONTACTS.name] = CONTACTS
+        contact_log_register(table=ContactHistory._meta.db_table)
+        panel_register(
+            slot="customer.marketing",
+            template="campaigns/_customer_contacts.html",
+            context=customer_contacts_panel,
+            order=20,
+        )

@@ -18,6 +18,7 @@ from customers.imports.kinds import Kind, References, _column, _customer_ids, _i
 from customers.imports.loading import Counts
 from customers.imports.problems import ImportRefused, Problems
 from customers.imports.source import Batch
+from segments.models import CustomerFeatures
 
 CELLS = {"treatment": False, "control": True}
 LOAD_COLUMNS = (
@@ -89,7 +90,7 @@ def merge_contacts(*, load: str, loaded: int) -> Counts:
                                                          contacted_on, stage_id)
             SELECT c.id, l.customer_id, t.id, l.is_control, (l.contacted_at AT TIME ZONE 'UTC')::date, f.stage_id
             {joined}
-            LEFT JOIN segments_customerfeatures f ON f.customer_id = l.customer_id
+            LEFT JOIN {CustomerFeatures._meta.db_table} f ON f.customer_id = l.customer_id
             ON CONFLICT (campaign_id, customer_id) DO UPDATE SET treatment_id = EXCLUDED.treatment_id,
                 is_control = EXCLUDED.is_control, contacted_on = EXCLUDED.contacted_on
             WHERE ({AudienceMember._meta.db_table}.treatment_id, {AudienceMember._meta.db_table}.is_control,

@@ -150,10 +150,6 @@ class Treatment(models.Model):
             )
         if self.offer_strategy == self.OfferStrategy.FIXED and not self.offer_code:
             raise ValidationError({"offer_code": "Give the code of the offer every treated customer receives."})
-        if self.offer_strategy == self.OfferStrategy.NONE:
-            self.offer_code = ""
-        if self.response_kind == self.Response.OFFER_CODE and not self.response_offer_code:
-            self.response_offer_code = self.offer_code  # redeeming the offer they were sent
         needs = {
             self.Response.CATEGORY: ("response_category", "Choose the category whose purchases count as responses."),
             self.Response.OFFER_CODE: ("response_offer_code", "Give the offer code whose redemptions count."),
@@ -161,8 +157,14 @@ class Treatment(models.Model):
         }
         if self.response_kind in needs:
             field, message = needs[self.response_kind]
-            if not getattr(self, field) and not getattr(self, f"{field}_id", None):
+            if not getattr(self, field) and not getattr(self, f"{field}_id", None) and not self.counts_its_own_offer:
                 raise ValidationError({field: message})
+
+    @property
+    def counts_its_own_offer(self) -> bool:
+        """Whether responses are redemptions of the fixed offer the treatment sends (treatment_save stores it)."""
+        sends_offer = self.offer_strategy == self.OfferStrategy.FIXED and bool(self.offer_code)
+        return self.response_kind == self.Response.OFFER_CODE and sends_offer
 
 
 class ContactPolicy(models.Model):
@@ -273,20 +275,3 @@ class ContactHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} by {self.treatment_id} on {self.contacted_at:%Y-%m-%d}"
-
-
-class CampaignResult(models.Model):
-    """One computation of a campaign's results. The newest is the one shown; a failed run adds none."""
-
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="results")
-    version = models.PositiveIntegerField()
-    computed_at = models.DateTimeField(auto_now_add=True)
-    seconds = models.FloatField(default=0)
-    payload = models.JSONField()
-
-    class Meta:
-        ordering = ["campaign", "-version"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "version"], name="one_result_per_version")]
-
-    def __str__(self) -> str:
-        return f"{self.campaign} results v{self.version}"

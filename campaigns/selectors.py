@@ -91,27 +91,12 @@ def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:
         yield [safe_cell(value) for value in head] + [";".join(offers), contacted_at.isoformat()]
 
 
-def portfolio_campaigns(portfolio_id: int) -> list[tuple[Campaign, dict | None]]:
-    """The portfolio's campaigns with the totals of their latest results (None where not measured)."""
-    campaigns = Campaign.objects.filter(portfolio_id=portfolio_id).prefetch_related("results")
-    rows = []
-    for campaign in campaigns:
-        latest = max(campaign.results.all(), key=lambda result: result.version, default=None)
-        rows.append((campaign, latest.payload["totals"] if latest else None))
-    return rows
-
-
-def portfolio_spending(portfolio_id: int) -> dict[tuple[int, int], dict[str, int]]:
-    """Per quarter: the cost booked by releases (committed) and the cost measured so far (spent)."""
-    spending: dict[tuple[int, int], dict[str, int]] = {}
-    for campaign, totals in portfolio_campaigns(portfolio_id):
-        if campaign.status not in (Campaign.Status.RELEASED, Campaign.Status.MEASURING, Campaign.Status.CLOSED):
-            continue
-        quarter = spending.setdefault((campaign.year, campaign.quarter), {"committed": 0, "spent": 0})
-        quarter["committed"] += campaign.committed_cents
-        if totals:
-            quarter["spent"] += round(totals["contact_cost_cents"] + totals["offer_cost_cents"])
-    return spending
+def customer_contacts(customer_id: int, *, limit: int = 50) -> QuerySet[ContactHistory]:
+    return (
+        ContactHistory.objects.filter(customer_id=customer_id)
+        .select_related("campaign", "treatment")
+        .order_by("-contacted_at")[:limit]
+    )
 
 
 def campaign_by_reference(reference: str) -> Campaign:

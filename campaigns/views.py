@@ -14,7 +14,6 @@ from campaigns.forms import CampaignForm, CommentForm, ContactPolicyForm, Treatm
 from campaigns.models import Campaign, Channel, Treatment
 from campaigns.services import (
     CampaignError,
-    audience_build_enqueue,
     campaign_approve,
     campaign_close,
     campaign_create,
@@ -26,10 +25,10 @@ from campaigns.services import (
     treatment_save,
 )
 from campaigns.services.release import budget_position, planned_cost_cents
+from campaigns.tasks import audience_build_enqueue
 from core.charts import figure_data
 from core.models import Job
 from core.selectors import jobs_visible_to
-from reporting.experiments import sample_size
 
 WATERFALL_STEPS = [
     ("global_control", "Global control"),
@@ -205,20 +204,6 @@ def contact_file(request: HttpRequest, campaign_id: int, channel: str) -> Stream
     )
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-{channel}.csv"'
     return response
-
-
-@permission_required("campaigns.view_campaigns", raise_exception=True)
-def sample_size_view(request: HttpRequest) -> HttpResponse:
-    try:
-        control, audience = sample_size(
-            base_rate=float(request.GET.get("base", 0)) / 100,
-            lift=float(request.GET.get("lift", 0)) / 100,
-            holdout_share=float(request.GET.get("holdout", 0)) / 100,
-            power=float(request.GET.get("power", 80)) / 100,
-        )
-    except ValueError as error:
-        return render(request, "campaigns/_sample_size.html", {"error": str(error)})
-    return render(request, "campaigns/_sample_size.html", {"control": control, "audience": audience})
 
 
 @permission_required("campaigns.view_campaigns", raise_exception=True)

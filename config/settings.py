@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "campaigns",
     "offers",
     "reporting",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -187,13 +188,13 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Jobs that can run for minutes go to their own queue so short ones are not stuck behind them.
 LONG_TASKS = [
     "customers.tasks.import_csv",
-    "core.tasks.load_demo_data",
+    "desk.tasks.load_demo_data",
     "customers.tasks.refresh_monthly_sales",
     "segments.tasks.refresh_features",
     "segments.tasks.stage_customers",
     "segments.tasks.fit_value_model",
     "campaigns.tasks.build_audience",
-    "campaigns.tasks.compute_results",
+    "reporting.tasks.compute_results",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": "long"} for name in LONG_TASKS}
 CELERY_TASK_ACKS_LATE = True
@@ -232,5 +233,5 @@ RUN_PORT = env_int("RUN_PORT", 8000, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "measure-segments": {"task": "segments.tasks.measure_segments", "schedule": 24 * 3600.0},
     "start-measuring": {"task": "campaigns.tasks.start_measuring_released", "schedule": 3600.0},
-    "measure-campaigns": {"task": "campaigns.tasks.measure_campaigns", "schedule": 24 * 3600.0},
+    "measure-campaigns": {"task": "reporting.tasks.measure_campaigns", "schedule": 24 * 3600.0},
 }

@@ -1,14 +1,9 @@
 from celery import shared_task
 
-from core import demo, health
+from core import health
 from core.services import job_run
 
 
 @shared_task
 def database_report(job_id: int) -> None:
     job_run(job_id, health.database_report)
-
-
-@shared_task
-def load_demo_data(job_id: int) -> None:
-    job_run(job_id, demo.demo_data_load)

@@ -3,8 +3,6 @@ from django.urls import path
 from core import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("search/", views.global_search, name="search"),
     path("jobs/", views.job_list, name="jobs"),
     path("jobs/<int:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/progress/", views.job_progress, name="job_progress"),

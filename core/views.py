@@ -6,15 +6,11 @@ from django.template.loader import select_template
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from core import dashboards, health, search
+from core import health
 from core.models import Job
 from core.selectors import job_for_user, jobs_visible_to
 from core.services import job_enqueue
 from core.tasks import database_report
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", dashboards.home_dashboard(request.user))
 
 
 def job_list(request: HttpRequest) -> HttpResponse:
@@ -55,11 +51,6 @@ def database_report_start(request: HttpRequest) -> HttpResponse:
     )
     messages.info(request, "The database report is queued; this page shows its progress.")
     return redirect("job_detail", job_id=job.pk)
-
-
-def global_search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    return render(request, "core/search.html", {"query": query, "groups": search.search_all(request.user, query)})
 
 
 @login_not_required

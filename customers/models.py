@@ -51,8 +51,11 @@ class Category(models.Model):
         return self.name
 
 
-class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
+class ConsentChannel(models.TextChoices):
+    """The channels that reach a customer only with their consent, one `consent_<channel>` field each. Segment
+    rules, imports, the contact policy and the audience build all read this one list."""
+
+    EMAIL = "email", "E-mail"
     SMS = "sms", "SMS"
     PUSH = "push", "Push"
     DIRECT_MAIL = "direct_mail", "Direct mail"

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from core.roles import is_admin
 from customers.models import (
     Category,
+    ConsentChannel,
     Customer,
     DataImport,
     EngagementEvent,
@@ -21,7 +22,7 @@ from customers.models import (
     Store,
 )
 
-CONSENTS = {"email": "E-mail", "sms": "SMS", "push": "Push", "direct_mail": "Direct mail"}
+CONSENTS = dict(ConsentChannel.choices)
 COUNT_CAP = 10_000
 WORD = re.compile(r"\w+", re.UNICODE)
 

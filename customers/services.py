@@ -1,16 +1,15 @@
-"""Writes: start an import, run it, keep its problems."""
+"""Writes: record an import, run it, keep its problems; the monthly sales summary."""
 
 import uuid
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 
 from core.models import Job
-from core.services import JobError, Progress, job_enqueue
+from core.services import JobError, Progress
 from customers.imports.problems import ImportRefused, Problems
 from customers.imports.run import import_file
 from customers.models import DataImport, ImportProblem, MonthlySales, Purchase
@@ -27,32 +26,18 @@ def upload_store(upload: UploadedFile) -> Path:
     return path
 
 
-@transaction.atomic
 def data_import_create(
     *,
+    job: Job,
     kind: str,
     path: Path,
     file_name: str,
-    owner: AbstractBaseUser | None,
     preset: str = "",
     delimiter: str = ",",
     encoding: str = "utf-8",
     uploaded: bool = False,
-    enqueue: bool = True,
 ) -> DataImport:
-    """Record the import and its job; with `enqueue`, a worker runs it once this transaction commits."""
-    from customers.tasks import import_csv
-
-    title = f"Import {DataImport.Kind(kind).label.lower()} from {file_name}"
-    params = {"kind": kind, "preset": preset, "file": file_name}
-    # An upload is the job's own file, kept while the import may be tried again and removed after.
-    files = [path.parent] if uploaded else []
-    if enqueue:
-        job = job_enqueue(kind=Job.Kind.IMPORT, title=title, owner=owner, task=import_csv, params=params, files=files)
-    else:
-        job = Job.objects.create(
-            kind=Job.Kind.IMPORT, title=title, owner=owner, params=params, files=[str(file) for file in files]
-        )
+    """Record the import of a file that the job will load."""
     return DataImport.objects.create(
         job=job,
         kind=kind,
@@ -63,15 +48,14 @@ def data_import_create(
         delimiter=delimiter,
         encoding=encoding,
         uploaded=uploaded,
-        created_by=owner,
+        created_by=job.owner,
     )
 
 
-def data_import_run(job: Job, progress: Progress) -> dict[str, Any]:
-    """The job's work: load the file, or keep its problems and fail with a summary of them."""
-    data_import = DataImport.objects.get(job=job)
+def data_import_run(*, data_import: DataImport, progress: Progress) -> dict[str, Any]:
+    """Load the file, or keep its problems and fail with a summary of them. An uploaded file is removed after."""
     try:
-        result = import_file(
+        return import_file(
             kind=data_import.kind,
             path=Path(data_import.path),
             preset=data_import.preset,
@@ -79,9 +63,6 @@ def data_import_run(job: Job, progress: Progress) -> dict[str, Any]:
             encoding=data_import.encoding,
             report=progress,
         )
-        if any(step["kind"] == "purchases" for step in result["steps"]):
-            transaction.on_commit(lambda: monthly_sales_enqueue(owner=job.owner))
-        return result
     except ImportRefused as refusal:
         _keep_problems(data_import, refusal.problems)
         raise JobError(refusal.problems.summary()) from None
@@ -89,16 +70,8 @@ def data_import_run(job: Job, progress: Progress) -> dict[str, Any]:
         raise JobError(f"The file {data_import.file_name} is no longer where the import expected it.") from None
 
 
-def monthly_sales_enqueue(*, owner: AbstractBaseUser | None) -> Job:
-    from customers.tasks import refresh_monthly_sales
-
-    return job_enqueue(
-        kind=Job.Kind.SALES_SUMMARY, title="Monthly sales summary", owner=owner, task=refresh_monthly_sales
-    )
-
-
 @transaction.atomic
-def monthly_sales_refresh(job: Job | None = None, progress: Progress | None = None) -> dict[str, Any]:
+def monthly_sales_refresh() -> dict[str, Any]:
     """Sum every purchase line into months and channels, replacing the summary in one transaction."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {MonthlySales._meta.db_table}")

@@ -8,14 +8,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from campaigns.models import ContactHistory
 from core.charts import figure_data
 from core.lib.spreadsheet import safe_cell
+from core.panels import panels_render
 from customers import selectors
 from customers.forms import CustomerFilterForm, ImportForm
 from customers.imports.presets import PRESETS
-from customers.services import data_import_create, upload_store
-from segments.models import CustomerFeatures, StageAssignment
+from customers.services import upload_store
+from customers.tasks import data_import_submit
 
 
 @permission_required("customers.view_customers", raise_exception=True)
@@ -71,11 +71,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             "revenue": sum(row["revenue_cents"] for row in months) / 100,
             "orders": sum(row["orders"] for row in months),
         },
-        "features": CustomerFeatures.objects.filter(customer=customer).select_related("stage").first(),
-        "stages": StageAssignment.objects.filter(customer=customer).select_related("stage").order_by("-period_end"),
-        "contacts": ContactHistory.objects.filter(customer=customer)
-        .select_related("campaign", "treatment")
-        .order_by("-contacted_at")[:50],
+        # Stages, features and contacts belong to the apps above this one; they add them as panels.
+        "marketing_panels": panels_render("customer.marketing", request, customer),
+        "side_panels": panels_render("customer.side", request, customer),
     }
     return render(request, "customers/customer_detail.html", context)
 
@@ -98,7 +96,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         context = {"imports": selectors.imports_visible_to(request.user)[:100], "form": form, "presets": PRESETS}
         return render(request, "customers/import_list.html", context, status=400)
     upload = form.cleaned_data["file"]
-    data_import = data_import_create(
+    data_import = data_import_submit(
         kind=form.cleaned_data["kind"],
         path=upload_store(upload),
         file_name=upload.name,

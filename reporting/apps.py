@@ -3,3 +3,16 @@ from django.apps import AppConfig
 
 class ReportingConfig(AppConfig):
     name = "reporting"
+
+    def ready(self) -> None:
+        from core.panels import panel_register
+        from reporting import panels
+
+        panel_register(
+            slot="portfolio.main",
+            template="reporting/_portfolio_campaigns.html",
+            context=panels.portfolio_campaigns_panel,
+        )
+        panel_register(
+            slot="portfolio.side", template="reporting/_portfolio_budgets.html", context=panels.portfolio_budgets_panel
+        )

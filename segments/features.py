@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.db import connection, transaction
 from psycopg2 import sql
 
@@ -32,6 +31,10 @@ SHARES = CustomerCategoryShare._meta.db_table
 # A double holds integers exactly up to 2**53: epoch seconds (2**31) times 2**20 leaves room for store ids up
 # to 2**19. (Double arithmetic, unlike the numeric that extract() returns, costs next to nothing per line.)
 STORE_SHIFT = 1 << 20
+# Contacts in the past feed the contact features. The campaigns that write them sit above segments, so they name
+# their table when the project starts (`CampaignsConfig.ready`); without them nobody has been contacted.
+_contact_log: dict[str, str] = {}
+NO_CONTACTS = "(SELECT NULL::bigint AS customer_id, NULL::timestamptz AS contacted_at WHERE false) AS no_contacts"
 
 FEATURES_SQL = """
 INSERT INTO {target} (
@@ -108,6 +111,15 @@ HAVING sum(revenue_cents) > 0
 """
 
 
+def contact_log_register(*, table: str) -> None:
+    """Read past contacts (one row per customer and contact, with `customer_id` and `contacted_at`) from `table`."""
+    _contact_log["table"] = table
+
+
+def contact_log() -> sql.Composable:
+    return sql.Identifier(_contact_log["table"]) if "table" in _contact_log else sql.SQL(NO_CONTACTS)
+
+
 def roomy_transaction() -> None:
     """Let this transaction's sorts and hashes of every customer use more memory than a page's queries do."""
     with connection.cursor() as cursor:
@@ -124,7 +136,7 @@ def features_fill(target: str, *, as_of: date, window_days: int | None) -> int:
         target=sql.Identifier(target),
         purchases=sql.Identifier(Purchase._meta.db_table),
         customers=sql.Identifier(Customer._meta.db_table),
-        contacts=sql.Identifier(apps.get_model("campaigns", "ContactHistory")._meta.db_table),
+        contacts=contact_log(),
         shift=sql.Literal(STORE_SHIFT),
     )
     with connection.cursor() as cursor:

@@ -60,12 +60,6 @@ class ObjectiveForm(forms.ModelForm):
             is_select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("kind") == PortfolioObjective.Kind.MOVE_TO and not cleaned.get("target_stage"):
-            self.add_error("target_stage", "Say which stage the customers should move to.")
-        return cleaned
-
 
 class PeriodsForm(forms.Form):
     start = forms.DateField()

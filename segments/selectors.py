@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from customers.models import Customer
 from segments import features
 from segments.models import (
+    CustomerFeatures,
     FeatureRun,
     LifecycleStage,
     Portfolio,
@@ -58,6 +59,23 @@ def stages() -> QuerySet[LifecycleStage]:
 
 def staging_periods() -> list[date]:
     return list(StagingRun.objects.order_by("period_end").values_list("period_end", flat=True))
+
+
+def stage_get(stage_id: int) -> LifecycleStage:
+    return get_object_or_404(LifecycleStage, pk=stage_id)
+
+
+@dataclass(frozen=True)
+class StageHistory:
+    """The staged period ends, in order, and the customers per stage code at each."""
+
+    periods: list[date]
+    counts: dict[date, dict[str, int]]
+
+
+def stage_history() -> StageHistory:
+    runs = list(StagingRun.objects.order_by("period_end").values_list("period_end", "counts"))
+    return StageHistory(periods=[period for period, _ in runs], counts=dict(runs))
 
 
 def stage_counts_over_time() -> pd.DataFrame:
@@ -140,10 +158,11 @@ class ObjectiveProgress:
         return f"{self.measured_percent:.1f}% measured from {self.start} to {self.end}"
 
 
-def objective_progress(objective: PortfolioObjective) -> ObjectiveProgress:
+def objective_progress(objective: PortfolioObjective, *, history: StageHistory | None = None) -> ObjectiveProgress:
     """How far the objective is met, from the stage history of its quarter."""
+    history = history or stage_history()
     first, last = quarter_bounds(objective.year, objective.quarter)
-    periods = staging_periods()
+    periods = history.periods
     before = [period for period in periods if period < first]
     within = [period for period in periods if first <= period <= last]
     if not within:
@@ -157,7 +176,7 @@ def objective_progress(objective: PortfolioObjective) -> ObjectiveProgress:
         moved, stayed_in_view = _moved(stage_id, objective.target_stage_id, start, end)
         percent = 100 * moved / stayed_in_view if stayed_in_view else 0.0
         return ObjectiveProgress(objective, start, end, percent, percent >= float(objective.target_percent))
-    counts = StagingRun.objects.get(period_end=end).counts
+    counts = history.counts[end]
     total = sum(counts.values())
     percent = 100 * counts.get(objective.portfolio.stage.code, 0) / total if total else 0.0
     below = objective.kind == PortfolioObjective.Kind.KEEP_BELOW
@@ -179,10 +198,32 @@ def _moved(stage_id: int, target_id: int, start: date, end: date) -> tuple[int, 
         return cursor.fetchone()
 
 
+def portfolio_objectives(portfolio: Portfolio) -> list[ObjectiveProgress]:
+    """The portfolio's objectives and their progress, reading the stage history once for all of them."""
+    history = stage_history()
+    objectives = portfolio.objectives.select_related("portfolio__stage", "target_stage")
+    return [objective_progress(objective, history=history) for objective in objectives]
+
+
 def stage_size_now(stage: LifecycleStage) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {features.FEATURES} WHERE stage_id = %s", [stage.pk])
         return cursor.fetchone()[0]
+
+
+def stage_sizes_now() -> dict[int, int]:
+    """Customers per stage id in the current features: one scan of the table for every stage."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT stage_id, count(*) FROM {features.FEATURES} GROUP BY stage_id")
+        return dict(cursor.fetchall())
+
+
+def customer_stage_history(customer: Customer) -> QuerySet[StageAssignment]:
+    return StageAssignment.objects.filter(customer=customer).select_related("stage").order_by("-period_end")
+
+
+def customer_features(customer: Customer) -> CustomerFeatures | None:
+    return CustomerFeatures.objects.filter(customer=customer).select_related("stage").first()
 
 
 def latest_value_fit() -> ValueModelFit | None:

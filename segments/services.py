@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from psycopg2 import sql
 
 from core.models import Job
-from core.services import JobError, JobSpec, Progress, job_submit
+from core.services import JobError, Progress
 from customers.models import Purchase
 from segments import features, stages
 from segments.defaults import DEFAULT_STAGES
@@ -30,7 +31,7 @@ from segments.models import (
     ValueModelFit,
 )
 from segments.ruletree.compiler import compile_rules
-from segments.ruletree.validation import RuleError
+from segments.ruletree.validation import RuleError, validate
 from segments.value import BgNbd, fit
 
 WEEK = 7.0
@@ -76,16 +77,6 @@ def features_refresh(
         )
 
 
-def features_refresh_job(job: Job, progress: Progress) -> dict[str, Any]:
-    run = features_refresh(
-        as_of=date.fromisoformat(job.params["as_of"]),
-        window_days=job.params.get("window_days"),
-        progress=progress,
-        job=job,
-    )
-    return {"version": run.version, "as_of": str(run.as_of), "customers": run.customers, "seconds": run.seconds}
-
-
 def staging_run(
     *, period_end: date, window_days: int | None = 365, progress: Progress | None = None, job: Job | None = None
 ) -> StagingRun:
@@ -123,11 +114,6 @@ def staging_run(
             },
         )
     return run
-
-
-def staging_job(job: Job, progress: Progress) -> dict[str, Any]:
-    run = staging_run(period_end=date.fromisoformat(job.params["period_end"]), progress=progress, job=job)
-    return {"period_end": str(run.period_end), "customers": run.customers, "counts": run.counts}
 
 
 def _drop(*names: str) -> None:
@@ -254,35 +240,6 @@ def value_model_fit(*, as_of: date, progress: Progress | None = None) -> ValueMo
     return fitted
 
 
-def value_model_job(job: Job, progress: Progress) -> dict[str, Any]:
-    fitted = value_model_fit(as_of=date.fromisoformat(job.params["as_of"]), progress=progress)
-    return {"r": fitted.r, "alpha": fitted.alpha, "a": fitted.a, "b": fitted.b, "customers": fitted.customers}
-
-
-def refresh_spec(kind: str, **params: Any) -> JobSpec:
-    """The job that refreshes features (as_of, window_days), stages (period_end) or the value model (as_of)."""
-    from segments import tasks
-
-    task, work, title = {
-        Job.Kind.FEATURES: (
-            tasks.refresh_features,
-            features_refresh_job,
-            f"Customer features as of {params.get('as_of')}",
-        ),
-        Job.Kind.STAGING: (tasks.stage_customers, staging_job, f"Lifecycle stages as of {params.get('period_end')}"),
-        Job.Kind.CUSTOMER_VALUE: (
-            tasks.fit_value_model,
-            value_model_job,
-            f"Customer value model as of {params.get('as_of')}",
-        ),
-    }[kind]
-    return JobSpec(kind=kind, title=title, task=task, work=work, params=params)
-
-
-def refresh_enqueue(*, kind: str, owner: AbstractBaseUser | None, **params: Any) -> Job:
-    return job_submit(refresh_spec(kind, **params), owner=owner)
-
-
 def stages_ensure_defaults() -> None:
     """Create the shipped lifecycle stages that are missing (the migration does it on a new database)."""
     for position, (code, name, description, colour, rules) in enumerate(DEFAULT_STAGES, start=1):
@@ -355,8 +312,26 @@ def portfolio_budget_set(*, portfolio: Portfolio, year: int, quarter: int, amoun
     return budget
 
 
+@transaction.atomic
+def stage_update(
+    *, stage: LifecycleStage, name: str, position: int, description: str, colour: str, rules: dict
+) -> LifecycleStage:
+    """Change a stage's definition; the edit is kept in the stage's history. Customers move when staged next."""
+    try:
+        validate(rules)
+    except RuleError as error:
+        raise ValidationError({"rules": str(error)}) from None
+    stage.name, stage.position, stage.description = name, position, description
+    stage.colour, stage.rules = colour, rules
+    stage.full_clean()
+    stage.save()
+    return stage
+
+
 def portfolio_objective_add(*, portfolio: Portfolio, **fields: Any) -> PortfolioObjective:
     objective = PortfolioObjective(portfolio=portfolio, **fields)
+    if objective.kind == PortfolioObjective.Kind.MOVE_TO and not objective.target_stage_id:
+        raise ValidationError({"target_stage": "Say which stage the customers should move to."})
     objective.full_clean()
     objective.save()
     return objective

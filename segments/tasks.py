@@ -1,7 +1,35 @@
-from celery import shared_task
+"""Segments' jobs: the tasks, the work each runs (a service call turned into the job's result), and the specs
+that pages and commands submit."""
 
-from core.services import job_run
-from segments.services import features_refresh_job, segments_measure, staging_job, value_model_job
+from datetime import date
+from typing import Any
+
+from celery import shared_task
+from django.contrib.auth.models import AbstractBaseUser
+
+from core.models import Job
+from core.services import JobSpec, Progress, job_run, job_submit
+from segments.services import features_refresh, segments_measure, staging_run, value_model_fit
+
+
+def features_refresh_job(job: Job, progress: Progress) -> dict[str, Any]:
+    run = features_refresh(
+        as_of=date.fromisoformat(job.params["as_of"]),
+        window_days=job.params.get("window_days"),
+        progress=progress,
+        job=job,
+    )
+    return {"version": run.version, "as_of": str(run.as_of), "customers": run.customers, "seconds": run.seconds}
+
+
+def staging_job(job: Job, progress: Progress) -> dict[str, Any]:
+    run = staging_run(period_end=date.fromisoformat(job.params["period_end"]), progress=progress, job=job)
+    return {"period_end": str(run.period_end), "customers": run.customers, "counts": run.counts}
+
+
+def value_model_job(job: Job, progress: Progress) -> dict[str, Any]:
+    fitted = value_model_fit(as_of=date.fromisoformat(job.params["as_of"]), progress=progress)
+    return {"r": fitted.r, "alpha": fitted.alpha, "a": fitted.a, "b": fitted.b, "customers": fitted.customers}
 
 
 @shared_task
@@ -22,3 +50,25 @@ def fit_value_model(job_id: int) -> None:
 @shared_task
 def measure_segments() -> int:
     return segments_measure()
+
+
+def refresh_spec(kind: str, **params: Any) -> JobSpec:
+    """The job that refreshes features (as_of, window_days), stages (period_end) or the value model (as_of)."""
+    task, work, title = {
+        Job.Kind.FEATURES: (
+            refresh_features,
+            features_refresh_job,
+            f"Customer features as of {params.get('as_of')}",
+        ),
+        Job.Kind.STAGING: (stage_customers, staging_job, f"Lifecycle stages as of {params.get('period_end')}"),
+        Job.Kind.CUSTOMER_VALUE: (
+            fit_value_model,
+            value_model_job,
+            f"Customer value model as of {params.get('as_of')}",
+        ),
+    }[kind]
+    return JobSpec(kind=kind, title=title, task=task, work=work, params=params)
+
+
+def refresh_enqueue(*, kind: str, owner: AbstractBaseUser | None, **params: Any) -> Job:
+    return job_submit(refresh_spec(kind, **params), owner=owner)

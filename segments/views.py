@@ -2,28 +2,29 @@ import json
 
 import plotly.graph_objects as go
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from campaigns.selectors import portfolio_campaigns, portfolio_spending
 from core.charts import figure_data
 from core.models import Job
+from core.panels import panels_render
 from segments import selectors
 from segments.forms import BudgetForm, ObjectiveForm, PeriodsForm, RulesOnlyForm, SegmentForm, StageForm
-from segments.models import LifecycleStage, Portfolio
+from segments.models import Portfolio
 from segments.ruletree.fields import CHANNELS, FIELDS, OP_LABELS
 from segments.ruletree.validation import RuleError
 from segments.services import (
     portfolio_budget_set,
     portfolio_objective_add,
-    refresh_enqueue,
     segment_count,
     segment_save,
+    stage_update,
 )
+from segments.tasks import refresh_enqueue
 
 DEFAULT_RULES = {"all": []}
 
@@ -124,12 +125,13 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
 @permission_required("segments.view_segments", raise_exception=True)
 def lifecycle(request: HttpRequest) -> HttpResponse:
     periods = selectors.staging_periods()
+    sizes = selectors.stage_sizes_now()
     form = PeriodsForm(request.GET or None)
     start, end = (periods[-2], periods[-1]) if len(periods) >= 2 else (None, None)
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     context = {
-        "stages": [(stage, selectors.stage_size_now(stage)) for stage in selectors.stages()],
+        "stages": [(stage, sizes.get(stage.pk, 0)) for stage in selectors.stages()],
         "periods": periods,
         "start": start,
         "end": end,
@@ -193,14 +195,14 @@ def _translucent(hex_colour: str, opacity: float = 0.35) -> str:
 
 @permission_required("segments.change_stages", raise_exception=True)
 def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
-    stage = LifecycleStage.objects.get(pk=stage_id)
+    stage = selectors.stage_get(stage_id)
     form = StageForm(
         request.POST or None,
         instance=stage,
         initial={"rules": json.dumps(stage.rules)} if request.method != "POST" else None,
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        stage_update(stage=stage, **form.cleaned_data)
         messages.success(request, f"Stage {stage.name} saved. Stages change when features are next refreshed.")
         return redirect("segments:lifecycle")
     return render(request, "segments/stage_edit.html", {"stage": stage, "form": form})
@@ -248,7 +250,8 @@ def value_model(request: HttpRequest) -> HttpResponse:
 
 @permission_required("segments.view_portfolios", raise_exception=True)
 def portfolio_list(request: HttpRequest) -> HttpResponse:
-    rows = [(portfolio, selectors.stage_size_now(portfolio.stage)) for portfolio in selectors.portfolios()]
+    sizes = selectors.stage_sizes_now()
+    rows = [(portfolio, sizes.get(portfolio.stage_id, 0)) for portfolio in selectors.portfolios()]
     return render(request, "segments/portfolio_list.html", {"rows": rows})
 
 
@@ -257,7 +260,6 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = selectors.portfolio_get(portfolio_id)
     may_change = request.user.has_perm("segments.change_portfolio", portfolio)
     year, quarter = selectors.quarter_of(timezone.localdate())
-    spending = portfolio_spending(portfolio.pk)
     counts = selectors.stage_counts_over_time()
     charts = []
     if not counts.empty and portfolio.stage.code in counts:
@@ -280,9 +282,10 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
         "portfolio": portfolio,
         "may_change": may_change,
         "size_now": selectors.stage_size_now(portfolio.stage),
-        "budgets": [(budget, spending.get((budget.year, budget.quarter), {})) for budget in portfolio.budgets.all()],
-        "campaigns": portfolio_campaigns(portfolio.pk),
-        "objectives": [selectors.objective_progress(o) for o in portfolio.objectives.select_related("target_stage")],
+        # The campaigns that spend the budget, and what they measured, are reporting's: it adds them as panels.
+        "main_panels": panels_render("portfolio.main", request, portfolio),
+        "side_panels": panels_render("portfolio.side", request, portfolio),
+        "objectives": selectors.portfolio_objectives(portfolio),
         "charts": charts,
         "budget_form": BudgetForm(initial={"year": year, "quarter": quarter}),
         "objective_form": ObjectiveForm(initial={"year": year, "quarter": quarter}),
@@ -324,10 +327,15 @@ def portfolio_objective(request: HttpRequest, portfolio_id: int) -> HttpResponse
     portfolio = _portfolio_for_change(request, portfolio_id)
     form = ObjectiveForm(request.POST)
     if form.is_valid():
-        portfolio_objective_add(portfolio=portfolio, **form.cleaned_data)
-        messages.success(request, "Objective added.")
-    else:
+        try:
+            portfolio_objective_add(portfolio=portfolio, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+    if form.errors:
         messages.error(
             request, "The objective was not added: " + "; ".join(e for errs in form.errors.values() for e in errs)
         )
+    else:
+        messages.success(request, "Objective added.")
     return redirect("segments:portfolio", portfolio_id=portfolio.pk)

@@ -1,6 +1,6 @@
 """Writes to campaigns: the workflow, treatments, the contact policy, audience builds and releases."""
 
-from campaigns.services.audience import audience_build, audience_build_enqueue, audience_build_job
+from campaigns.services.audience import audience_build
 from campaigns.services.release import campaign_release
 from campaigns.services.workflow import (
     CampaignError,
@@ -18,8 +18,6 @@ from campaigns.services.workflow import (
 __all__ = [
     "CampaignError",
     "audience_build",
-    "audience_build_enqueue",
-    "audience_build_job",
     "campaign_approve",
     "campaign_close",
     "campaign_create",

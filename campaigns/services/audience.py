@@ -22,9 +22,8 @@ from scipy import stats
 
 from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactHistory, ContactPolicy, Treatment
 from campaigns.services.workflow import CampaignError, contact_policy
-from core.models import Job
-from core.services import JobError, JobSpec, Progress, job_submit
-from customers.models import Customer
+from core.services import Progress
+from customers.models import ConsentChannel, Customer
 from segments.features import FEATURES
 from segments.models import FeatureRun
 from segments.ruletree.compiler import compile_rules
@@ -35,6 +34,11 @@ BUILDABLE = {Campaign.Status.DRAFT, Campaign.Status.SUBMITTED, Campaign.Status.A
 PARTS = 1_000_000
 REASONS = ["global_control", "no_consent", "fatigue", "higher_priority"]
 
+# A channel that needs consent reaches a customer who gave it, or anyone when the policy does not ask for it.
+CONSENT_CASES = "\n".join(
+    f"WHEN '{channel}' THEN NOT %(consent_{channel})s OR cu.consent_{channel}" for channel in ConsentChannel.values
+)
+
 BUILD_SQL = """
 WITH candidates AS (
     {candidates}
@@ -44,10 +48,7 @@ WITH candidates AS (
             WHEN (hashtextextended(%(salt)s || ':' || c.customer_id, 0) & 9223372036854775807) %% {parts}
                  < %(global_control)s THEN 'global_control'
             WHEN NOT CASE c.channel
-                WHEN 'email' THEN NOT %(consent_email)s OR cu.consent_email
-                WHEN 'sms' THEN NOT %(consent_sms)s OR cu.consent_sms
-                WHEN 'push' THEN NOT %(consent_push)s OR cu.consent_push
-                WHEN 'direct_mail' THEN NOT %(consent_direct_mail)s OR cu.consent_direct_mail
+                {consents}
                 ELSE TRUE END THEN 'no_consent'
             WHEN tired.customer_id IS NOT NULL THEN 'fatigue'
         END AS excluded
@@ -131,10 +132,15 @@ def audience_build(
 ) -> AudienceBuild:
     """Build the campaign's audience, replacing the previous one in the same transaction.
 
-    1. Lock the campaign, so that two builds of it run one after the other.
+    1. Lock the campaign, so that two builds of it run one after the other: the
+       lock is the build's place in line, taken when it starts and held until it
+       commits, so a build that waited for it reads the treatments after the
+       other build and is numbered after it. The audience in place is always the
+       newest build's; no older build can finish after it.
     2. Delete its members and insert the new ones with one INSERT ... SELECT,
        which also counts each treatment's exclusions by reason.
-    3. Keep the counts and a balance check of treatment against control.
+    3. Keep the counts and a balance check of treatment against control, under
+       the next version (read under the same lock).
     """
     report = progress or (lambda percent, message="": None)
     started = monotonic()
@@ -176,14 +182,12 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         customers=Customer._meta.db_table,
         contacts=ContactHistory._meta.db_table,
         members=AudienceMember._meta.db_table,
+        consents=CONSENT_CASES,
     )
     params = {
         "salt": policy.global_control_salt,
         "global_control": round(float(policy.global_control_share) * PARTS),
-        "consent_email": policy.consent_email,
-        "consent_sms": policy.consent_sms,
-        "consent_push": policy.consent_push,
-        "consent_direct_mail": policy.consent_direct_mail,
+        **{f"consent_{channel}": getattr(policy, f"consent_{channel}") for channel in ConsentChannel.values},
         "fatigue_since": timezone.now() - timedelta(days=policy.window_days),
         "max_contacts": policy.max_contacts,
         "campaign": campaign.pk,
@@ -249,34 +253,3 @@ def _balance(treated, control) -> dict[str, Any]:
         abs(report[measure]["standardised_difference"]) < 0.1 for measure in ("recency", "frequency", "revenue_cents")
     )
     return report
-
-
-def audience_build_job(job: Job, progress: Progress) -> dict[str, Any]:
-    try:
-        build = audience_build(
-            campaign=Campaign.objects.get(pk=job.params["campaign_id"]), user=job.owner, progress=progress
-        )
-    except CampaignError as error:
-        raise JobError(str(error)) from None
-    return {
-        "campaign_id": build.campaign_id,
-        "version": build.version,
-        "counts": build.counts,
-        "seconds": build.seconds,
-    }
-
-
-def audience_build_spec(campaign: Campaign) -> JobSpec:
-    from campaigns.tasks import build_audience
-
-    return JobSpec(
-        kind=Job.Kind.AUDIENCE_BUILD,
-        title=f"Audience of {campaign.name}",
-        task=build_audience,
-        work=audience_build_job,
-        params={"campaign_id": campaign.pk},
-    )
-
-
-def audience_build_enqueue(*, campaign: Campaign, owner: AbstractBaseUser) -> Job:
-    return job_submit(audience_build_spec(campaign), owner=owner)

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import AudienceMember, Campaign, ContactHistory
+from campaigns.models import AudienceMember, Campaign, ContactHistory, Treatment
 from campaigns.services.workflow import CampaignError, check_transition
 from core.lib import tables
 from core.lib.money import format_cents as money
@@ -18,7 +18,7 @@ RELEASE_SQL = f"""
                                                  offer_codes)
     SELECT m.customer_id, m.campaign_id, m.treatment_id, t.channel, %(at)s,
            CASE WHEN t.offer_strategy = 'fixed' THEN jsonb_build_array(t.offer_code) ELSE '[]'::jsonb END
-    FROM {AudienceMember._meta.db_table} m JOIN campaigns_treatment t ON t.id = m.treatment_id
+    FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
     WHERE m.campaign_id = %(campaign)s AND NOT m.is_control
 """
 

@@ -96,6 +96,12 @@ def treatment_save(*, campaign: Campaign, treatment: Treatment | None = None, **
     treatment = treatment or Treatment(campaign=campaign)
     for name, value in fields.items():
         setattr(treatment, name, value)
+    # A code is kept only with a fixed offer, and a response by offer code is, unless said otherwise, a
+    # redemption of the offer the treatment sends.
+    if treatment.offer_strategy == Treatment.OfferStrategy.NONE:
+        treatment.offer_code = ""
+    if treatment.response_kind == Treatment.Response.OFFER_CODE and not treatment.response_offer_code:
+        treatment.response_offer_code = treatment.offer_code
     treatment.full_clean()
     treatment.save()
     return treatment

@@ -1,11 +1,15 @@
 """Audience builds: exclusions counted by reason, the random split, and snapshots that replace each other whole."""
 
+import threading
+import time
+
 import numpy as np
 import pytest
+from django.db import connections
 from django.utils import timezone
 from scipy import stats
 
-from campaigns.models import AudienceMember
+from campaigns.models import AudienceMember, Channel, ContactPolicy
 from campaigns.services import audience as audience_module
 from campaigns.services import (
     audience_build,
@@ -15,10 +19,11 @@ from campaigns.services import (
     contact_policy_update,
 )
 from campaigns.services.workflow import CampaignError
+from campaigns.tasks import audience_build_job
 from campaigns.tests.conftest import population
 from core.models import Job
 from core.services import job_run
-from customers.models import Customer
+from customers.models import ConsentChannel, Customer
 
 
 def members(campaign) -> dict[int, tuple[int, bool]]:
@@ -140,7 +145,7 @@ def test_a_failed_build_leaves_the_previous_audience_and_fails_the_job(
     job = Job.objects.create(
         kind=Job.Kind.AUDIENCE_BUILD, title="Audience", owner=marketer, params={"campaign_id": campaign.pk}
     )
-    job_run(job.pk, audience_module.audience_build_job)
+    job_run(job.pk, audience_build_job)
     job.refresh_from_db()
     assert job.status == "failed" and "the balance check broke" in job.error
     assert members(campaign) == before
@@ -173,3 +178,46 @@ def test_features_must_exist_before_a_build(make_campaign, db):
     campaign = make_campaign()
     with pytest.raises(CampaignError, match="Refresh the customer features first"):
         audience_build(campaign=campaign)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_that_waited_for_another_is_the_newer_and_its_audience_stays(no_global_control, make_campaign):
+    population(200)
+    campaign = make_campaign(treatments=[{"holdout_share": "0"}])
+    first_started, first_may_go = threading.Event(), threading.Event()
+    builds: dict[str, int] = {}
+
+    def build(name: str, progress=None) -> None:
+        try:
+            builds[name] = audience_build(campaign=campaign, progress=progress).version
+        finally:
+            connections.close_all()
+
+    def hold_the_first(percent: float, message: str = "") -> None:
+        if percent == 10:
+            first_started.set()
+            first_may_go.wait(timeout=30)
+
+    first = threading.Thread(target=build, args=("first", hold_the_first))
+    first.start()
+    assert first_started.wait(timeout=30)
+    campaign.treatments.update(holdout_share="0.500")  # what the second build, started meanwhile, reads
+    second = threading.Thread(target=build, args=("second",))
+    second.start()
+    time.sleep(0.5)  # the second build is waiting for the campaign's lock
+    first_may_go.set()
+    first.join()
+    second.join()
+    assert builds == {"first": 1, "second": 2}
+    latest = campaign.builds.first()
+    assert latest.version == 2 and latest.counts["A"]["control"] > 0
+    assert AudienceMember.objects.filter(campaign=campaign, is_control=True).count() == latest.counts["A"]["control"]
+
+
+def test_every_channel_that_needs_consent_can_be_used_by_a_campaign_and_guarded_by_the_policy():
+    assert set(ConsentChannel.values) <= set(Channel.values)
+    policy_guards = {
+        field.name.removeprefix("consent_") for field in ContactPolicy._meta.fields if "consent" in field.name
+    }
+    customer_gives = {field.name.removeprefix("consent_") for field in Customer._meta.fields if "consent" in field.name}
+    assert set(ConsentChannel.values) == policy_guards == customer_gives

@@ -3,9 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from campaigns.models import AudienceMember, CampaignResult
+from campaigns.models import AudienceMember
 from campaigns.tests.conftest import population
-from campaigns.tests.test_results import spring  # noqa: F401  (a hand-made measured campaign)
 from core.models import Job
 
 
@@ -26,20 +25,6 @@ def test_build_audience_prints_the_counts_of_every_treatment(no_global_control, 
     assert AudienceMember.objects.filter(campaign=campaign).count() == 10
     job = Job.objects.get(kind=Job.Kind.AUDIENCE_BUILD)
     assert (job.status, job.params) == (Job.Status.SUCCEEDED, {"campaign_id": campaign.pk})
-
-
-def test_compute_results_prints_the_net_incremental_profit(spring):  # noqa: F811
-    output = run("compute_results", str(spring.pk))
-    assert "net incremental P&L 4.10" in output
-    assert CampaignResult.objects.get(campaign=spring).version == 1
-    assert Job.objects.get(kind=Job.Kind.RESULTS).status == Job.Status.SUCCEEDED
-
-
-def test_a_campaign_that_was_never_released_cannot_be_measured(no_global_control, make_campaign):
-    make_campaign()
-    with pytest.raises(CommandError, match="nothing to measure yet: the campaign has not been released"):
-        run("compute_results", "Welcome back")
-    assert Job.objects.get(kind=Job.Kind.RESULTS).status == Job.Status.FAILED
 
 
 def test_an_unknown_campaign_is_named_in_the_error(db):

@@ -11,7 +11,8 @@ import pytest
 from django.db import connection, connections
 
 from campaigns.models import AudienceBuild, AudienceMember
-from campaigns.services import audience_build, audience_build_enqueue
+from campaigns.services import audience_build
+from campaigns.tasks import audience_build_enqueue
 from campaigns.tests.conftest import population
 from core.models import Job
 from core.services import jobs_recover

@@ -4,13 +4,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from campaigns.models import ContactHistory, Treatment
+from campaigns.models import ContactHistory
 from campaigns.services import campaign_release, treatment_save
 from campaigns.services.release import planned_cost_cents
 from campaigns.services.workflow import CampaignError
 from campaigns.tests.conftest import population
 from campaigns.tests.test_release import ready
-from campaigns.tests.test_results import spring  # noqa: F401  (a hand-made measured campaign)
 
 
 def test_the_form_sets_the_offer_and_the_response_definition(client, marketer, make_campaign):
@@ -48,6 +47,24 @@ def test_the_form_sets_the_offer_and_the_response_definition(client, marketer, m
         reverse("campaigns:treatment_edit", args=[campaign.pk, treatment.pk]), {**form, "offer_code": ""}
     )
     assert "Give the code of the offer every treated customer receives." in response.content.decode()
+
+
+def test_the_service_keeps_a_code_only_with_a_fixed_offer_and_counts_its_redemptions_by_default(make_campaign):
+    campaign = make_campaign()
+    treatment = treatment_save(
+        campaign=campaign, treatment=campaign.treatments.get(), offer_strategy="none", offer_code="STRAY"
+    )
+    assert treatment.offer_code == ""
+    treatment = treatment_save(
+        campaign=campaign,
+        treatment=treatment,
+        offer_strategy="fixed",
+        offer_code="TENOFF",
+        response_kind="offer_code",
+        response_offer_code="",
+    )
+    treatment.refresh_from_db()
+    assert (treatment.offer_code, treatment.response_offer_code) == ("TENOFF", "TENOFF")
 
 
 def test_best_offers_per_customer_are_refused_until_there_is_an_offer_bank(make_campaign):
@@ -97,13 +114,3 @@ def test_a_budget_too_small_for_the_expected_redemptions_refuses_the_release(
         campaign_release(campaign=campaign, user=campaign.owner)
     campaign.refresh_from_db()
     assert campaign.status == "audience_built" and not ContactHistory.objects.filter(campaign=campaign).exists()
-
-
-def test_results_count_the_redemptions_of_the_fixed_offer(spring):  # noqa: F811
-    from campaigns.services.results import results_run
-
-    Treatment.objects.filter(campaign=spring).update(
-        offer_strategy="fixed", offer_code="SAVE", response_offer_code="", cost_per_redemption_cents=100
-    )
-    row = results_run(campaign=spring).payload["treatments"][0]
-    assert (row["treatment"]["redemptions"], row["offer_cost_cents"]) == (1, 100)

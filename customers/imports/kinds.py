@@ -18,7 +18,7 @@ from customers.imports.fields import EMAIL, PHONE, Column
 from customers.imports.problems import Problems
 from customers.imports.references import Lookup, lookup
 from customers.imports.source import Batch
-from customers.models import Category, Customer, EngagementEvent, Purchase, Store
+from customers.models import Category, ConsentChannel, Customer, EngagementEvent, Purchase, Store
 
 FUTURE_GRACE = pd.Timedelta(days=1)
 
@@ -146,7 +146,7 @@ def prepare_customers(batch: Batch, refs: References, problems: Problems) -> pd.
         years = birth_year.whole_number()
         birth_year.flag((years < 1900) | (years > timezone.localdate().year), "is not a plausible year of birth")
         out["birth_year"] = pd.array(np.where(np.isfinite(years), years, np.nan), dtype="Int64")
-    for channel in ("email", "sms", "push", "direct_mail"):
+    for channel in ConsentChannel.values:
         if consent := _column(batch, f"consent_{channel}", problems):
             out[f"consent_{channel}"] = consent.boolean()
     if topics := _column(batch, "topics", problems):

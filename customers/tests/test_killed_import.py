@@ -11,7 +11,8 @@ from django.db import connections
 from core.models import Job
 from core.tests.workers import children_of, kill_group, wait_for, worker_process
 from customers.models import Customer
-from customers.services import data_import_create, upload_store
+from customers.services import upload_store
+from customers.tasks import data_import_submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,7 @@ def test_a_killed_worker_child_has_its_import_retried_and_its_upload_removed(mar
         with blocker.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {Customer._meta.db_table} IN ACCESS EXCLUSIVE MODE")
         path = upload_store(SimpleUploadedFile("customers.csv", CUSTOMERS.encode()))
-        job = data_import_create(
+        job = data_import_submit(
             kind="customers", path=path, file_name="customers.csv", owner=marketer, uploaded=True
         ).job
         wait_for(lambda: Job.objects.get(pk=job.pk).status == "running", what="the import running")

@@ -1,13 +1,12 @@
 import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from core.models import Job
 from core.services import job_run
 from customers.models import Customer, DataImport, Purchase
-from customers.services import data_import_run
+from customers.tasks import import_job
 
 
 @pytest.fixture
@@ -70,7 +69,7 @@ def test_an_admin_uploads_a_file_and_sees_its_problems(client, admin_user, shop,
     data_import = DataImport.objects.get()
     assert response["Location"] == reverse("customers:import_detail", args=[data_import.pk])
     assert len(callbacks) == 1
-    job_run(data_import.job_id, data_import_run)  # what the worker does with the queued job
+    job_run(data_import.job_id, import_job)  # what the worker does with the queued job
 
     page = client.get(response["Location"]).content.decode()
     assert "2 problems" in page and "starts like a spreadsheet formula" in page
@@ -92,7 +91,7 @@ def test_a_good_upload_is_loaded(client, admin_user, shop, django_capture_on_com
             {"kind": "purchases", "file": upload, "delimiter": ",", "encoding": "utf-8"},
         )
     data_import = DataImport.objects.get()
-    job_run(data_import.job_id, data_import_run)
+    job_run(data_import.job_id, import_job)
     assert Purchase.objects.get().revenue_cents == 999
     page = client.get(reverse("customers:import_detail", args=[data_import.pk])).content.decode()
     assert "Loaded in" in page
@@ -115,13 +114,3 @@ def test_only_admins_import_and_managers_may_look(client, marketer, manager, seg
         client.force_login(user)
         assert client.get(reverse("customers:imports")).status_code == page_status
         assert client.post(reverse("customers:import_start")).status_code == 403
-
-
-def test_seed_demo_loads_a_small_retailer(db):
-    out = io.StringIO()
-    call_command("seed_demo", customers=800, seed=3, stdout=out)
-    assert Customer.objects.count() == 800
-    assert Purchase.objects.count() > 5_000
-    assert "800 customers" in out.getvalue()
-    call_command("seed_demo", customers=800, seed=3, if_empty=True, stdout=out)
-    assert "There are customers already" in out.getvalue()

@@ -1,4 +1,5 @@
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from customers.models import Customer
 
@@ -12,6 +13,8 @@ class LifecycleStage(models.Model):
     rules = models.JSONField(help_text="A rule tree over customer features; an empty 'all' matches everyone.")
     description = models.TextField(blank=True)
     colour = models.CharField(max_length=7, default="#6b7280")
+    # Stages decide who every campaign reaches: each edit is kept, with who made it.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "id"]

@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 
+from customers.models import ConsentChannel
+
 NUMBER_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "between", "is_empty", "is_not_empty")
 CHOICE_OPS = ("in", "not_in")
 CONSENT_OPS = ("has", "lacks")
 SHARE_OPS = ("lt", "lte", "gt", "gte")
 SEGMENT_OPS = ("in", "not_in")
-CHANNELS = ("email", "sms", "push", "direct_mail")
+CHANNELS = tuple(ConsentChannel.values)
 OP_LABELS = {
     "eq": "=",
     "ne": "≠",

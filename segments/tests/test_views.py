@@ -2,11 +2,14 @@ import json
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from segments.models import LifecycleStage, Portfolio, PortfolioBudget, PortfolioObjective, Segment
 from segments.selectors import objective_progress
-from segments.services import features_refresh, staging_run
+from segments.services import features_refresh, portfolio_objective_add, staging_run
 from segments.tests.conftest import AS_OF
 
 RULES = {
@@ -128,3 +131,64 @@ def test_the_lifecycle_page_shows_migration_between_two_periods(client, marketer
     page = client.get(reverse("segments:lifecycle")).content.decode()
     assert 'id="migration-matrix"' in page and "chart-sankey" in page
     assert client.post(reverse("segments:refresh", args=["features"])).status_code == 403
+
+
+def queries_made(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_stage_pages_run_as_many_queries_for_ten_stages_as_for_two(
+    client, manager, history, django_assert_max_num_queries
+):
+    staging_run(period_end=date(2026, 3, 31))
+    staging_run(period_end=date(2026, 6, 30))
+
+    def more_stages_and_portfolios(count: int, start: int) -> None:
+        for number in range(start, start + count):
+            stage = LifecycleStage.objects.create(
+                code=f"extra-{number}", name=f"Extra {number}", position=100 + number, rules={"all": []}
+            )
+            Portfolio.objects.create(stage=stage, name=f"Extra {number}", owner=manager)
+
+    more_stages_and_portfolios(2, 0)
+    client.force_login(manager)
+    pages = [reverse("segments:lifecycle"), reverse("segments:portfolios")]
+    queries = {url: queries_made(client, url) for url in pages}
+    more_stages_and_portfolios(8, 2)
+    for url in pages:
+        with django_assert_max_num_queries(queries[url]):
+            assert client.get(url).status_code == 200
+
+
+def test_an_unknown_stage_is_not_found(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get(reverse("segments:stage_edit", args=[999_999])).status_code == 404
+
+
+def test_an_admin_edits_a_stage_and_the_edit_is_kept_with_who_made_it(client, admin_user):
+    stage = LifecycleStage.objects.get(code="new")
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("segments:stage_edit", args=[stage.pk]),
+        {
+            "name": "Newcomers",
+            "position": stage.position,
+            "description": "",
+            "colour": "#123456",
+            "rules": json.dumps({"all": []}),
+        },
+    )
+    assert response.status_code == 302
+    latest = stage.history.first()
+    assert (latest.name, latest.history_user) == ("Newcomers", admin_user)
+
+
+def test_a_move_to_objective_needs_its_target_stage_from_any_caller(client, segment_owner, portfolio):
+    with pytest.raises(ValidationError, match="Say which stage the customers should move to"):
+        portfolio_objective_add(portfolio=portfolio, kind="move_to", target_percent=10, year=2026, quarter=3)
+    client.force_login(segment_owner)
+    form = {"kind": "move_to", "target_stage": "", "target_percent": "10", "year": "2026", "quarter": "3"}
+    client.post(reverse("segments:portfolio_objective", args=[portfolio.pk]), form)
+    assert not portfolio.objectives.exists()

@@ -1,7 +1,8 @@
 from typing import Any
 
 from campaigns.management.commands._campaign import CampaignJobCommand
-from campaigns.services.audience import REASONS, audience_build_spec
+from campaigns.services.audience import REASONS
+from campaigns.tasks import audience_build_spec
 
 
 class Command(CampaignJobCommand):

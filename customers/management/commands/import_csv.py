@@ -7,7 +7,7 @@ from core.services import job_run
 from customers.imports.presets import PRESETS
 from customers.imports.source import DELIMITERS, ENCODINGS
 from customers.models import DataImport
-from customers.services import data_import_create, data_import_run
+from customers.tasks import data_import_submit, import_job
 
 
 class Command(BaseCommand):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError(f"No file at {path}.")
         if preset and kind not in PRESETS[preset].kinds:
             raise CommandError(f"The preset {preset} reads {', '.join(PRESETS[preset].kinds)}, not {kind}.")
-        data_import = data_import_create(
+        data_import = data_import_submit(
             kind=kind,
             path=path.resolve(),
             file_name=path.name,
@@ -46,12 +46,12 @@ class Command(BaseCommand):
             preset=preset,
             delimiter=delimiter,
             encoding=encoding,
-            enqueue=queue,
+            queue=queue,
         )
         if queue:
             self.stdout.write(f"Queued as job {data_import.job_id}.")
             return
-        job_run(data_import.job_id, data_import_run)
+        job_run(data_import.job_id, import_job)
         job = Job.objects.get(pk=data_import.job_id)
         if job.status == Job.Status.FAILED:
             data_import.refresh_from_db()

@@ -7,7 +7,7 @@ from django.utils import timezone
 from core.commands import JobCommand
 from core.models import Job
 from core.services import JobSpec
-from segments.services import refresh_spec
+from segments.tasks import refresh_spec
 
 
 class Command(JobCommand):

@@ -1,26 +1,26 @@
-"""Demo data for a new installation: a made-up retailer, imported as a user's files would be, and its
-lifecycle, portfolios and segments. It runs as a job so that its progress shows on the Jobs page."""
+"""The demo's content: a made-up retailer, imported as a user's files would be, then its lifecycle,
+portfolios, segments and campaigns. The demo data job (`desk.tasks`) runs it."""
 
 import shutil
 from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 
 from campaigns.demo import campaigns_load
 from core.models import Job
-from core.services import Progress, demo_users_ensure, job_enqueue
+from core.services import Progress, demo_users_ensure
 from customers.demo.retailer import write_retailer
 from customers.imports.run import import_file
 from customers.services import monthly_sales_refresh
+from reporting.demo import results_demo_load
 from segments.demo import lifecycle_load
 
 DEMO_KINDS = ["stores", "categories", "customers", "purchases", "events"]
 
 
-def demo_data_load(job: Job, progress: Progress) -> dict[str, Any]:
-    """The job's work: write the retailer's files for the job's parameters, import them, then stage them."""
+def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
+    """Write the retailer's files for the job's parameters, import them, then stage them and run campaigns."""
     customers, seed = job.params["customers"], job.params["seed"]
     end = date.fromisoformat(job.params["end"])
     demo_users_ensure()  # the demo's segments and portfolios belong to them
@@ -37,18 +37,14 @@ def demo_data_load(job: Job, progress: Progress) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
     monthly_sales_refresh()
     lifecycle = lifecycle_load(end=end, progress=progress.span(60, 90))
-    campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 100))
-    return {"customers": customers, "seed": seed, "history_ends": str(end), "rows": loaded, **lifecycle, **campaigns}
-
-
-def demo_data_enqueue(*, customers: int, seed: int, end: date, owner: AbstractBaseUser | None) -> Job:
-    from core.tasks import load_demo_data
-
-    return job_enqueue(
-        kind=Job.Kind.DEMO_DATA,
-        title=f"Demo data: {customers:,} customers",
-        owner=owner,
-        task=load_demo_data,
-        params={"customers": customers, "seed": seed, "end": end.isoformat()},
-        repeatable=False,  # it loads into an empty database, and a second run would not find one
-    )
+    campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 96))
+    results = results_demo_load(end=end, seed=seed, progress=progress.span(96, 100))
+    return {
+        "customers": customers,
+        "seed": seed,
+        "history_ends": str(end),
+        "rows": loaded,
+        **lifecycle,
+        **campaigns,
+        **results,
+    }

@@ -10,10 +10,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from core import embedded_postgres
-from core.demo import demo_data_enqueue
 from core.services import demo_users_ensure, jobs_recover
 from core.supervisor import Supervisor, procfile_commands, serve
 from customers.models import Customer
+from desk.tasks import demo_data_enqueue
 
 User = get_user_model()
 

@@ -1,7 +1,7 @@
 from typing import Any
 
 from campaigns.management.commands._campaign import CampaignJobCommand
-from campaigns.services.results import results_spec
+from reporting.tasks import results_spec
 
 
 class Command(CampaignJobCommand):

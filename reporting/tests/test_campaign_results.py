@@ -1,12 +1,14 @@
 """Campaign results on hand-made cases: every metric worked out by hand."""
 
 import pytest
+from django.db import OperationalError
 from scipy import stats
 
 from campaigns.models import Campaign, Treatment
-from campaigns.services.results import results_run
 from campaigns.services.workflow import CampaignError
 from customers.imports.run import import_file
+from reporting.selectors import latest_result
+from reporting.services import results_run, results_version_reserve
 
 CUSTOMERS = "external_id,name\na,A\nb,B\nc,C\nd,D\ne,E\nf,F\n"
 # a, b, c, d treated and e, f control, contacted on 2026-03-02; the window is 30 days.
@@ -102,7 +104,38 @@ def test_each_run_is_a_new_version_and_the_newest_is_shown(spring):
     first = results_run(campaign=spring)
     second = results_run(campaign=spring)
     assert (first.version, second.version) == (1, 2)
-    assert spring.results.first() == second
+    assert latest_result(spring) == second
+
+
+def test_a_run_that_finishes_after_a_newer_one_does_not_replace_it(spring):
+    newer = []
+
+    def a_recompute_starts_and_ends_meanwhile(percent: float, message: str = "") -> None:
+        if percent == 60 and not newer:  # the older run has read the responses and is still computing
+            newer.append(results_run(campaign=spring))
+
+    older = results_run(campaign=spring, progress=a_recompute_starts_and_ends_meanwhile)
+    assert older.computed_at > newer[0].computed_at  # the older run finished last
+    assert (older.version, newer[0].version) == (1, 2)
+    assert latest_result(spring) == newer[0]
+
+
+def test_a_run_in_progress_or_failed_leaves_the_shown_results_in_place(spring, client, manager):
+    shown = results_run(campaign=spring)
+    in_progress = results_version_reserve(spring)
+
+    def the_database_goes_away(percent: float, message: str = "") -> None:
+        if percent == 60:
+            raise OperationalError("server closed the connection unexpectedly")
+
+    with pytest.raises(OperationalError):
+        results_run(campaign=spring, progress=the_database_goes_away)
+    assert in_progress.version == 2
+    assert list(spring.results.values_list("version", flat=True)) == [2, 1]  # the failed run left nothing
+    assert latest_result(spring) == shown
+    client.force_login(manager)
+    assert client.get(f"/campaigns/{spring.pk}/results/").context["result"] == shown
+    assert client.get("/results/").context["rows"][0][1].computed_at == shown.computed_at
 
 
 def test_a_campaign_not_yet_released_has_nothing_to_measure(make_campaign):
@@ -118,3 +151,13 @@ def test_the_results_page_and_its_export(client, spring, manager):
     lines = b"".join(client.get(f"/campaigns/{spring.pk}/results.csv").streaming_content).decode().splitlines()
     assert lines[0].startswith("breakdown,treatment,group,cell,members,responders,response_rate")
     assert lines[1].startswith("treatment,A,(imported),treatment,4,2,0.5")
+    stage_lines = [line for line in lines if line.startswith("stage,")]
+    assert stage_lines[0].startswith("stage,A,(unknown),treatment,4,2,0.5")  # contacts imported without a stage
+
+
+def test_results_count_the_redemptions_of_the_fixed_offer(spring):
+    Treatment.objects.filter(campaign=spring).update(
+        offer_strategy="fixed", offer_code="SAVE", response_offer_code="", cost_per_redemption_cents=100
+    )
+    row = results_run(campaign=spring).payload["treatments"][0]
+    assert (row["treatment"]["redemptions"], row["offer_cost_cents"]) == (1, 100)

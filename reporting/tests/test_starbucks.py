@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from campaigns.models import Campaign, ContactHistory
-from campaigns.services.results import results_run
 from customers.imports.run import import_file
+from reporting.services import results_run
 
 # Published for promoting everyone (../shared/data/README.md).
 PUBLISHED = {

@@ -6,9 +6,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from campaigns.services.results import results_run
-from campaigns.tests.test_results import spring  # noqa: F401  (a hand-made measured campaign)
 from core.tests.factories import PASSWORD
+from reporting.services import results_run
+from reporting.tests.test_campaign_results import spring  # noqa: F401  (a hand-made measured campaign)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

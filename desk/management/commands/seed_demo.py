@@ -3,10 +3,10 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from core.demo import demo_data_load
 from core.models import Job
 from core.services import job_run
 from customers.models import Customer
+from desk.demo import demo_retailer_load
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             title=f"Demo data: {customers:,} customers",
             params={"customers": customers, "seed": seed, "end": end.isoformat()},
         )
-        job_run(job.pk, demo_data_load)
+        job_run(job.pk, demo_retailer_load)
         job.refresh_from_db()
         if job.status == Job.Status.FAILED:
             raise CommandError(job.error)

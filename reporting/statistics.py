@@ -1,11 +1,10 @@
-"""Campaign results from one row per audience member: pure frame-in, frame-out statistics.
+"""The statistics of campaign results, from one row per audience member: pure frame-in, frame-out, no database.
 
 Every test statistic comes from statsmodels or scipy: a two-proportion z-test
 for response rates, Welch's t-test for money per member.
 """
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +12,7 @@ from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from reporting.experiments import sample_size
+from reporting.payload import CellSummary, Comparison, Difference, HeadToHead, ProfitAndLoss
 
 MEMBER_COLUMNS = [
     "customer_id",
@@ -33,10 +33,10 @@ def _number(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def cell_summary(members: pd.DataFrame) -> dict[str, Any]:
+def cell_summary(members: pd.DataFrame) -> CellSummary:
     """Members, responders and money of one cell (treatment or control)."""
     count = len(members)
-    summary = {
+    summary: dict = {
         "members": count,
         "responders": int(members["responded"].sum()),
         "orders": int(members["orders"].sum()),
@@ -47,10 +47,10 @@ def cell_summary(members: pd.DataFrame) -> dict[str, Any]:
     for name in ("responders", "orders", "revenue_cents", "margin_cents"):
         summary[f"{name}_per_member"] = summary[name] / count if count else None
     summary["response_rate"] = summary.pop("responders_per_member")
-    return summary
+    return CellSummary(**summary)
 
 
-def rate_difference(treated: pd.DataFrame, control: pd.DataFrame) -> dict[str, Any]:
+def rate_difference(treated: pd.DataFrame, control: pd.DataFrame) -> Difference:
     """Treatment minus control response rate, its 95% confidence interval and two-sided p-value."""
     counts = [int(treated["responded"].sum()), int(control["responded"].sum())]
     sizes = [len(treated), len(control)]
@@ -67,7 +67,7 @@ def rate_difference(treated: pd.DataFrame, control: pd.DataFrame) -> dict[str, A
     return {"difference": difference, "low": _number(low), "high": _number(high), "p_value": _number(p_value)}
 
 
-def mean_difference(treated: pd.Series, control: pd.Series) -> dict[str, Any]:
+def mean_difference(treated: pd.Series, control: pd.Series) -> Difference:
     """Treatment minus control mean, with Welch's t-test and its 95% confidence interval."""
     if len(treated) < 2 or len(control) < 2:
         return {"difference": None, "low": None, "high": None, "p_value": None}
@@ -84,7 +84,7 @@ def mean_difference(treated: pd.Series, control: pd.Series) -> dict[str, Any]:
     }
 
 
-def compare_cells(members: pd.DataFrame) -> dict[str, Any]:
+def compare_cells(members: pd.DataFrame) -> Comparison:
     """Treatment against control for one group of members (a treatment, a stage, a segment)."""
     treated, control = members[~members["is_control"]], members[members["is_control"]]
     return {
@@ -97,8 +97,8 @@ def compare_cells(members: pd.DataFrame) -> dict[str, Any]:
 
 
 def profit_and_loss(
-    comparison: dict[str, Any], *, cost_per_contact_cents: int, cost_per_redemption_cents: int
-) -> dict[str, Any]:
+    comparison: Comparison, *, cost_per_contact_cents: int, cost_per_redemption_cents: int
+) -> ProfitAndLoss:
     """Incremental responders, revenue and margin over the treated members, the costs, net P&L and ROI."""
     treated = comparison["treatment"]["members"]
 
@@ -121,11 +121,11 @@ def profit_and_loss(
     }
 
 
-def head_to_head(a: pd.DataFrame, b: pd.DataFrame, *, power: float = 0.8) -> dict[str, Any]:
+def head_to_head(a: pd.DataFrame, b: pd.DataFrame, *, power: float = 0.8) -> HeadToHead:
     """Two treatments' treated members compared directly: a winner only when the difference is significant."""
     comparison = rate_difference(a, b)
     difference, p_value = comparison["difference"], comparison["p_value"]
-    result = {**comparison, "winner": None, "more_members_needed": None}
+    result = HeadToHead(**comparison, winner=None, more_members_needed=None)
     if difference is None:
         return result
     if p_value is not None and p_value < SIGNIFICANCE and difference != 0:

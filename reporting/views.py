@@ -1,4 +1,5 @@
-"""The results pages: every campaign's latest results, and one campaign's results in full."""
+"""The results pages (every campaign's latest results, one campaign's in full, the export) and the sample-size
+planner that the treatment form asks while a marketer sets the holdout."""
 
 import csv
 
@@ -11,19 +12,17 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from campaigns import selectors
-from campaigns.models import CampaignResult
-from campaigns.services.results import results_enqueue
 from core.charts import figure_data
 from core.lib.spreadsheet import safe_cell
+from reporting.experiments import sample_size
+from reporting.models import CampaignResult
+from reporting.selectors import latest_result, measured_campaigns
+from reporting.tasks import results_enqueue
 
 
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def results_list(request: HttpRequest) -> HttpResponse:
-    rows = [
-        (campaign, campaign.results.first())
-        for campaign in selectors.campaigns_list().filter(status__in=["released", "measuring", "closed"])
-    ]
-    return render(request, "campaigns/results_list.html", {"rows": rows})
+    return render(request, "reporting/results_list.html", {"rows": measured_campaigns()})
 
 
 def _charts(result: CampaignResult) -> list[dict]:
@@ -85,14 +84,14 @@ def _charts(result: CampaignResult) -> list[dict]:
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def campaign_results(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.campaign_get(campaign_id)
-    result = campaign.results.first()
+    result = latest_result(campaign)
     context = {
         "campaign": campaign,
         "result": result,
         "charts": _charts(result) if result else [],
         "may_compute": request.user.has_perm("campaigns.change_campaign", campaign),
     }
-    return render(request, "campaigns/campaign_results.html", context)
+    return render(request, "reporting/campaign_results.html", context)
 
 
 @require_POST
@@ -157,7 +156,7 @@ def result_rows(result: CampaignResult) -> list[list]:
     for row in result.payload["treatments"]:
         lines("treatment", row["code"], row["segment"], row)
     for row in result.payload["by_stage"]:
-        lines("stage", row["treatment"], row["stage"], row)
+        lines("stage", row["code"], row["stage"], row)
     for row in result.payload["by_segment"]:
         lines("segment", "", row["segment"], row)
     return rows
@@ -166,7 +165,7 @@ def result_rows(result: CampaignResult) -> list[list]:
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def results_csv(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse:
     campaign = selectors.campaign_get(campaign_id)
-    result = campaign.results.first()
+    result = latest_result(campaign)
     if result is None:
         return HttpResponse("No results yet.", status=404)
 
@@ -180,3 +179,17 @@ def results_csv(request: HttpRequest, campaign_id: int) -> StreamingHttpResponse
     )
     response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-results-v{result.version}.csv"'
     return response
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def sample_size_view(request: HttpRequest) -> HttpResponse:
+    try:
+        control, audience = sample_size(
+            base_rate=float(request.GET.get("base", 0)) / 100,
+            lift=float(request.GET.get("lift", 0)) / 100,
+            holdout_share=float(request.GET.get("holdout", 0)) / 100,
+            power=float(request.GET.get("power", 80)) / 100,
+        )
+    except ValueError as error:
+        return render(request, "reporting/_sample_size.html", {"error": str(error)})
+    return render(request, "reporting/_sample_size.html", {"control": control, "audience": audience})

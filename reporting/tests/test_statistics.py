@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reporting import results
+from reporting import statistics
 from reporting.experiments import sample_size
 
 
@@ -36,7 +36,7 @@ def test_confidence_intervals_cover_the_true_lift_about_95_times_in_100():
     covered, runs = 0, 600
     for _ in range(runs):
         members = simulated(rng, treated=1_800, control=600, base=0.10, lift=0.03)
-        interval = results.rate_difference(members[~members.is_control], members[members.is_control])
+        interval = statistics.rate_difference(members[~members.is_control], members[members.is_control])
         covered += interval["low"] <= 0.03 <= interval["high"]
     assert 0.925 <= covered / runs <= 0.975
 
@@ -47,7 +47,7 @@ def test_money_intervals_cover_the_true_difference_too():
     true_difference = 0.02 * 4_000  # two more responders in a hundred, each spending 4,000 on average
     for _ in range(runs):
         members = simulated(rng, treated=1_500, control=1_500, base=0.10, lift=0.02)
-        interval = results.mean_difference(
+        interval = statistics.mean_difference(
             members.loc[~members.is_control, "revenue_cents"], members.loc[members.is_control, "revenue_cents"]
         )
         covered += interval["low"] <= true_difference <= interval["high"]
@@ -56,20 +56,20 @@ def test_money_intervals_cover_the_true_difference_too():
 
 def test_a_winner_is_named_only_when_the_difference_is_significant():
     rng = np.random.default_rng(3)
-    clear = results.head_to_head(
+    clear = statistics.head_to_head(
         simulated(rng, treated=20_000, control=0, base=0.12, lift=0),
         simulated(rng, treated=20_000, control=0, base=0.08, lift=0),
     )
     assert clear["winner"] == "a" and clear["p_value"] < 0.05
     same = pd.DataFrame({"responded": [True] * 10 + [False] * 90})
-    tie = results.head_to_head(same, same)
+    tie = statistics.head_to_head(same, same)
     assert (tie["winner"], tie["difference"], tie["more_members_needed"]) == (None, 0.0, None)
 
 
 def test_an_inconclusive_test_says_how_many_more_members_it_needs():
     a = pd.DataFrame({"responded": [True] * 55 + [False] * 445})
     b = pd.DataFrame({"responded": [True] * 50 + [False] * 450})
-    duel = results.head_to_head(a, b)
+    duel = statistics.head_to_head(a, b)
     assert duel["winner"] is None
     _, needed = sample_size(base_rate=0.10, lift=0.01, holdout_share=0.5)
     assert duel["more_members_needed"] == needed - 1_000

@@ -1,0 +1,17 @@
+"""`seed_demo` makes up a retailer through the demo loader that the desk registers with the shell."""
+
+import io
+
+from django.core.management import call_command
+
+from customers.models import Customer, Purchase
+
+
+def test_seed_demo_loads_a_small_retailer(db):
+    out = io.StringIO()
+    call_command("seed_demo", customers=800, seed=3, stdout=out)
+    assert Customer.objects.count() == 800
+    assert Purchase.objects.count() > 5_000
+    assert "800 customers" in out.getvalue()
+    call_command("seed_demo", customers=800, seed=3, if_empty=True, stdout=out)
+    assert "There are customers already" in out.getvalue()

@@ -1,0 +1,29 @@
+"""The home page and the toolbar's search, which read several apps at once."""
+
+from django.urls import reverse
+
+from core.models import Job
+from customers.tests.factories import CustomerFactory
+
+
+def test_the_home_page_counts_the_users_jobs_that_ran_and_failed(client, marketer):
+    for status in (Job.Status.SUCCEEDED, Job.Status.SUCCEEDED, Job.Status.FAILED):
+        Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Report", owner=marketer, status=status)
+    client.force_login(marketer)
+    tiles = {tile["label"]: tile["value"] for tile in client.get(reverse("home")).context["tiles"]}
+    assert (tiles["Jobs run"], tiles["Jobs failed"]) == (2, 1)
+
+
+def test_search_finds_customers_and_the_users_own_jobs(client, marketer):
+    CustomerFactory(name="Greta Lindqvist")
+    Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Lindqvist report", owner=marketer)
+    client.force_login(marketer)
+    page = client.get(reverse("search"), {"q": "lindqvist"}).content.decode()
+    assert "Greta Lindqvist" in page
+    assert "Lindqvist report" in page
+
+
+def test_search_waits_for_two_letters(client, marketer):
+    CustomerFactory(name="Greta Lindqvist")
+    client.force_login(marketer)
+    assert client.get(reverse("search"), {"q": "g"}).context["groups"] == []

@@ -1,0 +1,93 @@
+"""The demo campaigns' responses and results: purchases with known effects, then every campaign measured."""
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import numpy as np
+import pandas as pd
+
+from campaigns.demo import CAMPAIGNS, demo_seed
+from campaigns.models import Campaign
+from core.services import Progress
+from customers.imports.run import import_file
+from customers.models import Customer
+from reporting.responses import members_frame
+from reporting.services import results_run
+
+# The true effect of each demo treatment on its response rate (extra responders per treated member). The
+# demo writes purchases that produce exactly these effects on average, so that its results tell a true story:
+# most treatments work, some do nothing, and the bundle e-mail to online-first customers puts them off.
+TRUE_LIFTS = {
+    ("Welcome series", "A"): 0.04,
+    ("Second order nudge", "A"): 0.03,
+    ("Second order nudge", "B"): 0.0,
+    ("Beauty week", "A"): 0.02,
+    ("Win-back: at risk", "A"): 0.05,
+    ("Best customer preview", "A"): 0.0,
+    ("Garden season", "A"): 0.02,
+    ("Garden season", "B"): 0.0,
+    ("Reactivation letter", "A"): 0.03,
+    ("App users first", "A"): 0.01,
+    ("High spender thanks", "A"): 0.0,
+    ("North and Central events", "A"): 0.02,
+    ("Online-first bundle", "A"): -0.04,
+    ("Autumn return", "A"): 0.04,
+}
+
+
+def results_demo_load(*, end: date, seed: int, progress: Progress) -> dict:
+    """Customers respond to the demo campaigns as TRUE_LIFTS says, then each campaign is measured."""
+    progress(0, "Customers respond to the campaigns")
+    responses = responses_load(end=end, seed=seed)
+    demo_campaigns = Campaign.objects.filter(name__in=[name for name, *_ in CAMPAIGNS])
+    for number, campaign in enumerate(demo_campaigns):
+        progress(20 + 80 * number / len(CAMPAIGNS), f"Results of {campaign.name}")
+        results_run(campaign=campaign)
+    return {"response_lines": responses}
+
+
+def responses_load(*, end: date, seed: int) -> int:
+    """Purchases that give each demo treatment its true effect, imported like any purchase file.
+
+    A positive effect turns non-responding treated members into responders with
+    the probability that adds `lift` responders per treated member; a negative
+    one does the same to control members, which is what a treatment that puts
+    customers off looks like against its holdout.
+    """
+    lines = []
+    external_ids = dict(Customer.objects.values_list("id", "external_id"))
+    for campaign in Campaign.objects.filter(name__in=[name for name, *_ in CAMPAIGNS]).prefetch_related("treatments"):
+        members = members_frame(campaign)
+        rng = np.random.default_rng(demo_seed(seed, campaign.name))
+        for treatment in campaign.treatments.all():
+            lift = TRUE_LIFTS.get((campaign.name, treatment.code), 0.0)
+            own = members[members["treatment_id"] == treatment.pk]
+            if not lift or own.empty:
+                continue
+            target = own[own["is_control"] == (lift < 0)]
+            quiet = target[~target["responded"]]
+            probability = min(1.0, abs(lift) * len(target) / max(len(quiet), 1))
+            chosen = quiet[rng.random(len(quiet)) < probability]
+            days_left = max(1, min(treatment.response_window_days, (end - campaign.start_date).days))
+            for customer_id in chosen["customer_id"].tolist():
+                at = datetime.combine(campaign.start_date, time(10)) + timedelta(
+                    days=int(rng.integers(0, days_left)), hours=int(rng.integers(0, 9))
+                )
+                lines.append(
+                    {
+                        "line_id": f"R{campaign.pk}-{customer_id}",
+                        "customer_id": external_ids[customer_id],
+                        "purchased_at": at.isoformat(sep=" "),
+                        "quantity": 1,
+                        "revenue": f"{rng.lognormal(3.5, 0.5):.2f}",
+                        "category": "GRO",
+                    }
+                )
+    if not lines:
+        return 0
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "responses.csv"
+        pd.DataFrame(lines).to_csv(path, index=False)
+        import_file(kind="purchases", path=path)
+    return len(lines)

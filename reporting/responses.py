@@ -1,0 +1,92 @@
+"""Responses matched to every contacted audience member in SQL, read into one frame with COPY.
+
+A purchase (or an engagement event, as the treatment defines a response) counts
+when it falls inside the treatment's response window, which opens on the
+contact date; control members are measured from the same date.
+"""
+
+import io
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from django.db import connection
+
+from campaigns.models import AudienceMember, Campaign, Treatment
+from customers.models import EngagementEvent, Purchase
+from reporting.statistics import MEMBER_COLUMNS
+
+MEMBERS_SQL = f"""
+WITH members AS NOT MATERIALIZED (
+    SELECT m.customer_id, m.treatment_id, m.is_control, coalesce(m.stage_id, 0) AS stage_id,
+           m.contacted_on::timestamptz AS opens, m.contacted_on::timestamptz + t.response_window_days * interval '1 day'
+               AS closes,
+           t.response_kind, t.response_category_id, t.response_offer_code, t.response_event_kind,
+           coalesce(nullif(t.offer_code, ''), t.response_offer_code) AS redeemed_code
+    FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+    WHERE m.campaign_id = %(campaign)s AND m.contacted_on IS NOT NULL
+), bought AS (
+    SELECT mb.customer_id,
+           count(DISTINCT p.order_ref) FILTER (WHERE p.quantity > 0) AS orders,
+           sum(p.revenue_cents) AS revenue_cents, sum(p.margin_cents) AS margin_cents,
+           count(DISTINCT p.order_ref) FILTER (WHERE p.offer_code <> '' AND p.offer_code = mb.redeemed_code)
+               AS redemptions,
+           min(p.purchased_at) FILTER (WHERE p.quantity > 0) AS first_at
+    FROM members mb
+    JOIN {Purchase._meta.db_table} p ON p.customer_id = mb.customer_id
+         AND p.purchased_at >= mb.opens AND p.purchased_at < mb.closes
+    WHERE mb.response_kind <> 'event' AND p.purchased_at >= %(opens)s AND p.purchased_at < %(closes)s
+      AND (mb.response_kind <> 'category' OR p.category_id = mb.response_category_id)
+      AND (mb.response_kind <> 'offer_code' OR p.offer_code = mb.response_offer_code)
+    GROUP BY mb.customer_id
+), engaged AS (
+    SELECT mb.customer_id, min(e.occurred_at) AS first_at
+    FROM members mb
+    JOIN {EngagementEvent._meta.db_table} e ON e.customer_id = mb.customer_id
+         AND e.occurred_at >= mb.opens AND e.occurred_at < mb.closes AND e.kind = mb.response_event_kind
+    WHERE mb.response_kind = 'event' AND e.occurred_at >= %(opens)s AND e.occurred_at < %(closes)s
+    GROUP BY mb.customer_id
+)
+SELECT mb.customer_id, mb.treatment_id, mb.is_control, mb.stage_id,
+       CASE WHEN mb.response_kind = 'event' THEN e.first_at IS NOT NULL ELSE coalesce(b.orders, 0) > 0 END
+           AS responded,
+       coalesce(b.orders, 0), coalesce(b.revenue_cents, 0), coalesce(b.margin_cents, 0), coalesce(b.redemptions, 0),
+       floor(extract(epoch FROM coalesce(e.first_at, b.first_at) - mb.opens) / 86400)::int AS response_day
+FROM members mb
+LEFT JOIN bought b ON b.customer_id = mb.customer_id
+LEFT JOIN engaged e ON e.customer_id = mb.customer_id
+"""
+# The first and last moment any member's window covers: a plain range on the purchase and event times that
+# lets PostgreSQL skip the rest of the history before it matches rows to members.
+WINDOW_SQL = f"""
+SELECT min(m.contacted_on)::timestamptz,
+       max(m.contacted_on::timestamptz + t.response_window_days * interval '1 day')
+FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+WHERE m.campaign_id = %(campaign)s AND m.contacted_on IS NOT NULL
+"""
+
+
+def members_frame(campaign: Campaign) -> pd.DataFrame:
+    """One row per contacted audience member with what they did in the response window (read with COPY)."""
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        cursor.execute(WINDOW_SQL, {"campaign": campaign.pk})
+        opens, closes = cursor.fetchone()
+        if opens is None:
+            return pd.DataFrame(columns=MEMBER_COLUMNS)
+        statement = cursor.mogrify(MEMBERS_SQL, {"campaign": campaign.pk, "opens": opens, "closes": closes}).decode()
+        cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", buffer)
+    buffer.seek(0)
+    if not buffer.getbuffer().nbytes:
+        return pd.DataFrame(columns=MEMBER_COLUMNS)
+    table = pa_csv.read_csv(
+        buffer,
+        read_options=pa_csv.ReadOptions(column_names=MEMBER_COLUMNS),
+        # PostgreSQL writes booleans as t and f.
+        convert_options=pa_csv.ConvertOptions(
+            column_types={"is_control": pa.bool_(), "responded": pa.bool_(), "response_day": pa.float64()},
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+    return table.to_pandas()

@@ -1,0 +1,125 @@
+"""Campaign results: what every member did (reporting.responses), compared by reporting.statistics, stored
+with a version reserved when the run starts. A run becomes the shown result only once it is complete, and only
+if no newer run has completed."""
+
+from time import monotonic
+
+import pandas as pd
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from campaigns.models import AudienceMember, Campaign
+from campaigns.services.workflow import CampaignError
+from core.services import Progress
+from reporting import statistics as stats
+from reporting.models import CampaignResult
+from reporting.payload import Duel, ResultsPayload, SegmentResult, StageResult, Totals, TreatmentResult
+from reporting.responses import members_frame
+from segments.models import LifecycleStage
+
+
+def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload:
+    """The payload of a results run: per treatment, totals, breakdowns, head to head and response curves."""
+    treatments = list(campaign.treatments.select_related("segment").order_by("priority", "code"))
+    stage_names = dict(LifecycleStage.objects.values_list("id", "name")) | {0: "(unknown)"}
+    rows: list[TreatmentResult] = []
+    for treatment in treatments:
+        own = members[members["treatment_id"] == treatment.pk]
+        comparison = stats.compare_cells(own)
+        rows.append(
+            TreatmentResult(
+                treatment_id=treatment.pk,
+                code=treatment.code,
+                message=treatment.message_name,
+                channel=treatment.channel,
+                segment=str(treatment.segment or "(imported)"),
+                window_days=treatment.response_window_days,
+                **comparison,
+                **stats.profit_and_loss(
+                    comparison,
+                    cost_per_contact_cents=treatment.cost_per_contact_cents,
+                    cost_per_redemption_cents=treatment.cost_per_redemption_cents,
+                ),
+                cumulative=stats.cumulative_response(own, treatment.response_window_days),
+            )
+        )
+    sums = {
+        key: sum(row[key] or 0 for row in rows)
+        for key in (
+            "incremental_responders",
+            "incremental_revenue_cents",
+            "incremental_margin_cents",
+            "contact_cost_cents",
+            "offer_cost_cents",
+            "net_cents",
+        )
+    }
+    costs = sums["contact_cost_cents"] + sums["offer_cost_cents"]
+    totals = Totals(
+        **sums,
+        members=len(members),
+        treatment=int((~members["is_control"]).sum()),
+        control=int(members["is_control"].sum()),
+        roi=sums["net_cents"] / costs if costs else None,
+    )
+    by_stage = [
+        StageResult(**stats.compare_cells(group), code=treatment.code, stage=stage_names.get(stage_id, str(stage_id)))
+        for treatment in treatments
+        for stage_id, group in members[members["treatment_id"] == treatment.pk].groupby("stage_id")
+    ]
+    segment_of = {treatment.pk: str(treatment.segment or "(imported)") for treatment in treatments}
+    by_segment = [
+        SegmentResult(**stats.compare_cells(group), segment=segment)
+        for segment, group in members.assign(segment=members["treatment_id"].map(segment_of)).groupby("segment")
+    ]
+    treated = members[~members["is_control"]]
+    duels = [
+        Duel(
+            **stats.head_to_head(treated[treated["treatment_id"] == a.pk], treated[treated["treatment_id"] == b.pk]),
+            a=a.code,
+            b=b.code,
+        )
+        for position, a in enumerate(treatments)
+        for b in treatments[position + 1 :]
+    ]
+    return ResultsPayload(treatments=rows, totals=totals, by_stage=by_stage, by_segment=by_segment, head_to_head=duels)
+
+
+def results_version_reserve(campaign: Campaign) -> CampaignResult:
+    """The next version of the campaign's results, held by a row without a payload until the run publishes."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        version = (campaign.results.aggregate(latest=Max("version"))["latest"] or 0) + 1
+        return CampaignResult.objects.create(campaign=campaign, version=version, payload=None)
+
+
+def results_run(*, campaign: Campaign, progress: Progress | None = None) -> CampaignResult:
+    """Measure the campaign and publish its results, unless a newer run has.
+
+    1. Reserve the next version before any work: a row without a payload, written under the campaign's
+       row lock so that two runs starting together take different versions, and committed at once.
+    2. Match responses and compute the statistics, holding no lock: this is the long part.
+    3. Publish by filling the reserved row. Pages show the newest published version, so a run that
+       finishes after a newer one (a recompute overlapping the scheduled run) never replaces it.
+    4. A run that fails removes its reservation; a run whose worker dies leaves a row without a payload,
+       which nothing shows.
+    """
+    report = progress or (lambda percent, message="": None)
+    if not AudienceMember.objects.filter(campaign=campaign, contacted_on__isnull=False).exists():
+        raise CampaignError("There is nothing to measure yet: the campaign has not been released.")
+    started = monotonic()
+    reserved = results_version_reserve(campaign)
+    try:
+        report(10, "Matching purchases and events to every audience member")
+        members = members_frame(campaign)
+        report(60, "Comparing treatment with control")
+        payload = results_compute(campaign, members)
+    except BaseException:
+        CampaignResult.objects.filter(pk=reserved.pk).delete()
+        raise
+    CampaignResult.objects.filter(pk=reserved.pk).update(
+        payload=payload, seconds=round(monotonic() - started, 2), computed_at=timezone.now()
+    )
+    reserved.refresh_from_db()
+    return reserved

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from reporting import views
+
+# The results pages and the planner were first served by campaigns and keep their `campaigns:` names, so every
+# link and bookmark still resolves: config/urls.py adds these to the campaigns' namespace.
+campaign_urlpatterns = [
+    path("campaigns/sample-size/", views.sample_size_view, name="sample_size"),
+    path("results/", views.results_list, name="results_list"),
+    path("campaigns/<int:campaign_id>/results/", views.campaign_results, name="results"),
+    path("campaigns/<int:campaign_id>/results/compute/", views.results_start, name="results_start"),
+    path("campaigns/<int:campaign_id>/results.csv", views.results_csv, name="results_csv"),
+]
