@@ -4,6 +4,7 @@ Runs on the default broker (a table of the app's database) and, in CI's second p
 """
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,24 +22,25 @@ MESSAGES, SENDERS = 2_000, 8
 
 
 @app.task(name="core.tests.record_delivery")
-def record_delivery(number: int) -> None:
+def record_delivery(run: str, number: int) -> None:
     """Writes one row per delivery, so a message delivered twice shows as two rows."""
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO delivery_probe (number) VALUES (%s)", [number])
+        cursor.execute("INSERT INTO delivery_probe (run, number) VALUES (%s, %s)", [run, number])
 
 
 @pytest.fixture
 def delivery_probe():
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE delivery_probe (number integer NOT NULL)")
-    yield
+        cursor.execute("CREATE TABLE delivery_probe (run text NOT NULL, number integer NOT NULL)")
+    # Messages left in a shared broker by an interrupted run record under another run's name.
+    yield uuid.uuid4().hex
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE delivery_probe")
 
 
-def deliveries() -> dict[int, int]:
+def deliveries(run: str) -> dict[int, int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT number, count(*) FROM delivery_probe GROUP BY number")
+        cursor.execute("SELECT number, count(*) FROM delivery_probe WHERE run = %s GROUP BY number", [run])
         return dict(cursor.fetchall())
 
 
@@ -48,12 +50,12 @@ def test_two_thousand_messages_from_eight_threads_each_run_exactly_once(delivery
     def send(sender: int) -> None:
         start.wait()  # every sender starts at the same moment
         for number in range(sender, MESSAGES, SENDERS):
-            record_delivery.delay(number)
+            record_delivery.delay(delivery_probe, number)
 
     with ThreadPoolExecutor(SENDERS) as senders:
         list(senders.map(send, range(SENDERS)))
-    wait_for(lambda: sum(deliveries().values()) >= MESSAGES, seconds=120, what="every delivery")
-    counts = deliveries()
+    wait_for(lambda: sum(deliveries(delivery_probe).values()) >= MESSAGES, seconds=120, what="every delivery")
+    counts = deliveries(delivery_probe)
     assert len(counts) == MESSAGES
     assert set(counts.values()) == {1}, {number: n for number, n in counts.items() if n != 1}
 
