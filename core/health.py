@@ -77,7 +77,9 @@ def _broker_check() -> dict[str, Any]:
     try:
         with current_app.connection_for_write() as broker:
             broker.ensure_connection(max_retries=1, interval_start=0, timeout=3)
-            waiting = broker.default_channel.queue_declare(queue="default", passive=True).message_count
+            # Declared as the workers declare it: a broker that drops empty queues (Redis) has none to look up.
+            queue = current_app.amqp.queues[current_app.conf.task_default_queue](broker.default_channel)
+            waiting = queue.queue_declare().message_count
     except Exception as error:  # any fault of any transport means the same thing here: jobs cannot be sent
         return _down(f"{type(error).__name__}: {error}")
     return {"ok": True, "age_seconds": 0.0, "latency_ms": _since(started), "waiting_messages": waiting}
