@@ -2,7 +2,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -244,3 +245,20 @@ def test_a_manager_starts_the_database_report(client, manager, django_capture_on
     assert response["Location"] == reverse("job_detail", args=[job.pk])
     assert (job.owner, job.status, job.kind) == (manager, "queued", "database_report")
     assert len(callbacks) == 1  # the task is sent only after the job row is committed
+
+
+def test_the_jobs_page_reads_a_fixed_number_of_queries_and_writes_nothing(client, admin_user, marketer):
+    client.force_login(admin_user)
+
+    def statements_for(jobs: int) -> list[str]:
+        Job.objects.bulk_create(
+            Job(kind=Job.Kind.DATABASE_REPORT, title=f"Report {n}", owner=marketer, status="queued")
+            for n in range(jobs - Job.objects.count())
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("jobs")).status_code == 200
+        return [query["sql"] for query in queries.captured_queries]
+
+    few, many = statements_for(2), statements_for(12)
+    assert len(few) == len(many)
+    assert not [sql for sql in many if sql.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))]
