@@ -2,6 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Two test processes, a file each at a time: most of the suite waits on PostgreSQL, workers and browsers.
+# Each process has its own test database, and so its own default broker queue. A shared broker (Redis,
+# RabbitMQ) is one queue for both: run those serially, as CI does, by passing PYTEST_ARGS.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test lint bench clean
 

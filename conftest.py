@@ -36,8 +36,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     from core import embedded_postgres
 
-    session.config.stash[_started_postgres] = settings.EMBEDDED_DATABASE and not embedded_postgres.is_running(
-        settings.DATA_DIR / "pg"
+    # With several test processes, the one that runs the others stops the server once they have all ended.
+    test_process = "PYTEST_XDIST_WORKER" in os.environ
+    session.config.stash[_started_postgres] = (
+        settings.EMBEDDED_DATABASE and not test_process and not embedded_postgres.is_running(settings.DATA_DIR / "pg")
     )
 
 
@@ -55,11 +57,16 @@ _started_postgres = pytest.StashKey[bool]()
 
 @pytest.fixture(autouse=True)
 def shipped_rows(request: pytest.FixtureRequest) -> None:
-    """Transactional tests empty every table after them: put back what the migrations ship (roles, stages)."""
+    """Transactional tests empty every table after them: before any test that uses the database, put back
+    what the migrations ship (roles, stages), whichever tests ran before it in this process."""
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
-        restore_shipped_rows()
+    elif marker or "db" in request.fixturenames:
+        request.getfixturevalue("db")
+    else:
+        return
+    restore_shipped_rows()
 
 
 def restore_shipped_rows() -> None:
