@@ -20,7 +20,7 @@ TABLES_SQL = """
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'
     ORDER BY pg_total_relation_size(c.oid) DESC
-    LIMIT %s
+    LIMIT %(largest)s
 """
 
 SERVER_SQL = """
@@ -39,7 +39,7 @@ def database_report(job: Job, progress: Progress, *, largest: int = 15) -> dict[
         cursor.execute(SERVER_SQL)
         version, size_bytes, uptime, connections, cache_hit = cursor.fetchone()
         progress(50, "Measuring tables")
-        cursor.execute(TABLES_SQL, [largest])
+        cursor.execute(TABLES_SQL, {"largest": largest})
         tables = [
             {"table": name, "estimated_rows": max(rows, 0), "total_bytes": total, "index_bytes": indexes}
             for name, rows, total, indexes in cursor.fetchall()

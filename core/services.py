@@ -53,16 +53,13 @@ class Progress:
 
     def __call__(self, percent: float, message: str = "") -> None:
         self._update(
-            "UPDATE core_job SET progress = %s, message = %s, heartbeat_at = now() WHERE id = %s AND status = %s",
-            [max(0, min(100, int(percent))), message[:300], self.job_id, Job.Status.RUNNING],
+            "progress = %(progress)s, message = %(message)s, heartbeat_at = now()",
+            {"progress": max(0, min(100, int(percent))), "message": message[:300]},
         )
 
     def beat(self) -> None:
         """Tell the job's watchers that its worker is alive, whether or not the work has moved."""
-        self._update(
-            "UPDATE core_job SET heartbeat_at = now() WHERE id = %s AND status = %s",
-            [self.job_id, Job.Status.RUNNING],
-        )
+        self._update("heartbeat_at = now()", {})
 
     def span(self, start: float, end: float) -> "Progress":
         """A Progress whose 0-100 maps onto start-end of this one, for a step of a larger job."""
@@ -73,11 +70,13 @@ class Progress:
             self._connection.close()
             self._connection = None
 
-    def _update(self, statement: str, params: list[Any]) -> None:
+    def _update(self, assignments: str, params: dict[str, Any]) -> None:
+        """Set `assignments` on the job while it runs, through the side connection."""
+        statement = f"UPDATE {Job._meta.db_table} SET {assignments} WHERE id = %(job)s AND status = %(running)s"
         with self._lock:
             try:
                 with self._side_connection().cursor() as cursor:
-                    cursor.execute(statement, params)
+                    cursor.execute(statement, {**params, "job": self.job_id, "running": Job.Status.RUNNING})
             except DatabaseError:
                 self.close()  # the next call connects afresh
                 raise

@@ -82,7 +82,10 @@ def customer_count(filters: CustomerFilters) -> tuple[int, bool]:
     """How many customers match: exact up to COUNT_CAP, the planner's estimate of the table without filters."""
     if not filters.active:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Customer._meta.db_table])
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %(table)s::regclass",
+                {"table": Customer._meta.db_table},
+            )
             return max(cursor.fetchone()[0], 0), True
     count = customer_search(filters).order_by()[: COUNT_CAP + 1].count()
     return min(count, COUNT_CAP), count > COUNT_CAP

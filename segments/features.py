@@ -191,10 +191,10 @@ def _shares_filled_beside(*, as_of: date, window_days: int | None) -> Iterator[s
         target = f"{twin_name(SHARES)}_{cursor.fetchone()[0]}"
         cursor.execute(
             """
-            SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE %s
+            SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE %(pattern)s
                AND substring(relname FROM '_([0-9]+)$')::int NOT IN (SELECT pid FROM pg_stat_activity)
             """,
-            [f"{twin_name(SHARES)}\\_%"],
+            {"pattern": f"{twin_name(SHARES)}\\_%"},
         )
         for (stale,) in cursor.fetchall():
             cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(stale)))

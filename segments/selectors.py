@@ -41,8 +41,8 @@ def segment_sample(rules: dict, *, segment_id: int | None = None, limit: int = 2
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT f.customer_id FROM {features.FEATURES} f WHERE {condition} ORDER BY f.customer_id LIMIT %s",
-            [*params, limit],
+            f"SELECT f.customer_id FROM {features.FEATURES} f WHERE {condition} ORDER BY f.customer_id LIMIT %(limit)s",
+            {**params, "limit": limit},
         )
         ids = [row[0] for row in cursor.fetchall()]
     customers = Customer.objects.in_bulk(ids)
@@ -95,11 +95,11 @@ def migration_matrix(start: date, end: date) -> pd.DataFrame:
         cursor.execute(
             f"""
             SELECT coalesce(a.stage_id, 0), b.stage_id, count(*)
-            FROM {history} b LEFT JOIN {history} a ON a.customer_id = b.customer_id AND a.period_end = %s
-            WHERE b.period_end = %s
+            FROM {history} b LEFT JOIN {history} a ON a.customer_id = b.customer_id AND a.period_end = %(start)s
+            WHERE b.period_end = %(end)s
             GROUP BY 1, 2
             """,
-            [start, end],
+            {"start": start, "end": end},
         )
         rows = cursor.fetchall()
     names = {stage.pk: stage.name for stage in stages()} | {0: "(joined)"}
@@ -207,7 +207,7 @@ def portfolio_objectives(portfolio: Portfolio) -> list[ObjectiveProgress]:
 
 def stage_size_now(stage: LifecycleStage) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {features.FEATURES} WHERE stage_id = %s", [stage.pk])
+        cursor.execute(f"SELECT count(*) FROM {features.FEATURES} WHERE stage_id = %(stage)s", {"stage": stage.pk})
         return cursor.fetchone()[0]
 
 

@@ -100,31 +100,25 @@ RANK_BY_PRIORITY = """SELECT flagged.*, CASE WHEN excluded IS NULL THEN
 RANK_ALONE = "SELECT flagged.*, CASE WHEN excluded IS NULL THEN 1 END AS rank FROM flagged"
 
 
-def _candidates(treatments: list[Treatment]) -> tuple[str, list]:
+def _candidates(treatments: list[Treatment]) -> tuple[str, dict[str, Any]]:
     """One SELECT per treatment of its segment's members, glued with UNION ALL, and the parameters they need."""
-    parts, params = [], []
+    parts, params = [], {}
     for treatment in treatments:
+        prefix = f"t{int(treatment.pk)}_"
         condition, condition_params = compile_rules(
-            treatment.segment.rules, segment_rules=segment_rules_lookup, visiting=(treatment.segment_id,)
+            treatment.segment.rules,
+            segment_rules=segment_rules_lookup,
+            visiting=(treatment.segment_id,),
+            prefix=f"{prefix}rule",
         )
         parts.append(
             f"SELECT {int(treatment.pk)}::bigint AS treatment_id, {int(treatment.priority)} AS priority, "
-            f"%s::text AS channel, {round(float(treatment.holdout_share) * PARTS)} AS holdout, "
+            f"%({prefix}channel)s::text AS channel, {round(float(treatment.holdout_share) * PARTS)} AS holdout, "
             f"f.customer_id, f.recency_days, f.frequency, f.revenue_cents, f.stage_id "
             f"FROM {FEATURES} f WHERE {condition}"
         )
-        params += [treatment.channel, *condition_params]
+        params |= {f"{prefix}channel": treatment.channel, **condition_params}
     return "\nUNION ALL\n".join(parts), params
-
-
-def _named(sql_text: str, positional: list, named: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Turn the compiled rules' %s placeholders into named ones, so one statement can mix both kinds."""
-    pieces = sql_text.split("%s")
-    text = pieces[0]
-    for number, piece in enumerate(pieces[1:]):
-        text += f"%(p{number})s" + piece
-        named[f"p{number}"] = positional[number]
-    return text, named
 
 
 def audience_build(
@@ -192,10 +186,12 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         "max_contacts": policy.max_contacts,
         "campaign": campaign.pk,
         "seed": campaign.seed,
+        **candidate_params,
     }
-    statement, params = _named(statement, candidate_params, params)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {AudienceMember._meta.db_table} WHERE campaign_id = %s", [campaign.pk])
+        cursor.execute(
+            f"DELETE FROM {AudienceMember._meta.db_table} WHERE campaign_id = %(campaign)s", {"campaign": campaign.pk}
+        )
         cursor.execute(statement, params)
         frame = pd.DataFrame(cursor.fetchall(), columns=BUILD_COLUMNS)
     counts, balance = {}, {}

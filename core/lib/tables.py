@@ -31,10 +31,10 @@ def build_indexes_like(table: str, twin: str) -> list[tuple[str, str | None]]:
             FROM pg_index i
             JOIN pg_class index_class ON index_class.oid = i.indexrelid
             LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
-            WHERE i.indrelid = %s::regclass
+            WHERE i.indrelid = %(table)s::regclass
             ORDER BY index_class.relname
             """,
-            [table],
+            {"table": table},
         )
         indexes = cursor.fetchall()
         for position, (_name, definition, _constraint) in enumerate(indexes):

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 
 from core import embedded_postgres
+from core.models import Worker
 from core.tests.workers import FAST_HEARTBEATS, wait_for
 
 pytestmark = pytest.mark.integration
@@ -117,7 +118,10 @@ def test_the_desk_restarts_a_killed_worker_keeps_one_beat_and_stops_cleanly_on_s
         wait_for(lambda: celery_mains(tmp_path, b"worker", desk.pid) not in ([], [worker]), what="a new worker")
         assert "Sign in" in urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5).read().decode()
         [restarted] = celery_mains(tmp_path, b"worker", desk.pid)
-        wait_for(lambda: desk_query(tmp_path, "SELECT pid FROM core_worker") == [(restarted,)], what="its heartbeat")
+        wait_for(
+            lambda: desk_query(tmp_path, f"SELECT pid FROM {Worker._meta.db_table}") == [(restarted,)],
+            what="its heartbeat",
+        )
         assert health(port)["ok"]
         assert len(celery_mains(tmp_path, b"beat", desk.pid)) == 1
         locks = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"

@@ -191,8 +191,9 @@ def _secondary_indexes_rebuilt(table: str) -> Iterator[None]:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
-            [table],
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = %(table)s AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+            {"table": table},
         )
         secondary = cursor.fetchall()
         for name, _definition in secondary:
@@ -209,10 +210,10 @@ def _secondary_indexes_rebuilt(table: str) -> Iterator[None]:
 def _repeated_keys(load: str, key: str, limit: int = 1000) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.SQL("SELECT {key} FROM {load} GROUP BY {key} HAVING count(*) > 1 LIMIT %s").format(
+            sql.SQL("SELECT {key} FROM {load} GROUP BY {key} HAVING count(*) > 1 LIMIT %(limit)s").format(
                 key=sql.Identifier(key), load=sql.Identifier(load)
             ),
-            [limit],
+            {"limit": limit},
         )
         return [value for (value,) in cursor.fetchall()]
 

@@ -1,8 +1,9 @@
 """Rules to one parameterised SQL condition over the features table (alias f).
 
-No value from a rule is ever pasted into the SQL text: values travel as query
-parameters, and the only names that reach the text are columns and tables
-from the field registry. Every condition is wrapped so that it is true or
+No value from a rule is ever pasted into the SQL text: values travel as named
+query parameters (`%(prefix0)s`...; a statement that holds several compiled
+conditions gives each its own prefix), and the only names that reach the text
+are columns and tables from the field registry. Every condition is wrapped so that it is true or
 false, never NULL, which is what makes "not" behave as people expect.
 """
 
@@ -25,8 +26,9 @@ class Compiler:
     shares_table: str = SHARES
     # Looks up another segment's rules by id, for "member of segment" conditions.
     segment_rules: Callable[[int], dict | None] = lambda segment_id: None
-    params: list = field(default_factory=list)
+    params: dict[str, object] = field(default_factory=dict)
     visiting: tuple[int, ...] = ()
+    prefix: str = "rule"
 
     def compile(self, rules: dict, alias: str = "f") -> str:
         validate(rules)
@@ -44,8 +46,9 @@ class Compiler:
         return f"COALESCE({self._condition(node, alias)}, FALSE)"
 
     def _value(self, value: object) -> str:
-        self.params.append(value)
-        return "%s"
+        name = f"{self.prefix}{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
 
     def _condition(self, condition: dict, alias: str) -> str:
         spec = FIELDS[condition["field"]]
@@ -109,7 +112,12 @@ class Compiler:
             raise RuleError(f"There is no segment {segment_id}.")
         inner_alias = f"{alias}s"
         inner = Compiler(
-            self.features_table, self.shares_table, self.segment_rules, self.params, (*self.visiting, segment_id)
+            self.features_table,
+            self.shares_table,
+            self.segment_rules,
+            self.params,
+            (*self.visiting, segment_id),
+            self.prefix,
         )
         members = f"SELECT {inner_alias}.customer_id FROM {self.features_table} {inner_alias} WHERE " + inner.compile(
             rules, inner_alias
@@ -125,7 +133,8 @@ def compile_rules(
     features_table: str = FEATURES,
     shares_table: str = SHARES,
     visiting: tuple[int, ...] = (),
-) -> tuple[str, list]:
-    """The SQL condition for `rules` over `features_table` aliased f, and its parameters."""
-    compiler = Compiler(features_table, shares_table, segment_rules, [], visiting)
+    prefix: str = "rule",
+) -> tuple[str, dict[str, object]]:
+    """The SQL condition for `rules` over `features_table` aliased f, and its named parameters."""
+    compiler = Compiler(features_table, shares_table, segment_rules, {}, visiting, prefix)
     return compiler.compile(rules), compiler.params

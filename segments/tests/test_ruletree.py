@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from customers.models import Category, Customer, Store
 from segments.models import CustomerCategoryShare, CustomerFeatures, LifecycleStage, Segment
-from segments.ruletree.compiler import compile_rules
+from segments.ruletree.compiler import FEATURES, compile_rules
 from segments.ruletree.fields import CHANNELS, FIELDS
 from segments.ruletree.validation import RuleError
 from segments.services import segment_count
@@ -149,7 +149,7 @@ def evaluate(node: dict, features: pd.DataFrame, shares: pd.DataFrame, ids: dict
 def sql_members(rules: dict) -> set[int]:
     condition, params = compile_rules(rules)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT f.customer_id FROM segments_customerfeatures f WHERE {condition}", params)
+        cursor.execute(f"SELECT f.customer_id FROM {FEATURES} f WHERE {condition}", params)
         return {row[0] for row in cursor.fetchall()}
 
 
