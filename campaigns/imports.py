@@ -18,12 +18,13 @@ from customers.imports.kinds import Kind, References, _column, _customer_ids, _i
 from customers.imports.loading import Counts
 from customers.imports.problems import ImportRefused, Problems
 from customers.imports.source import Batch
+from customers.models import Customer
 from segments.models import CustomerFeatures
 
 CELLS = {"treatment": False, "control": True}
 LOAD_COLUMNS = (
     "customer_id bigint, campaign text, treatment text, is_control boolean, contacted_at timestamptz, "
-    "channel text, cost_per_contact_cents bigint"
+    "channel text, cost_per_contact_cents bigint, file_row bigint"
 )
 
 
@@ -52,19 +53,29 @@ def prepare_contacts(batch: Batch, refs: References, problems: Problems) -> pd.D
         cents = cost.cents()
         cost.flag(cents < 0, "is negative")
         out["cost_per_contact_cents"] = pd.array(np.where(np.isfinite(cents), cents, np.nan), dtype="Int64")
+    out["file_row"] = batch.rows  # to name the rows of a customer listed twice, found once the file is loaded
     return out
 
 
 def merge_contacts(*, load: str, loaded: int) -> Counts:
     """Create the file's campaigns and treatments, then add its members and contacts in two statements."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT campaign, customer_id FROM {load} GROUP BY 1, 2 HAVING count(*) > 1 LIMIT 20")
+        cursor.execute(f"""
+            SELECT l.campaign, c.external_id, array_agg(l.file_row ORDER BY l.file_row)
+            FROM {load} l JOIN {Customer._meta.db_table} c ON c.id = l.customer_id
+            GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY min(l.file_row) LIMIT 1000
+        """)
         repeated = cursor.fetchall()
         if repeated:
             problems = Problems()
-            for campaign, customer_id in repeated:
+            for campaign, external_id, rows in repeated:
+                listed = ", ".join(str(row) for row in rows)
                 problems.add(
-                    f"Customer {customer_id} appears more than once in campaign {campaign}.", column="customer_id"
+                    f"customer {external_id} is listed more than once in campaign {campaign} (rows {listed}); "
+                    "a customer is in one cell of a campaign",
+                    row=rows[1],
+                    column="customer_id",
+                    value=external_id,
                 )
             raise ImportRefused(problems)
         cursor.execute(f"SELECT campaign, min(contacted_at), max(contacted_at) FROM {load} GROUP BY 1")

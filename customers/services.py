@@ -4,6 +4,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
@@ -92,7 +93,7 @@ def _keep_problems(data_import: DataImport, problems: Problems) -> None:
         (
             ImportProblem(
                 data_import=data_import,
-                row=None if row != row else int(row),
+                row=None if pd.isna(row) else int(row),
                 column=column,
                 value=value,
                 problem=problem,
