@@ -1,8 +1,10 @@
 """Responses matched to every contacted audience member in SQL, read into one frame with COPY.
 
-A purchase (or an engagement event, as the treatment defines a response) counts
-when it falls inside the treatment's response window, which opens on the
-contact date; control members are measured from the same date.
+A member responds with a purchase (of any kind, in a category, redeeming a
+code) or an engagement event, as the treatment defines a response, inside the
+treatment's response window, which opens on the contact date; control members
+are measured from the same date. The money and orders counted are every
+purchase in the window, whatever the response definition.
 """
 
 import io
@@ -26,18 +28,22 @@ WITH members AS NOT MATERIALIZED (
     FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
     WHERE m.campaign_id = %(campaign)s AND m.contacted_on IS NOT NULL
 ), bought AS (
+    -- Every purchase in the window counts as money and orders; the response definition only says which of
+    -- them make the member a responder (a return never does).
     SELECT mb.customer_id,
            count(DISTINCT p.order_ref) FILTER (WHERE p.quantity > 0) AS orders,
            sum(p.revenue_cents) AS revenue_cents, sum(p.margin_cents) AS margin_cents,
            count(DISTINCT p.order_ref) FILTER (WHERE p.offer_code <> '' AND p.offer_code = mb.redeemed_code)
                AS redemptions,
-           min(p.purchased_at) FILTER (WHERE p.quantity > 0) AS first_at
+           min(p.purchased_at) FILTER (WHERE p.quantity > 0 AND (
+               mb.response_kind = 'purchase'
+               OR (mb.response_kind = 'category' AND p.category_id = mb.response_category_id)
+               OR (mb.response_kind = 'offer_code' AND p.offer_code = mb.response_offer_code)
+           )) AS first_at
     FROM members mb
     JOIN {Purchase._meta.db_table} p ON p.customer_id = mb.customer_id
          AND p.purchased_at >= mb.opens AND p.purchased_at < mb.closes
-    WHERE mb.response_kind <> 'event' AND p.purchased_at >= %(opens)s AND p.purchased_at < %(closes)s
-      AND (mb.response_kind <> 'category' OR p.category_id = mb.response_category_id)
-      AND (mb.response_kind <> 'offer_code' OR p.offer_code = mb.response_offer_code)
+    WHERE p.purchased_at >= %(opens)s AND p.purchased_at < %(closes)s
     GROUP BY mb.customer_id
 ), engaged AS (
     SELECT mb.customer_id, min(e.occurred_at) AS first_at
@@ -48,10 +54,11 @@ WITH members AS NOT MATERIALIZED (
     GROUP BY mb.customer_id
 )
 SELECT mb.customer_id, mb.treatment_id, mb.is_control, mb.stage_id,
-       CASE WHEN mb.response_kind = 'event' THEN e.first_at IS NOT NULL ELSE coalesce(b.orders, 0) > 0 END
+       CASE WHEN mb.response_kind = 'event' THEN e.first_at IS NOT NULL ELSE b.first_at IS NOT NULL END
            AS responded,
        coalesce(b.orders, 0), coalesce(b.revenue_cents, 0), coalesce(b.margin_cents, 0), coalesce(b.redemptions, 0),
-       floor(extract(epoch FROM coalesce(e.first_at, b.first_at) - mb.opens) / 86400)::int AS response_day
+       floor(extract(epoch FROM CASE WHEN mb.response_kind = 'event' THEN e.first_at ELSE b.first_at END - mb.opens)
+             / 86400)::int AS response_day
 FROM members mb
 LEFT JOIN bought b ON b.customer_id = mb.customer_id
 LEFT JOIN engaged e ON e.customer_id = mb.customer_id

@@ -97,7 +97,25 @@ def test_a_response_can_be_a_purchase_in_a_category_or_with_the_offer_code(sprin
     Treatment.objects.filter(campaign=spring).update(response_kind="offer_code")
     row = results_run(campaign=spring).payload["treatments"][0]
     assert (row["treatment"]["responders"], row["control"]["responders"]) == (1, 0)
-    assert row["treatment"]["revenue_cents"] == 1_000  # only the line with the code counts
+    # Who responded depends on the definition; the money is every purchase in the window all the same.
+    assert (row["treatment"]["revenue_cents"], row["treatment"]["margin_cents"]) == (3_800, 950)
+
+
+def test_a_response_by_engagement_event_still_counts_the_money_spent(spring, tmp_path):
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_id,customer_id,occurred_at,kind\n"
+        "E1,c,2026-03-05 08:00:00,email_click\n"  # c clicks, and buys only after the window
+        "E2,f,2026-03-06 08:00:00,email_click\n"  # f (control) clicks
+        "E3,a,2026-03-06 08:00:00,web_visit\n"  # another kind of event: no response
+    )
+    import_file(kind="events", path=events)
+    Treatment.objects.filter(campaign=spring).update(response_kind="event", response_event_kind="email_click")
+    row = results_run(campaign=spring).payload["treatments"][0]
+    assert (row["treatment"]["responders"], row["control"]["responders"]) == (1, 1)
+    assert (row["treatment"]["revenue_cents"], row["treatment"]["margin_cents"]) == (3_800, 950)
+    assert (row["control"]["revenue_cents"], row["control"]["margin_cents"]) == (800, 200)
+    assert row["treatment"]["orders"] == 3
 
 
 def test_each_run_is_a_new_version_and_the_newest_is_shown(spring):
