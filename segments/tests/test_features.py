@@ -51,10 +51,13 @@ def test_a_customer_who_never_bought_has_no_recency_and_no_scores(described):
 
 
 def test_rfm_scores_rank_the_buyers_in_fifths(described):
-    # Four buyers: recency ann 9 < bob 29 < dan 149 < cat 394; ntile(5) over four rows gives 1, 2, 3, 4.
+    # Four buyers: recency ann 9 < bob 29 < dan 149 < cat 394; the fifth of ranks 1-4 of four is 1, 2, 3, 4.
     assert [described[name].r_score for name in ("cat", "dan", "bob", "ann")] == [1, 2, 3, 4]
-    # Frequency: cat 0, bob 1, dan 1, ann 3 (ties broken by customer id: bob before dan).
-    assert [described[name].f_score for name in ("cat", "bob", "dan", "ann")] == [1, 2, 3, 4]
+
+
+def test_customers_who_behave_alike_get_the_same_score_whatever_their_ids(described):
+    # Frequency: cat 0, bob 1, dan 1, ann 3. Bob and dan tie at rank 2 and share its fifth; ann is fourth of four.
+    assert [described[name].f_score for name in ("cat", "bob", "dan", "ann")] == [1, 2, 2, 4]
 
 
 def test_category_shares_split_the_window_spend(described):
