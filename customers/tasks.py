@@ -14,10 +14,18 @@ from customers.services import data_import_create, data_import_run, monthly_sale
 
 
 def import_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Load the job's file; the monthly sales summary follows any import of purchases."""
+    """Load the job's file; the monthly sales summary follows any import of purchases.
+
+    On a worker the summary is a job of its own; an import run in a terminal sums it there and then, since
+    no worker may be running to take a queued one.
+    """
     result = data_import_run(data_import=DataImport.objects.get(job=job), progress=progress)
     if any(step["kind"] == "purchases" for step in result["steps"]):
-        transaction.on_commit(lambda: monthly_sales_enqueue(owner=job.owner))
+        if job.task_name:
+            transaction.on_commit(lambda: monthly_sales_enqueue(owner=job.owner))
+        else:
+            progress(99, "Summing the monthly sales")
+            monthly_sales_refresh()
     return result
 
 

@@ -109,11 +109,14 @@ def lookup(table: str, code_column: str, *extra: str) -> tuple[Lookup, pd.DataFr
     buffer.seek(0)
     names = ["code", "id", *extra]
     types = {"code": pa.string(), "id": pa.int64()} | {name: pa.string() for name in extra}
-    table_data = pa_csv.read_csv(
-        buffer,
-        read_options=pa_csv.ReadOptions(column_names=names),
-        convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False),
-    )
+    if not buffer.getbuffer().nbytes:  # an empty table (no categories yet) writes nothing, not even a line
+        table_data = pa.table({name: pa.array([], type=types[name]) for name in names})
+    else:
+        table_data = pa_csv.read_csv(
+            buffer,
+            read_options=pa_csv.ReadOptions(column_names=names),
+            convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False),
+        )
     ids = table_data.column("id").to_numpy()
     details = table_data.select(["id", *extra]).to_pandas().set_index("id") if extra else pd.DataFrame()
     return Lookup(codes=table_data.column("code").combine_chunks(), ids=ids), details
