@@ -6,10 +6,12 @@ database, and the tests run on a test database of their own.
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from pytest_django import DjangoDbBlocker
 
 # Test users need passwords, not costly ones: the real hasher spends half a second on each on purpose.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -69,6 +71,21 @@ def shipped_rows(request: pytest.FixtureRequest) -> None:
     restore_shipped_rows()
 
 
+@contextmanager
+def committed_for_the_module(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """Rows written inside stay committed for all the tests of a module, whose own changes are still rolled back;
+    afterwards every table is emptied and the shipped rows put back, even when loading failed halfway."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        restore_shipped_rows()  # a transactional test before the module may have emptied them
+        try:
+            yield
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+            restore_shipped_rows()
+
+
 def restore_shipped_rows() -> None:
     from django.contrib.auth.models import Group
 
@@ -80,15 +97,25 @@ def restore_shipped_rows() -> None:
     stages_ensure_defaults()
 
 
-@pytest.fixture
-def shared_data() -> Path:
-    """The folder of real data files; skips where it is missing, fails under REQUIRE_SHARED_DATA=1."""
+def _shared_data_folder() -> Path:
     if not SHARED_DATA.is_dir():
         message = f"the shared data folder {SHARED_DATA} is missing"
         if _required("REQUIRE_SHARED_DATA"):
             pytest.fail(message + " and REQUIRE_SHARED_DATA=1")
         pytest.skip(message)
     return SHARED_DATA
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The folder of real data files; skips where it is missing, fails under REQUIRE_SHARED_DATA=1."""
+    return _shared_data_folder()
+
+
+@pytest.fixture(scope="session")
+def shared_data_once() -> Path:
+    """The same folder for module-scoped fixtures that load a big file once for all the tests of a module."""
+    return _shared_data_folder()
 
 
 @pytest.fixture(scope="session")

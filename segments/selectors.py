@@ -160,20 +160,50 @@ class ObjectiveProgress:
 
 def objective_progress(objective: PortfolioObjective, *, history: StageHistory | None = None) -> ObjectiveProgress:
     """How far the objective is met, from the stage history of its quarter."""
-    history = history or stage_history()
+    return objectives_progress([objective], history=history or stage_history())[0]
+
+
+def objectives_progress(objectives: list[PortfolioObjective], *, history: StageHistory) -> list[ObjectiveProgress]:
+    """The progress of each objective, with every "move to" objective counted in one statement for all of them."""
+    windows = [_measured_window(objective, history) for objective in objectives]
+    moves = _moves(
+        {
+            (objective.portfolio.stage_id, start, end)
+            for objective, (start, end) in zip(objectives, windows, strict=True)
+            if objective.kind == PortfolioObjective.Kind.MOVE_TO and start is not None
+        }
+    )
+    return [
+        _progress(objective, start, end, history=history, moves=moves)
+        for objective, (start, end) in zip(objectives, windows, strict=True)
+    ]
+
+
+def _measured_window(objective: PortfolioObjective, history: StageHistory) -> tuple[date | None, date | None]:
+    """The staged periods the objective is measured between: the last one before its quarter and the last within."""
     first, last = quarter_bounds(objective.year, objective.quarter)
-    periods = history.periods
-    before = [period for period in periods if period < first]
-    within = [period for period in periods if first <= period <= last]
+    before = [period for period in history.periods if period < first]
+    within = [period for period in history.periods if first <= period <= last]
     if not within:
+        return None, None
+    return (before[-1] if before else None), within[-1]
+
+
+def _progress(
+    objective: PortfolioObjective,
+    start: date | None,
+    end: date | None,
+    *,
+    history: StageHistory,
+    moves: dict[tuple[int, date, date], dict[int, int]],
+) -> ObjectiveProgress:
+    if end is None:
         return ObjectiveProgress(objective, None, None, None, None)
-    end = within[-1]
-    stage_id = objective.portfolio.stage_id
     if objective.kind == PortfolioObjective.Kind.MOVE_TO:
-        if not before:
+        if start is None:
             return ObjectiveProgress(objective, None, end, None, None)
-        start = before[-1]
-        moved, stayed_in_view = _moved(stage_id, objective.target_stage_id, start, end)
+        destinations = moves.get((objective.portfolio.stage_id, start, end), {})
+        moved, stayed_in_view = destinations.get(objective.target_stage_id, 0), sum(destinations.values())
         percent = 100 * moved / stayed_in_view if stayed_in_view else 0.0
         return ObjectiveProgress(objective, start, end, percent, percent >= float(objective.target_percent))
     counts = history.counts[end]
@@ -184,25 +214,39 @@ def objective_progress(objective: PortfolioObjective, *, history: StageHistory |
     return ObjectiveProgress(objective, end, end, percent, met)
 
 
-def _moved(stage_id: int, target_id: int, start: date, end: date) -> tuple[int, int]:
-    history = StageAssignment._meta.db_table
+def _moves(windows: set[tuple[int, date, date]]) -> dict[tuple[int, date, date], dict[int, int]]:
+    """For each (stage, start, end): where its customers at `start` who are still staged at `end` are at `end`.
+
+    Customers no longer staged at `end` are out of view and counted nowhere, so the destinations add up to
+    the customers who stayed in view.
+    """
+    if not windows:
+        return {}
+    stage_ids, starts, ends = zip(*windows, strict=True)
+    history = connection.ops.quote_name(StageAssignment._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT count(*) FILTER (WHERE b.stage_id = %s), count(*)
-            FROM {history} a JOIN {history} b ON b.customer_id = a.customer_id AND b.period_end = %s
-            WHERE a.period_end = %s AND a.stage_id = %s
+            SELECT measured.stage_id, measured.start, measured.finish, b.stage_id, count(*)
+            FROM unnest(%(stage_ids)s::bigint[], %(starts)s::date[], %(ends)s::date[])
+                AS measured (stage_id, start, finish)
+            JOIN {history} a ON a.stage_id = measured.stage_id AND a.period_end = measured.start
+            JOIN {history} b ON b.customer_id = a.customer_id AND b.period_end = measured.finish
+            GROUP BY 1, 2, 3, 4
             """,
-            [target_id, end, start, stage_id],
+            {"stage_ids": list(stage_ids), "starts": list(starts), "ends": list(ends)},
         )
-        return cursor.fetchone()
+        rows = cursor.fetchall()
+    moves: dict[tuple[int, date, date], dict[int, int]] = {}
+    for stage_id, start, end, destination_id, customers in rows:
+        moves.setdefault((stage_id, start, end), {})[destination_id] = customers
+    return moves
 
 
 def portfolio_objectives(portfolio: Portfolio) -> list[ObjectiveProgress]:
-    """The portfolio's objectives and their progress, reading the stage history once for all of them."""
-    history = stage_history()
-    objectives = portfolio.objectives.select_related("portfolio__stage", "target_stage")
-    return [objective_progress(objective, history=history) for objective in objectives]
+    """The portfolio's objectives and their progress, in a fixed number of queries whatever their number."""
+    objectives = list(portfolio.objectives.select_related("portfolio__stage", "target_stage"))
+    return objectives_progress(objectives, history=stage_history())
 
 
 def stage_size_now(stage: LifecycleStage) -> int:

@@ -51,7 +51,8 @@ def test_a_user_without_a_role_sees_nothing(client, outsider, path):
 
 def test_the_admin_refuses_a_marketer_and_admits_an_admin(client, marketer, admin_user):
     client.force_login(marketer)
-    assert client.get("/admin/").status_code in (302, 403)
+    refused = client.get("/admin/", follow=True)
+    assert (refused.redirect_chain[-1][0], refused.status_code) == ("/admin/login/?next=/admin/", 403)
     assert client.get("/admin/login/").status_code == 403
     client.force_login(admin_user)
     assert client.get("/admin/").status_code == 200

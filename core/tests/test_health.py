@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.models import Worker
+from core.models import BrokerMessage, Worker
 from core.tests.workers import kill_group, wait_for, worker_process
 
 
@@ -20,8 +20,18 @@ def test_it_is_green_with_the_database_the_broker_and_a_live_worker(client, db):
     report = response.json()
     assert response.status_code == 200 and report["ok"]
     assert report["database"]["ok"] and report["database"]["age_seconds"] == 0
-    assert report["broker"]["ok"] and report["broker"]["waiting_messages"] >= 0
+    assert report["broker"]["ok"]
     assert report["worker"] == {"ok": True, "age_seconds": pytest.approx(2, abs=1), "workers": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_counts_the_messages_waiting_in_the_default_queue(client, settings):
+    # The broker reads its table on a connection of its own: only committed messages are waiting for it.
+    waiting = client.get("/healthz").json()["broker"]["waiting_messages"]
+    BrokerMessage.objects.bulk_create(
+        BrokerMessage(queue=queue, payload="{}") for queue in [settings.CELERY_TASK_DEFAULT_QUEUE] * 3 + ["long"]
+    )
+    assert client.get("/healthz").json()["broker"]["waiting_messages"] == waiting + 3
 
 
 def test_it_is_red_when_no_worker_has_reported(client, db):

@@ -1,4 +1,5 @@
 import json
+import re
 from datetime import date
 
 import pytest
@@ -192,3 +193,73 @@ def test_a_move_to_objective_needs_its_target_stage_from_any_caller(client, segm
     form = {"kind": "move_to", "target_stage": "", "target_percent": "10", "year": "2026", "quarter": "3"}
     client.post(reverse("segments:portfolio_objective", args=[portfolio.pk]), form)
     assert not portfolio.objectives.exists()
+
+
+def objective_rows(page: str) -> list[str]:
+    """The objectives panel's rows as the marketer reads them: text only, one line per objective."""
+    panel = page[page.index('id="objectives"') : page.index("</table>", page.index('id="objectives"'))]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in panel.split("<tr>")[1:]]
+
+
+def test_the_portfolio_page_shows_each_objectives_progress_from_stage_history(client, history, portfolio):
+    staging_run(period_end=date(2026, 3, 31))
+    staging_run(period_end=date(2026, 6, 30))
+    stage = {code: LifecycleStage.objects.get(code=code) for code in ("repurchase", "at_risk", "best")}
+    for kind, target, percent, quarter in (
+        ("move_to", "repurchase", 40, 2),
+        ("move_to", "at_risk", 60, 2),
+        ("move_to", "best", 10, 2),
+        ("keep_below", None, 10, 2),
+        ("keep_above", None, 10, 2),
+        ("move_to", "repurchase", 10, 1),
+    ):
+        PortfolioObjective.objects.create(
+            portfolio=portfolio,
+            kind=kind,
+            target_stage=stage.get(target),
+            target_percent=percent,
+            year=2026,
+            quarter=quarter,
+        )
+    client.force_login(portfolio.owner)
+    page = client.get(reverse("segments:portfolio", args=[portfolio.pk])).content.decode()
+    # New at the end of Q1: ann and dan; at the end of Q2 ann is Repurchase and dan At risk, and one of the
+    # five staged customers (bob) is New. Q1 has no staged period before it to start from.
+    measured = "measured from 2026-03-31 to 2026-06-30"
+    assert objective_rows(page) == [
+        "Move 10.00% of New to Repurchase in 2026 Q1 Not measured yet: the quarter needs stage history at its start"
+        " and within it.",
+        f"Move 40.00% of New to Repurchase in 2026 Q2 50.0% Met. 50.0% {measured}",
+        f"Move 60.00% of New to At risk in 2026 Q2 50.0% Not met. 50.0% {measured}",
+        f"Move 10.00% of New to Best customer in 2026 Q2 0.0% Not met. 0.0% {measured}",
+        "Keep New under 10.00% in 2026 Q2 20.0% Not met. 20.0% measured from 2026-06-30 to 2026-06-30",
+        "Keep New over 10.00% in 2026 Q2 20.0% Met. 20.0% measured from 2026-06-30 to 2026-06-30",
+    ]
+
+
+def test_the_portfolio_page_runs_as_many_queries_for_six_objectives_as_for_one(client, history, portfolio):
+    for period_end in (date(2025, 12, 31), date(2026, 3, 31), date(2026, 6, 30)):
+        staging_run(period_end=period_end)
+    stage = {code: LifecycleStage.objects.get(code=code) for code in ("repurchase", "at_risk", "best")}
+
+    def objective(kind: str, quarter: int, target: str | None = None) -> None:
+        PortfolioObjective.objects.create(
+            portfolio=portfolio,
+            kind=kind,
+            target_stage=stage.get(target),
+            target_percent=20,
+            year=2026,
+            quarter=quarter,
+        )
+
+    url = reverse("segments:portfolio", args=[portfolio.pk])
+    client.force_login(portfolio.owner)
+    objective("move_to", 2, "repurchase")
+    for_one = queries_made(client, url)
+    objective("move_to", 1, "repurchase")
+    objective("move_to", 2, "at_risk")
+    objective("move_to", 2, "best")
+    objective("keep_below", 2)
+    objective("keep_above", 1)
+    assert portfolio.objectives.count() == 6
+    assert queries_made(client, url) == for_one
