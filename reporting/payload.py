@@ -40,7 +40,11 @@ class ProfitAndLoss(TypedDict):
     contact_cost_cents: int
     offer_cost_cents: int
     net_cents: float
+    net_low_cents: float | None  # the 95% interval of the net P&L
+    net_high_cents: float | None
     roi: float | None
+    roi_low: float | None
+    roi_high: float | None
 
 
 class HeadToHead(Difference):
@@ -83,6 +87,10 @@ class Totals(TypedDict):
     treatment: int
     control: int
     roi: float | None
+    net_low_cents: float | None  # the 95% interval of the net P&L, and of the ROI
+    net_high_cents: float | None
+    roi_low: float | None
+    roi_high: float | None
 
 
 class ResultsPayload(TypedDict):

@@ -56,12 +56,17 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
         )
     }
     costs = sums["contact_cost_cents"] + sums["offer_cost_cents"]
+    low, high = stats.net_interval(rows)
     totals = Totals(
         **sums,
         members=len(members),
         treatment=int((~members["is_control"]).sum()),
         control=int(members["is_control"].sum()),
         roi=sums["net_cents"] / costs if costs else None,
+        net_low_cents=low,
+        net_high_cents=high,
+        roi_low=low / costs if costs and low is not None else None,
+        roi_high=high / costs if costs and high is not None else None,
     )
     by_stage = [
         StageResult(**stats.compare_cells(group), code=treatment.code, stage=stage_names.get(stage_id, str(stage_id)))

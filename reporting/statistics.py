@@ -107,9 +107,13 @@ def profit_and_loss(
 
     contact_cost = treated * cost_per_contact_cents
     offer_cost = comparison["treatment"]["redemptions"] * cost_per_redemption_cents
-    incremental_margin = scaled(comparison["margin_per_member"]["difference"])
+    margin = comparison["margin_per_member"]
+    incremental_margin = scaled(margin["difference"])
     net = incremental_margin - contact_cost - offer_cost
     costs = contact_cost + offer_cost
+    # The costs are known: the net P&L is as uncertain as the incremental margin, shifted by them.
+    low = scaled(margin["low"]) - costs if margin["low"] is not None else None
+    high = scaled(margin["high"]) - costs if margin["high"] is not None else None
     return {
         "incremental_responders": scaled(comparison["response_rate"]["difference"]),
         "incremental_revenue_cents": scaled(comparison["revenue_per_member"]["difference"]),
@@ -117,8 +121,26 @@ def profit_and_loss(
         "contact_cost_cents": contact_cost,
         "offer_cost_cents": offer_cost,
         "net_cents": net,
+        "net_low_cents": low,
+        "net_high_cents": high,
         "roi": net / costs if costs else None,
+        "roi_low": low / costs if costs and low is not None else None,
+        "roi_high": high / costs if costs and high is not None else None,
     }
+
+
+def net_interval(treatments: list[ProfitAndLoss]) -> tuple[float | None, float | None]:
+    """The 95% interval of the campaign's net P&L, the sum of its treatments' independent ones.
+
+    Each treatment's half-width is taken for 1.96 standard errors (its Welch interval is a little wider on
+    small cells) and the errors add in quadrature.
+    """
+    if not treatments or any(row["net_low_cents"] is None for row in treatments):
+        return None, None
+    z = stats.norm.ppf(1 - SIGNIFICANCE / 2)
+    error = math.sqrt(sum(((row["net_high_cents"] - row["net_low_cents"]) / (2 * z)) ** 2 for row in treatments))
+    net = sum(row["net_cents"] for row in treatments)
+    return net - z * error, net + z * error
 
 
 def head_to_head(a: pd.DataFrame, b: pd.DataFrame, *, power: float = 0.8) -> HeadToHead:

@@ -19,5 +19,18 @@ def percent(share: float | None, digits: int = 1) -> str:
 
 
 @register.filter
+def pvalue(p: float | None) -> str:
+    """A p-value as people read one: 0.30, 0.004, 1.2e-07, < 1e-16; never 0.0000."""
+    if p is None:
+        return "-"
+    p = float(p)
+    if p < 1e-16:
+        return "< 1e-16"
+    if p < 0.001:
+        return f"{p:.1e}"
+    return f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
+
+
+@register.filter
 def get_item(mapping: dict, key: object) -> object:
     return mapping.get(key) if mapping else None

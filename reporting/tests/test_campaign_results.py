@@ -88,6 +88,13 @@ def test_every_metric_of_a_hand_made_campaign(spring):
     assert (row["contact_cost_cents"], row["offer_cost_cents"]) == (40, 100)
     assert row["net_cents"] == 410.0
     assert row["roi"] == pytest.approx(410 / 140)
+    # The net P&L is as uncertain as the incremental margin over 4 members, less the 140 of known costs.
+    assert (row["net_low_cents"], row["net_high_cents"]) == pytest.approx(
+        (4 * interval.low - 140, 4 * interval.high - 140)
+    )
+    assert (row["roi_low"], row["roi_high"]) == pytest.approx(
+        ((4 * interval.low - 140) / 140, (4 * interval.high - 140) / 140)
+    )
     # Cumulative response: a on day 2, b on day 8, out of four treated; e on day 1, out of two controls.
     assert row["cumulative"]["treatment"][:9] == [0, 0, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.5]
     assert row["cumulative"]["control"][:2] == [0, 0.5]
@@ -166,6 +173,10 @@ def test_the_results_page_and_its_export(client, spring, manager):
     client.force_login(manager)
     page = client.get(f"/campaigns/{spring.pk}/results/").content.decode()
     assert 'id="kpi-net">4.10<' in page and "chart-pnl" in page and "chart-cumulative" in page
+    # Four treated and two controls prove nothing: the gain is shown, uncoloured, with its interval.
+    assert '<div class="kpi-value " id="kpi-net">' in page
+    assert "not significant</div>" in page.split('id="kpi-net-interval"')[1].split("</div>")[0] + "</div>"
+    assert "0.0000" not in page
     lines = b"".join(client.get(f"/campaigns/{spring.pk}/results.csv").streaming_content).decode().splitlines()
     assert lines[0].startswith("breakdown,treatment,group,cell,members,responders,response_rate")
     assert lines[1].startswith("treatment,A,(imported),treatment,4,2,0.5")

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 from reporting import statistics
 from reporting.experiments import sample_size
@@ -83,3 +84,19 @@ def test_the_sample_size_grows_as_the_lift_shrinks_and_the_holdout_moves_off_hal
     assert audience_at_10 == pytest.approx(control_at_10 / 0.1, abs=1)
     with pytest.raises(ValueError):
         sample_size(base_rate=0.05, lift=0.0, holdout_share=0.1)
+
+
+def test_a_campaigns_net_interval_adds_its_treatments_errors_in_quadrature():
+    z = norm.ppf(0.975)
+    treatments = [
+        {"net_cents": 1_000.0, "net_low_cents": 1_000.0 - 3 * z, "net_high_cents": 1_000.0 + 3 * z},
+        {"net_cents": -200.0, "net_low_cents": -200.0 - 4 * z, "net_high_cents": -200.0 + 4 * z},
+    ]
+    low, high = statistics.net_interval(treatments)  # standard errors 3 and 4 make 5
+    assert (low, high) == pytest.approx((800 - 5 * z, 800 + 5 * z))
+    assert statistics.net_interval(
+        [*treatments, {"net_cents": 0.0, "net_low_cents": None, "net_high_cents": None}]
+    ) == (
+        None,
+        None,
+    )
