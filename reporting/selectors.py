@@ -3,10 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_list
+from core.models import Job
+from core.selectors import jobs_visible_to
 from reporting.models import CampaignResult
 from reporting.payload import Totals
 
@@ -59,3 +62,9 @@ def portfolio_spending(campaigns: list[tuple[Campaign, Measured | None]]) -> dic
         if measured:
             quarter["spent"] += round(measured.totals["contact_cost_cents"] + measured.totals["offer_cost_cents"])
     return spending
+
+
+def results_job_pending(campaign: Campaign, user: AbstractBaseUser) -> Job | None:
+    """The newest results job of the campaign that has not ended, if the user may follow it."""
+    pending = jobs_visible_to(user).filter(kind=Job.Kind.RESULTS, params__campaign_id=campaign.pk)
+    return pending.exclude(status__in=Job.FINISHED).order_by("-created_at", "-id").first()

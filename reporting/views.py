@@ -4,10 +4,8 @@ planner that the treatment form asks while a marketer sets the holdout."""
 import csv
 
 import plotly.graph_objects as go
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
@@ -16,7 +14,7 @@ from core.charts import figure_data
 from core.lib.spreadsheet import safe_cell
 from reporting.experiments import sample_size
 from reporting.models import CampaignResult
-from reporting.selectors import latest_result, measured_campaigns
+from reporting.selectors import latest_result, measured_campaigns, results_job_pending
 from reporting.tasks import results_enqueue
 
 
@@ -90,6 +88,7 @@ def campaign_results(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "result": result,
         "charts": _charts(result) if result else [],
         "may_compute": request.user.has_perm("campaigns.change_campaign", campaign),
+        "job": results_job_pending(campaign, request.user),
     }
     return render(request, "reporting/campaign_results.html", context)
 
@@ -100,9 +99,8 @@ def results_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.campaign_get(campaign_id)
     if not request.user.has_perm("campaigns.change_campaign", campaign):
         return HttpResponse("Only the campaign's owner or a manager recomputes its results.", status=403)
-    job = results_enqueue(campaign=campaign, owner=request.user)
-    messages.info(request, "The results are being computed; the page shows them when the job ends.")
-    return redirect(f"{reverse('campaigns:results', args=[campaign.pk])}?job={job.pk}")
+    results_enqueue(campaign=campaign, owner=request.user)
+    return redirect("campaigns:results", campaign_id=campaign.pk)
 
 
 RESULT_COLUMNS = [

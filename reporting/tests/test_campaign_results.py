@@ -6,6 +6,7 @@ from scipy import stats
 
 from campaigns.models import Campaign, Treatment
 from campaigns.services.workflow import CampaignError
+from core.models import Job
 from customers.imports.run import import_file
 from reporting.selectors import latest_result
 from reporting.services import results_run, results_version_reserve
@@ -190,3 +191,17 @@ def test_results_count_the_redemptions_of_the_fixed_offer(spring):
     )
     row = results_run(campaign=spring).payload["treatments"][0]
     assert (row["treatment"]["redemptions"], row["offer_cost_cents"]) == (1, 100)
+
+
+def test_compute_results_shows_one_progress_bar_that_follows_the_job_and_the_page_after(spring, client, manager):
+    results_run(campaign=spring)
+    client.force_login(manager)
+    page = client.post(f"/campaigns/{spring.pk}/results/compute/", follow=True).content.decode()
+    job = Job.objects.get(kind=Job.Kind.RESULTS, params__campaign_id=spring.pk)
+    assert page.count("Computing the results") == 1 and "reload" not in page.lower()
+    assert f'hx-get="/jobs/{job.pk}/progress/?refresh=1"' in page  # polls, and reloads the page when done
+    assert 'id="kpi-net"' in page  # the shown results stay meanwhile
+
+    Job.objects.filter(pk=job.pk).update(status="succeeded", progress=100)
+    done = client.get(f"/campaigns/{spring.pk}/results/").content.decode()
+    assert "Computing the results" not in done
