@@ -78,10 +78,9 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
         SegmentResult(**stats.compare_cells(group), segment=segment)
         for segment, group in members.assign(segment=members["treatment_id"].map(segment_of)).groupby("segment")
     ]
-    treated = members[~members["is_control"]]
     duels = [
         Duel(
-            **stats.head_to_head(treated[treated["treatment_id"] == a.pk], treated[treated["treatment_id"] == b.pk]),
+            **stats.head_to_head(members[members["treatment_id"] == a.pk], members[members["treatment_id"] == b.pk]),
             a=a.code,
             b=b.code,
         )

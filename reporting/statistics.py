@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from reporting.experiments import sample_size
 from reporting.payload import CellSummary, Comparison, Difference, HeadToHead, ProfitAndLoss
 
 MEMBER_COLUMNS = [
@@ -145,20 +144,34 @@ def net_interval(treatments: list[ProfitAndLoss]) -> tuple[float | None, float |
 
 
 def head_to_head(a: pd.DataFrame, b: pd.DataFrame, *, power: float = 0.8) -> HeadToHead:
-    """Two treatments' treated members compared directly: a winner only when the difference is significant."""
-    comparison = rate_difference(a, b)
-    difference, p_value = comparison["difference"], comparison["p_value"]
-    result = HeadToHead(**comparison, winner=None, more_members_needed=None)
-    if difference is None:
-        return result
-    if p_value is not None and p_value < SIGNIFICANCE and difference != 0:
+    """Two treatments compared by what each added: its response rate less its own control's.
+
+    Treatments sent to different segments start from different rates, so their raw rates say nothing about
+    which worked better; their lifts do. The difference of the two lifts gets a Wald interval and z-test on
+    the two lifts' standard errors added in quadrature, and a winner only when it is significant. While it
+    is not, `more_members_needed` says how many more members (in the same proportions) would show a
+    difference this large with the given power.
+    """
+    lifts = [rate_difference(cells[~cells["is_control"]], cells[cells["is_control"]]) for cells in (a, b)]
+    result = HeadToHead(difference=None, low=None, high=None, p_value=None, winner=None, more_members_needed=None)
+    if any(lift["difference"] is None for lift in lifts):
+        return result  # a treatment without a control has no lift to compare
+    z = stats.norm.ppf(1 - SIGNIFICANCE / 2)
+    difference = lifts[0]["difference"] - lifts[1]["difference"]
+    error = math.sqrt(sum(((lift["high"] - lift["low"]) / (2 * z)) ** 2 for lift in lifts))
+    if error == 0:
+        p_value, low, high = (1.0 if difference == 0 else 0.0), difference, difference
+    else:
+        p_value = 2 * stats.norm.sf(abs(difference) / error)
+        low, high = difference - z * error, difference + z * error
+    result.update(difference=difference, low=_number(low), high=_number(high), p_value=_number(p_value))
+    if p_value < SIGNIFICANCE and difference != 0:
         result["winner"] = "a" if difference > 0 else "b"
-        return result
-    base = b["responded"].mean()
-    if difference != 0 and 0 < base < 1 and 0 < base + difference < 1:
-        # Equal arms: a 50% "holdout" in the sample-size sense.
-        _, total = sample_size(base_rate=base, lift=difference, holdout_share=0.5, power=power)
-        result["more_members_needed"] = max(0, total - len(a) - len(b))
+    elif difference != 0 and error > 0:
+        # The standard error shrinks with the square root of the members: find the growth that would make
+        # this difference significant with the given power.
+        wanted = abs(difference) / (z + stats.norm.ppf(power))
+        result["more_members_needed"] = math.ceil((len(a) + len(b)) * ((error / wanted) ** 2 - 1))
     return result
 
 

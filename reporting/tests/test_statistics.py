@@ -56,25 +56,44 @@ def test_money_intervals_cover_the_true_difference_too():
     assert 0.92 <= covered / runs <= 0.98
 
 
-def test_a_winner_is_named_only_when_the_difference_is_significant():
+def test_a_winner_is_named_only_when_what_it_added_is_significantly_more():
     rng = np.random.default_rng(3)
-    clear = statistics.head_to_head(
-        simulated(rng, treated=20_000, control=0, base=0.12, lift=0),
-        simulated(rng, treated=20_000, control=0, base=0.08, lift=0),
+    # a goes to a segment that buys at 8% and adds 4 points; b to one that buys at 12% and adds nothing.
+    a = simulated(rng, treated=20_000, control=20_000, base=0.08, lift=0.04)
+    b = simulated(rng, treated=20_000, control=20_000, base=0.12, lift=0.0)
+    duel = statistics.head_to_head(a, b)
+    assert duel["winner"] == "a" and duel["p_value"] < 0.05
+    assert duel["low"] <= 0.04 <= duel["high"]
+
+
+def test_different_segments_with_no_lift_have_no_winner_however_far_apart_their_rates():
+    rng = np.random.default_rng(4)
+    loyal = simulated(rng, treated=5_000, control=5_000, base=0.40, lift=0.0)
+    lapsed = simulated(rng, treated=5_000, control=5_000, base=0.02, lift=0.0)
+    duel = statistics.head_to_head(loyal, lapsed)
+    assert duel["winner"] is None and duel["p_value"] > 0.05
+
+
+def test_a_treatment_without_a_control_cannot_be_compared():
+    rng = np.random.default_rng(5)
+    duel = statistics.head_to_head(
+        simulated(rng, treated=1_000, control=0, base=0.1, lift=0.0),
+        simulated(rng, treated=1_000, control=1_000, base=0.1, lift=0.0),
     )
-    assert clear["winner"] == "a" and clear["p_value"] < 0.05
-    same = pd.DataFrame({"responded": [True] * 10 + [False] * 90})
-    tie = statistics.head_to_head(same, same)
-    assert (tie["winner"], tie["difference"], tie["more_members_needed"]) == (None, 0.0, None)
+    assert (duel["difference"], duel["winner"]) == (None, None)
 
 
 def test_an_inconclusive_test_says_how_many_more_members_it_needs():
-    a = pd.DataFrame({"responded": [True] * 55 + [False] * 445})
-    b = pd.DataFrame({"responded": [True] * 50 + [False] * 450})
-    duel = statistics.head_to_head(a, b)
+    def cells(treated: int, control: int) -> pd.DataFrame:
+        responded = [True] * treated + [False] * (500 - treated) + [True] * control + [False] * (500 - control)
+        return pd.DataFrame({"responded": responded, "is_control": [False] * 500 + [True] * 500})
+
+    duel = statistics.head_to_head(cells(60, 50), cells(50, 50))  # lifts of 2 and 0 points over 1,000 each
     assert duel["winner"] is None
-    _, needed = sample_size(base_rate=0.10, lift=0.01, holdout_share=0.5)
-    assert duel["more_members_needed"] == needed - 1_000
+    # Worked out apart: each lift's standard error, added in quadrature, against what 80% power needs.
+    se = np.sqrt(0.12 * 0.88 / 500 + 0.1 * 0.9 / 500 + 0.1 * 0.9 / 500 + 0.1 * 0.9 / 500)
+    wanted = 0.02 / (norm.ppf(0.975) + norm.ppf(0.8))
+    assert duel["more_members_needed"] == int(np.ceil(2_000 * ((se / wanted) ** 2 - 1)))
 
 
 def test_the_sample_size_grows_as_the_lift_shrinks_and_the_holdout_moves_off_half():
