@@ -1,12 +1,13 @@
 """Reads: what campaigns measured, per campaign and rolled up for portfolios."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
-from campaigns.models import Campaign
+from campaigns.models import AudienceMember, Campaign
 from campaigns.selectors import campaigns_list
 from core.models import Job
 from core.selectors import jobs_visible_to
@@ -68,3 +69,30 @@ def results_job_pending(campaign: Campaign, user: AbstractBaseUser) -> Job | Non
     """The newest results job of the campaign that has not ended, if the user may follow it."""
     pending = jobs_visible_to(user).filter(kind=Job.Kind.RESULTS, params__campaign_id=campaign.pk)
     return pending.exclude(status__in=Job.FINISHED).order_by("-created_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class ResponseWindow:
+    """How much of a campaign's response window had passed when its shown results were computed."""
+
+    opened: date
+    days: int
+    elapsed: int
+
+    @property
+    def closes(self) -> date:
+        return self.opened + timedelta(days=self.days)
+
+    @property
+    def provisional(self) -> bool:
+        return self.elapsed < self.days
+
+
+def response_window(campaign: Campaign, *, computed_at: datetime) -> ResponseWindow | None:
+    """The window from the first send date to the longest treatment window, as of `computed_at`."""
+    opened = AudienceMember.objects.filter(campaign=campaign).aggregate(first=Min("contacted_on"))["first"]
+    days = campaign.treatments.aggregate(longest=Max("response_window_days"))["longest"]
+    if opened is None or days is None:
+        return None
+    elapsed = (timezone.localdate(computed_at) - opened).days
+    return ResponseWindow(opened=opened, days=days, elapsed=max(0, min(elapsed, days)))

@@ -6,7 +6,7 @@ from time import monotonic
 
 import pandas as pd
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from campaigns.models import AudienceMember, Campaign
@@ -110,8 +110,14 @@ def results_run(*, campaign: Campaign, progress: Progress | None = None) -> Camp
        which nothing shows.
     """
     report = progress or (lambda percent, message="": None)
-    if not AudienceMember.objects.filter(campaign=campaign, contacted_on__isnull=False).exists():
+    sent = AudienceMember.objects.filter(campaign=campaign).aggregate(first=Min("contacted_on"))["first"]
+    if sent is None:
         raise CampaignError("There is nothing to measure yet: the campaign has not been released.")
+    if sent > timezone.localdate():
+        raise CampaignError(
+            f"The contacts go out on {sent:%Y-%m-%d}: there is nothing to measure before then, "
+            "and what customers did before is no response to them."
+        )
     started = monotonic()
     reserved = results_version_reserve(campaign)
     try:

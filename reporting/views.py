@@ -14,7 +14,7 @@ from core.charts import figure_data
 from core.lib.spreadsheet import safe_cell
 from reporting.experiments import sample_size
 from reporting.models import CampaignResult
-from reporting.selectors import latest_result, measured_campaigns, results_job_pending
+from reporting.selectors import latest_result, measured_campaigns, response_window, results_job_pending
 from reporting.tasks import results_enqueue
 
 
@@ -89,6 +89,7 @@ def campaign_results(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "charts": _charts(result) if result else [],
         "may_compute": request.user.has_perm("campaigns.change_campaign", campaign),
         "job": results_job_pending(campaign, request.user),
+        "window": response_window(campaign, computed_at=result.computed_at) if result else None,
     }
     return render(request, "reporting/campaign_results.html", context)
 

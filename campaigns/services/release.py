@@ -1,6 +1,6 @@
 """Releasing a campaign: the budget check, the contact history and the status, in one transaction."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
@@ -62,9 +62,14 @@ def campaign_release(
        and then sees its cost as committed.
     2. Refuse if the planned cost does not fit what remains of the budget.
     3. Write one contact-history row per treatment member (never control),
-       date every member of the audience, and book the cost.
+       date every member of the audience with the send date, and book the cost.
+
+    The send date is the campaign's start, or now for a campaign released once it has started: results
+    measure from the day the contacts go out, not from the day they were approved for it.
     """
-    contacted_at = contacted_at or timezone.now()
+    contacted_at = contacted_at or max(
+        timezone.now(), timezone.make_aware(datetime.combine(campaign.start_date, time.min))
+    )
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         check_transition(campaign, "release")
