@@ -179,15 +179,27 @@ CALIBRATION_SQL = """
 """
 
 
-def value_model_fit(*, as_of: date, progress: Progress | None = None) -> ValueModelFit:
+def value_model_fit(*, as_of: date | None = None, progress: Progress | None = None) -> ValueModelFit:
     """Fit BG/NBD, check it on a held-out half year, refit on all history and store everyone's predictions.
 
-    1. Fit on the purchases before a cutoff 26 weeks before `as_of`, predict the
+    The model is fitted on the published features, so it is dated with their date: asked for another one
+    (`as_of`), it refuses rather than label one period's parameters with another's date.
+
+    1. Fit on the purchases before a cutoff 26 weeks before that date, predict the
        held-out weeks, and compare with the orders that were really placed.
-    2. Fit again on everything before `as_of` (a sample of buyers is enough to
+    2. Fit again on everything before it (a sample of buyers is enough to
        find four parameters) and write predictions into the published features.
     """
     report = progress or (lambda percent, message="": None)
+    published = FeatureRun.objects.first()
+    if published is None:
+        raise JobError("Refresh the customer features before fitting the value model.")
+    if as_of is not None and as_of != published.as_of:
+        raise JobError(
+            f"The customer features are as of {published.as_of}, and the value model is fitted on them: "
+            f"refresh them as of {as_of} first, or fit the model as of {published.as_of}."
+        )
+    as_of = published.as_of
     rng = np.random.default_rng(20_260_101)
     cutoff = as_of - timedelta(weeks=CALIBRATION_WEEKS)
     report(5, "Summarising purchases before and after the calibration cutoff")

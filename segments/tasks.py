@@ -28,7 +28,8 @@ def staging_job(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 def value_model_job(job: Job, progress: Progress) -> dict[str, Any]:
-    fitted = value_model_fit(as_of=date.fromisoformat(job.params["as_of"]), progress=progress)
+    as_of = job.params.get("as_of")
+    fitted = value_model_fit(as_of=date.fromisoformat(as_of) if as_of else None, progress=progress)
     return {"r": fitted.r, "alpha": fitted.alpha, "a": fitted.a, "b": fitted.b, "customers": fitted.customers}
 
 
@@ -64,7 +65,7 @@ def refresh_spec(kind: str, **params: Any) -> JobSpec:
         Job.Kind.CUSTOMER_VALUE: (
             fit_value_model,
             value_model_job,
-            f"Customer value model as of {params.get('as_of')}",
+            f"Customer value model as of {params.get('as_of') or 'the published features'}",
         ),
     }[kind]
     return JobSpec(kind=kind, title=title, task=task, work=work, params=params)

@@ -217,8 +217,8 @@ def refresh_start(request: HttpRequest, kind: str) -> HttpResponse:
     elif kind == Job.Kind.STAGING:
         period = request.POST.get("period_end") or str(today)
         job = refresh_enqueue(kind=kind, owner=request.user, period_end=period)
-    elif kind == Job.Kind.CUSTOMER_VALUE:
-        job = refresh_enqueue(kind=kind, owner=request.user, as_of=str(today))
+    elif kind == Job.Kind.CUSTOMER_VALUE:  # fitted on the published features, and dated with them
+        job = refresh_enqueue(kind=kind, owner=request.user)
     else:
         raise PermissionDenied("Unknown job.")
     return redirect("job_detail", job_id=job.pk)

@@ -8,8 +8,12 @@ from django.core.management import call_command
 
 from campaigns.models import Campaign
 from conftest import restore_shipped_rows
+from core.models import Job
+from core.services import job_run
 from reporting.demo import TRUE_LIFTS
 from reporting.selectors import latest_result
+from segments.models import FeatureRun, ValueModelFit
+from segments.tasks import value_model_job
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +38,19 @@ def test_the_true_effects_lie_within_their_confidence_intervals(demo):
             missed.append((name, code, lift, rate))
     # A 95% interval misses the truth once in twenty by design: of fourteen, one miss is expected, two are not.
     assert len(missed) <= 1, missed
+
+
+@pytest.mark.django_db
+def test_the_value_model_started_from_its_page_is_dated_and_checked_with_the_features_it_fits(
+    demo, client, admin_user, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    client.post("/segments/jobs/customer_value/")
+    job = Job.objects.filter(kind=Job.Kind.CUSTOMER_VALUE).latest("created_at")
+    job_run(job.pk, value_model_job)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    fit = ValueModelFit.objects.latest("id")
+    assert fit.as_of == FeatureRun.objects.first().as_of == date(2026, 7, 1)
+    # The held-out half year ends where the features do, so it holds the orders that were really placed.
+    assert fit.calibration["total_actual"] > 0
