@@ -31,6 +31,7 @@ class Comparison(TypedDict):
     response_rate: Difference
     revenue_per_member: Difference
     margin_per_member: Difference
+    orders_per_member: Difference
 
 
 class ProfitAndLoss(TypedDict):

@@ -93,6 +93,7 @@ def compare_cells(members: pd.DataFrame) -> Comparison:
         "response_rate": rate_difference(treated, control),
         "revenue_per_member": mean_difference(treated["revenue_cents"], control["revenue_cents"]),
         "margin_per_member": mean_difference(treated["margin_cents"], control["margin_cents"]),
+        "orders_per_member": mean_difference(treated["orders"], control["orders"]),
     }
 
 

@@ -116,41 +116,31 @@ RESULT_COLUMNS = [
 ]
 
 
+# Each metric's difference (treatment less control), its 95% interval and p-value, beside the cells' figures.
+DIFFERENCE_COLUMNS = [
+    ("response_rate", "incremental_response_rate", "rate"),
+    ("orders_per_member", "incremental_orders_per_member", "orders"),
+    ("revenue_per_member", "incremental_revenue_per_member_cents", "revenue"),
+    ("margin_per_member", "incremental_margin_per_member_cents", "margin"),
+]
+
+
 def result_rows(result: CampaignResult) -> list[list]:
     """The results as a table: one line per treatment and cell, then per stage and cell."""
-    header = [
-        "breakdown",
-        "treatment",
-        "group",
-        *RESULT_COLUMNS,
-        "incremental_response_rate",
-        "rate_ci_low",
-        "rate_ci_high",
-        "rate_p_value",
-        "incremental_margin_per_member_cents",
-        "margin_p_value",
-    ]
+    header = ["breakdown", "treatment", "group", *RESULT_COLUMNS]
+    for _, name, short in DIFFERENCE_COLUMNS:
+        header += [name, f"{short}_ci_low", f"{short}_ci_high", f"{short}_p_value"]
     rows = [header]
+    unmeasured = {"difference": None, "low": None, "high": None, "p_value": None}  # results stored before a metric
 
     def lines(breakdown: str, treatment: str, group: str, comparison: dict) -> None:
         for cell in ("treatment", "control"):
             values = comparison[cell]
-            rate, margin = comparison["response_rate"], comparison["margin_per_member"]
-            rows.append(
-                [
-                    breakdown,
-                    treatment,
-                    group,
-                    cell,
-                    *(values.get(column) for column in RESULT_COLUMNS[1:]),
-                    rate["difference"],
-                    rate["low"],
-                    rate["high"],
-                    rate["p_value"],
-                    margin["difference"],
-                    margin["p_value"],
-                ]
-            )
+            line = [breakdown, treatment, group, cell, *(values.get(column) for column in RESULT_COLUMNS[1:])]
+            for key, _, _ in DIFFERENCE_COLUMNS:
+                difference = comparison.get(key, unmeasured)
+                line += [difference["difference"], difference["low"], difference["high"], difference["p_value"]]
+            rows.append(line)
 
     for row in result.payload["treatments"]:
         lines("treatment", row["code"], row["segment"], row)

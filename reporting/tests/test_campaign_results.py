@@ -83,6 +83,12 @@ def test_every_metric_of_a_hand_made_campaign(spring):
     assert (row["margin_per_member"]["low"], row["margin_per_member"]["high"]) == pytest.approx(
         (interval.low, interval.high)
     )
+    orders = stats.ttest_ind([1, 2, 0, 0], [1, 0], equal_var=False)  # orders of a, b, c, d against e, f
+    assert row["orders_per_member"]["difference"] == 0.25
+    assert row["orders_per_member"]["p_value"] == pytest.approx(orders.pvalue)
+    assert (row["orders_per_member"]["low"], row["orders_per_member"]["high"]) == pytest.approx(
+        tuple(orders.confidence_interval(0.95))
+    )
     assert row["incremental_responders"] == 0.0
     assert row["incremental_revenue_cents"] == 2_200.0  # 550 per member for 4 treated members
     assert row["incremental_margin_cents"] == 550.0
@@ -181,6 +187,17 @@ def test_the_results_page_and_its_export(client, spring, manager):
     lines = b"".join(client.get(f"/campaigns/{spring.pk}/results.csv").streaming_content).decode().splitlines()
     assert lines[0].startswith("breakdown,treatment,group,cell,members,responders,response_rate")
     assert lines[1].startswith("treatment,A,(imported),treatment,4,2,0.5")
+    header = lines[0].split(",")
+    for metric in ("rate", "orders", "revenue", "margin"):  # every metric's interval and p-value is exported
+        assert {f"{metric}_ci_low", f"{metric}_ci_high", f"{metric}_p_value"} <= set(header)
+    treated = dict(zip(header, lines[1].split(","), strict=True))
+    assert (
+        float(treated["incremental_orders_per_member"]),
+        float(treated["incremental_revenue_per_member_cents"]),
+    ) == (
+        0.25,
+        550.0,
+    )
     stage_lines = [line for line in lines if line.startswith("stage,")]
     assert stage_lines[0].startswith("stage,A,(unknown),treatment,4,2,0.5")  # contacts imported without a stage
 
