@@ -48,6 +48,28 @@ def cell_summary(members: pd.DataFrame) -> CellSummary:
     return CellSummary(**summary)
 
 
+Z = stats.norm.ppf(1 - SIGNIFICANCE / 2)  # a 95% interval spans this many standard errors either side
+
+
+def wald(difference: float, error: float) -> Difference:
+    """A difference's two-sided z-test and 95% interval from one standard error, so they never disagree."""
+    if error == 0:  # nothing varies: the difference is certain
+        p_value, low, high = (1.0 if difference == 0 else 0.0), difference, difference
+    else:
+        p_value = 2 * stats.norm.sf(abs(difference) / error)
+        low, high = difference - Z * error, difference + Z * error
+    return {"difference": difference, "low": _number(low), "high": _number(high), "p_value": _number(p_value)}
+
+
+def combined_error(intervals: list[tuple[float, float]]) -> float:
+    """The standard error of a sum or difference of independent estimates, from their 95% intervals.
+
+    Each half-width is taken for Z standard errors (a Welch interval is a little wider on small cells), and
+    the errors add in quadrature.
+    """
+    return math.sqrt(sum(((high - low) / (2 * Z)) ** 2 for low, high in intervals))
+
+
 def rate_difference(treated: pd.DataFrame, control: pd.DataFrame) -> Difference:
     """Treatment minus control response rate, its 95% Wald interval and the two-sided z-test on the same
     (unpooled) standard error: the interval leaves zero out exactly when p < 0.05, so the two never disagree."""
@@ -57,14 +79,7 @@ def rate_difference(treated: pd.DataFrame, control: pd.DataFrame) -> Difference:
         return {"difference": None, "low": None, "high": None, "p_value": None}
     rates = [count / size for count, size in zip(counts, sizes, strict=True)]
     difference = rates[0] - rates[1]
-    error = math.sqrt(sum(rate * (1 - rate) / size for rate, size in zip(rates, sizes, strict=True)))
-    if error == 0:  # every member of each cell did the same: the difference is certain
-        p_value, low, high = (1.0 if difference == 0 else 0.0), difference, difference
-    else:
-        z = stats.norm.ppf(1 - SIGNIFICANCE / 2)
-        p_value = 2 * stats.norm.sf(abs(difference) / error)
-        low, high = difference - z * error, difference + z * error
-    return {"difference": difference, "low": _number(low), "high": _number(high), "p_value": _number(p_value)}
+    return wald(difference, math.sqrt(sum(rate * (1 - rate) / size for rate, size in zip(rates, sizes, strict=True))))
 
 
 def mean_difference(treated: pd.Series, control: pd.Series) -> Difference:
@@ -131,17 +146,12 @@ def profit_and_loss(
 
 
 def net_interval(treatments: list[ProfitAndLoss]) -> tuple[float | None, float | None]:
-    """The 95% interval of the campaign's net P&L, the sum of its treatments' independent ones.
-
-    Each treatment's half-width is taken for 1.96 standard errors (its Welch interval is a little wider on
-    small cells) and the errors add in quadrature.
-    """
+    """The 95% interval of the campaign's net P&L, the sum of its treatments' independent ones."""
     if not treatments or any(row["net_low_cents"] is None for row in treatments):
         return None, None
-    z = stats.norm.ppf(1 - SIGNIFICANCE / 2)
-    error = math.sqrt(sum(((row["net_high_cents"] - row["net_low_cents"]) / (2 * z)) ** 2 for row in treatments))
+    error = combined_error([(row["net_low_cents"], row["net_high_cents"]) for row in treatments])
     net = sum(row["net_cents"] for row in treatments)
-    return net - z * error, net + z * error
+    return net - Z * error, net + Z * error
 
 
 def head_to_head(a: pd.DataFrame, b: pd.DataFrame, *, power: float = 0.8) -> HeadToHead:
@@ -157,21 +167,15 @@ def head_to_head(a: pd.DataFrame, b: pd.DataFrame, *, power: float = 0.8) -> Hea
     result = HeadToHead(difference=None, low=None, high=None, p_value=None, winner=None, more_members_needed=None)
     if any(lift["difference"] is None for lift in lifts):
         return result  # a treatment without a control has no lift to compare
-    z = stats.norm.ppf(1 - SIGNIFICANCE / 2)
     difference = lifts[0]["difference"] - lifts[1]["difference"]
-    error = math.sqrt(sum(((lift["high"] - lift["low"]) / (2 * z)) ** 2 for lift in lifts))
-    if error == 0:
-        p_value, low, high = (1.0 if difference == 0 else 0.0), difference, difference
-    else:
-        p_value = 2 * stats.norm.sf(abs(difference) / error)
-        low, high = difference - z * error, difference + z * error
-    result.update(difference=difference, low=_number(low), high=_number(high), p_value=_number(p_value))
-    if p_value < SIGNIFICANCE and difference != 0:
+    error = combined_error([(lift["low"], lift["high"]) for lift in lifts])
+    result.update(wald(difference, error))
+    if result["p_value"] < SIGNIFICANCE and difference != 0:
         result["winner"] = "a" if difference > 0 else "b"
     elif difference != 0 and error > 0:
         # The standard error shrinks with the square root of the members: find the growth that would make
         # this difference significant with the given power.
-        wanted = abs(difference) / (z + stats.norm.ppf(power))
+        wanted = abs(difference) / (Z + stats.norm.ppf(power))
         result["more_members_needed"] = math.ceil((len(a) + len(b)) * ((error / wanted) ** 2 - 1))
     return result
 
