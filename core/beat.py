@@ -13,6 +13,8 @@ from typing import Any
 import psycopg2
 from celery.beat import Scheduler
 
+from core.lib.database import private_connection
+
 logger = logging.getLogger(__name__)
 
 # The advisory lock's key in this database: any number that no other lock of the app uses.
@@ -40,7 +42,7 @@ class SingleBeatScheduler(Scheduler):
                 with self._lock_connection.cursor() as cursor:
                     cursor.execute("SELECT 1")
                 return True
-            database = _connect()
+            database = private_connection(application_name=f"celery beat {os.getpid()}")
             with database.cursor() as cursor:
                 cursor.execute("SELECT pg_try_advisory_lock(%(key)s)", {"key": BEAT_LOCK_KEY})
                 if not cursor.fetchone()[0]:
@@ -58,13 +60,3 @@ class SingleBeatScheduler(Scheduler):
         if self._lock_connection is not None:
             self._lock_connection.close()
             self._lock_connection = None
-
-
-def _connect():
-    from django.db import connections
-
-    # The session's name says which process holds the lock, for whoever looks at pg_stat_activity.
-    params = {**connections["default"].get_connection_params(), "application_name": f"celery beat {os.getpid()}"}
-    database = psycopg2.connect(**params)
-    database.autocommit = True
-    return database

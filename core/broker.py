@@ -73,10 +73,9 @@ class Channel(virtual.Channel):
     def _connection(self):
         """A connection of the channel's own, in autocommit: every statement above is its own transaction."""
         if self._database is None or self._database.closed:
-            from django.db import connections
+            from core.lib.database import private_connection
 
-            self._database = psycopg2.connect(**connections["default"].get_connection_params())
-            self._database.autocommit = True
+            self._database = private_connection()
         return self._database
 
     @cached_property

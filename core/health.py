@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from core.models import Job, Worker
+from core.selectors import workers_alive
 from core.services import Progress
 
 TABLES_SQL = """
@@ -90,10 +91,8 @@ def _worker_check() -> dict[str, Any]:
     if newest is None:
         return _down("no worker has reported since the app started")
     age = (timezone.now() - newest).total_seconds()
-    alive = Worker.objects.filter(
-        seen_at__gte=timezone.now() - timezone.timedelta(seconds=settings.WORKER_DEAD_SECONDS)
-    )
-    check = {"ok": age <= settings.WORKER_DEAD_SECONDS, "age_seconds": round(age, 1), "workers": alive.count()}
+    alive = len(workers_alive())
+    check = {"ok": age <= settings.WORKER_DEAD_SECONDS, "age_seconds": round(age, 1), "workers": alive}
     if not check["ok"]:
         check["error"] = f"no worker has reported for {int(age)} seconds"
     return check
