@@ -1,11 +1,6 @@
 """A real worker process killed with SIGKILL in the middle of a build leaves the previous audience in place."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from urllib.parse import quote
 
 import pytest
 from django.db import connection, connections
@@ -16,28 +11,12 @@ from campaigns.tasks import audience_build_enqueue
 from campaigns.tests.conftest import population
 from core.models import Job
 from core.services import jobs_recover
+from core.tests.workers import kill_group, wait_for, worker_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def database_url() -> str:
-    """The test database, for a worker in another process."""
-    params = connection.get_connection_params()
-    host = quote(str(params.get("host") or ""), safe="")
-    port = f":{params['port']}" if params.get("port") else ""
-    return f"postgresql://{params.get('user', 'postgres')}@{host}{port}/{connection.settings_dict['NAME']}"
-
-
-def wait_for(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")
-
-
-def test_a_killed_build_leaves_the_old_audience_and_its_job_ends_failed(
+def test_a_killed_build_leaves_the_old_audience_and_its_job_is_queued_again(
     no_global_control, make_campaign, marketer, settings
 ):
     population(2_000)
@@ -46,29 +25,7 @@ def test_a_killed_build_leaves_the_old_audience_and_its_job_ends_failed(
     before = set(AudienceMember.objects.filter(campaign=campaign).values_list("customer_id", "is_control"))
     campaign.treatments.update(holdout_share="0.6")
 
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            "default,long",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "DATABASE_URL": database_url()},
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = worker_process(pool="solo")
     # Hold the table the build writes last, so the worker is caught inside its transaction.
     blocker = connections.create_connection("default")
     blocker.set_autocommit(False)
@@ -77,13 +34,11 @@ def test_a_killed_build_leaves_the_old_audience_and_its_job_ends_failed(
     try:
         job = audience_build_enqueue(campaign=campaign, owner=marketer)
         wait_for(lambda: Job.objects.get(pk=job.pk).progress >= 75)  # members replaced, not yet committed
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=30)
+        kill_group(worker)
     finally:
         blocker.rollback()
         blocker.close()
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+        kill_group(worker)
 
     wait_for(lambda: not _other_writers())  # the dead worker's transaction has been rolled back
     assert set(AudienceMember.objects.filter(campaign=campaign).values_list("customer_id", "is_control")) == before
