@@ -73,12 +73,17 @@ def shipped_rows(request: pytest.FixtureRequest) -> None:
 
 @contextmanager
 def committed_for_the_module(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    """Rows written inside stay committed for all the tests of a module, whose own changes are still rolled back;
-    afterwards every table is emptied and the shipped rows put back, even when loading failed halfway."""
+    """Rows written inside stay committed for all the tests of a module, whose own changes are still rolled back.
+
+    It starts from empty tables with the ids counting from 1 again (whatever ran before in this process, so
+    that anything drawn from ids comes out the same) and the shipped rows; afterwards every table is emptied
+    and the shipped rows put back, even when loading failed halfway.
+    """
     from django.core.management import call_command
 
     with django_db_blocker.unblock():
-        restore_shipped_rows()  # a transactional test before the module may have emptied them
+        call_command("flush", interactive=False, verbosity=0)
+        restore_shipped_rows()
         try:
             yield
         finally:

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from campaigns.models import Campaign
-from conftest import restore_shipped_rows
+from conftest import committed_for_the_module
 from core.models import Job
 from core.services import job_run
 from reporting.demo import TRUE_LIFTS
@@ -18,14 +18,10 @@ from segments.tasks import value_model_job
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        # The splits hash the customers' ids: start them from 1 whatever ran before, so the draw is seed 5's.
-        call_command("flush", interactive=False, verbosity=0)
-        restore_shipped_rows()
+    # The splits hash the customers' ids, which count from 1 again here: the draw is always seed 5's.
+    with committed_for_the_module(django_db_blocker):
         call_command("seed_demo", customers=8_000, seed=5, as_of=date(2026, 6, 30), stdout=io.StringIO())
         yield
-        call_command("flush", interactive=False, verbosity=0)
-        restore_shipped_rows()
 
 
 @pytest.mark.django_db
