@@ -35,7 +35,7 @@ def search_customers(user: AbstractBaseUser, query: str, limit: int) -> list[Hit
     return [
         Hit(
             f"{customer.name or customer.external_id}",
-            f"{customer.external_id} · {customer.email}",
+            " · ".join(part for part in (customer.external_id, customer.email) if part),
             reverse("customers:detail", args=[customer.pk]),
         )
         for customer in customers

@@ -27,3 +27,10 @@ def test_search_waits_for_two_letters(client, marketer):
     CustomerFactory(name="Greta Lindqvist")
     client.force_login(marketer)
     assert client.get(reverse("search"), {"q": "g"}).context["groups"] == []
+
+
+def test_a_customer_without_an_email_is_listed_without_a_dangling_separator(client, marketer):
+    CustomerFactory(name="Greta Lindqvist", external_id="G-1", email="")
+    client.force_login(marketer)
+    [(_, hits)] = client.get(reverse("search"), {"q": "lindqvist"}).context["groups"]
+    assert hits[0].detail == "G-1"
