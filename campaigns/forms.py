@@ -20,7 +20,18 @@ class DeskForm:
 class CampaignForm(DeskForm, forms.ModelForm):
     class Meta:
         model = Campaign
-        fields = ["name", "portfolio", "objective", "start_date", "end_date", "description"]
+        fields = [
+            "name",
+            "portfolio",
+            "objective",
+            "start_date",
+            "end_date",
+            "description",
+            "control_design",
+            "shared_control_share",
+            "p_adjustment",
+            "mean_test",
+        ]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
@@ -37,6 +48,21 @@ class CampaignForm(DeskForm, forms.ModelForm):
         if start and end and end < start:
             self.add_error("end_date", "The campaign cannot end before it starts.")
         return cleaned
+
+
+class TestDesignForm(DeskForm, forms.ModelForm):
+    """How a campaign is tested; the service decides which choices its status still allows."""
+
+    class Meta:
+        model = Campaign
+        fields = ["control_design", "shared_control_share", "p_adjustment", "mean_test"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.editable:
+            for name in ("control_design", "shared_control_share"):
+                self.fields[name].disabled = True
+        self.style_fields()
 
 
 class TreatmentForm(DeskForm, forms.ModelForm):

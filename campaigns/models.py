@@ -27,6 +27,19 @@ class Channel(models.TextChoices):
 
 
 class Campaign(models.Model):
+    class ControlDesign(models.TextChoices):
+        PER_TREATMENT = "per_treatment", "One control group per treatment"
+        SHARED = "shared", "One control group shared by all treatments"
+
+    class Adjustment(models.TextChoices):
+        NONE = "none", "None: each comparison on its own"
+        HOLM = "holm", "Holm: for several treatments compared with one control"
+
+    class MeanTest(models.TextChoices):
+        WELCH = "welch", "Welch's t-test"
+        STUDENT = "student", "Student's t-test (equal variances)"
+        BOOTSTRAP = "bootstrap", "Bootstrap percentile interval"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
@@ -52,6 +65,30 @@ class Campaign(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     # The random split of every audience member into treatment or control is a hash of the customer and this.
     seed = models.PositiveIntegerField()
+    # Champion and challengers against one holdout: the audience is randomised over the treatments, which then
+    # share one control group drawn from the whole audience.
+    control_design = models.CharField(max_length=16, choices=ControlDesign.choices, default=ControlDesign.PER_TREATMENT)
+    shared_control_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default="0.100",
+        validators=[MinValueValidator(0), MaxValueValidator(0.9)],
+        help_text="With a shared control group: the share of the audience held out as control.",
+    )
+    p_adjustment = models.CharField(
+        max_length=8,
+        choices=Adjustment.choices,
+        default=Adjustment.NONE,
+        verbose_name="multiple comparison correction",
+        help_text="Adjusts the p-values of the treatments compared with control, and of the treatments head to head.",
+    )
+    mean_test = models.CharField(
+        max_length=16,
+        choices=MeanTest.choices,
+        default=MeanTest.WELCH,
+        verbose_name="test for money and orders",
+        help_text="How orders, revenue and margin per member are compared; response rates always use a z-test.",
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -81,6 +118,10 @@ class Campaign(models.Model):
     @property
     def editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def shares_control(self) -> bool:
+        return self.control_design == self.ControlDesign.SHARED
 
 
 class Treatment(models.Model):
@@ -159,6 +200,16 @@ class Treatment(models.Model):
             field, message = needs[self.response_kind]
             if not getattr(self, field) and not getattr(self, f"{field}_id", None) and not self.counts_its_own_offer:
                 raise ValidationError({field: message})
+
+    @property
+    def response_definition(self) -> str:
+        """What counts as a response, in words: "A purchase in Kitchen within 14 days"."""
+        detail = {
+            self.Response.CATEGORY: lambda: "A purchase in " + str(self.response_category or "the response category"),
+            self.Response.OFFER_CODE: lambda: f"A purchase redeeming {self.response_offer_code or self.offer_code}",
+            self.Response.EVENT: lambda: f"An engagement event of kind {self.response_event_kind}",
+        }.get(self.response_kind, lambda: "Any purchase")()
+        return f"{detail} within {self.response_window_days} days of contact"
 
     @property
     def counts_its_own_offer(self) -> bool:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_new, name="new"),
     path("campaigns/policy/", views.policy, name="policy"),
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="detail"),
+    path("campaigns/<int:campaign_id>/design/", views.test_design_edit, name="test_design"),
     path("campaigns/<int:campaign_id>/treatments/new/", views.treatment_edit, name="treatment_new"),
     path("campaigns/<int:campaign_id>/treatments/<int:treatment_id>/", views.treatment_edit, name="treatment_edit"),
     path("campaigns/<int:campaign_id>/do/<str:action>/", views.campaign_action, name="action"),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from campaigns import selectors
-from campaigns.forms import CampaignForm, CommentForm, ContactPolicyForm, TreatmentForm
+from campaigns.forms import CampaignForm, CommentForm, ContactPolicyForm, TestDesignForm, TreatmentForm
 from campaigns.models import Campaign, Channel, Treatment
 from campaigns.services import (
     CampaignError,
@@ -20,6 +20,7 @@ from campaigns.services import (
     campaign_reject,
     campaign_release,
     campaign_submit,
+    campaign_test_design_update,
     contact_policy,
     contact_policy_update,
     treatment_save,
@@ -65,9 +66,16 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/campaign_form.html", {"form": form})
 
 
-def _waterfall(code: str, counts: dict) -> dict:
-    labels = ["Segment", *(label for _, label in WATERFALL_STEPS), "Eligible", "Holdout (control)", "Contacted"]
-    values = [counts["segment"], *(-counts[key] for key, _ in WATERFALL_STEPS), None, -counts["control"], None]
+def _waterfall_steps(campaign: Campaign) -> list[tuple[str, str]]:
+    """The exclusions in the order the build applies them; a shared control randomises instead of ranking."""
+    if not campaign.shares_control:
+        return WATERFALL_STEPS
+    return [*WATERFALL_STEPS[:-1], ("higher_priority", "Drawn for another treatment")]
+
+
+def _waterfall(code: str, counts: dict, steps: list[tuple[str, str]]) -> dict:
+    labels = ["Segment", *(label for _, label in steps), "Eligible", "Holdout (control)", "Contacted"]
+    values = [counts["segment"], *(-counts[key] for key, _ in steps), None, -counts["control"], None]
     figure = go.Figure(
         go.Waterfall(
             x=labels,
@@ -93,8 +101,9 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "treatments": treatments,
         "build": build,
         "sizes": selectors.audience_sizes(campaign),
+        "steps": _waterfall_steps(campaign),
         "waterfalls": [
-            {"id": f"chart-waterfall-{code}", "figure": _waterfall(code, counts)}
+            {"id": f"chart-waterfall-{code}", "figure": _waterfall(code, counts, _waterfall_steps(campaign))}
             for code, counts in (build.counts.items() if build else [])
         ],
         "balance": [(treatment, build.balance.get(str(treatment.pk))) for treatment in treatments] if build else [],
@@ -146,6 +155,21 @@ def treatment_edit(request: HttpRequest, campaign_id: int, treatment_id: int | N
     return render(
         request, "campaigns/treatment_form.html", {"campaign": campaign, "treatment": treatment, "form": form}
     )
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def test_design_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _changeable(request, campaign_id)
+    form = TestDesignForm(request.POST or None, instance=selectors.campaign_get(campaign_id))
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign_test_design_update(campaign=campaign, **form.cleaned_data)
+        except CampaignError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Test design saved.")
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
+    return render(request, "campaigns/test_design_form.html", {"campaign": campaign, "form": form})
 
 
 @require_POST

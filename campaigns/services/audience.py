@@ -21,7 +21,7 @@ from django.utils import timezone
 from scipy import stats
 
 from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactHistory, ContactPolicy, Treatment
-from campaigns.services.workflow import CampaignError, contact_policy
+from campaigns.services.workflow import CampaignError, contact_policy, shared_population_check
 from core.services import Progress
 from customers.models import ConsentChannel, Customer
 from segments.features import FEATURES
@@ -96,14 +96,29 @@ LEFT JOIN mix m ON m.treatment_id = c.treatment_id AND m.is_control = c.is_contr
 RANK_BY_PRIORITY = """SELECT flagged.*, CASE WHEN excluded IS NULL THEN
         row_number() OVER (PARTITION BY customer_id, excluded IS NULL ORDER BY priority, treatment_id) END AS rank
     FROM flagged"""
+# With a shared control group the treatments are randomised over one population: a customer is drawn for one
+# of them by a hash of the customer, the treatment and the seed, and is kept out of all of them by the first
+# exclusion that applies to any (a customer without SMS consent is out of an e-mail and SMS test altogether,
+# or the SMS treatment would reach a different population than the control). Control members keep the
+# treatment they were drawn for; the results compare each treatment with all of them.
+RANK_RANDOMISED = """SELECT shared.*, CASE WHEN excluded IS NULL THEN
+        row_number() OVER (PARTITION BY customer_id, excluded IS NULL
+                           ORDER BY hashtextextended(customer_id::text || ':' || treatment_id::text, %(seed)s))
+        END AS rank
+    FROM (SELECT treatment_id, priority, channel, holdout, customer_id, recency_days, frequency, revenue_cents,
+                 stage_id,
+                 (ARRAY['global_control', 'no_consent', 'fatigue'])[min(CASE excluded WHEN 'global_control' THEN 1
+                     WHEN 'no_consent' THEN 2 WHEN 'fatigue' THEN 3 END) OVER (PARTITION BY customer_id)] AS excluded
+          FROM flagged) shared"""
 # With one treatment no customer can be wanted twice: no need to sort every candidate by customer.
 RANK_ALONE = "SELECT flagged.*, CASE WHEN excluded IS NULL THEN 1 END AS rank FROM flagged"
 
 
-def _candidates(treatments: list[Treatment]) -> tuple[str, dict[str, Any]]:
+def _candidates(campaign: Campaign, treatments: list[Treatment]) -> tuple[str, dict[str, Any]]:
     """One SELECT per treatment of its segment's members, glued with UNION ALL, and the parameters they need."""
     parts, params = [], {}
     for treatment in treatments:
+        holdout = campaign.shared_control_share if campaign.shares_control else treatment.holdout_share
         prefix = f"t{int(treatment.pk)}_"
         condition, condition_params = compile_rules(
             treatment.segment.rules,
@@ -113,7 +128,7 @@ def _candidates(treatments: list[Treatment]) -> tuple[str, dict[str, Any]]:
         )
         parts.append(
             f"SELECT {int(treatment.pk)}::bigint AS treatment_id, {int(treatment.priority)} AS priority, "
-            f"%({prefix}channel)s::text AS channel, {round(float(treatment.holdout_share) * PARTS)} AS holdout, "
+            f"%({prefix}channel)s::text AS channel, {round(float(holdout) * PARTS)} AS holdout, "
             f"f.customer_id, f.recency_days, f.frequency, f.revenue_cents, f.stage_id "
             f"FROM {FEATURES} f WHERE {condition}"
         )
@@ -147,6 +162,7 @@ def audience_build(
         treatments = list(campaign.treatments.select_related("segment").order_by("priority", "id"))
         if not treatments:
             raise CampaignError("Add a treatment before building the audience.")
+        shared_population_check(campaign, treatments)
         policy = contact_policy()
         report(10, "Selecting, excluding and splitting customers")
         counts, balance = _build(campaign, treatments, policy)
@@ -168,10 +184,12 @@ def audience_build(
 
 def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolicy) -> tuple[dict, dict]:
     """Replace the members, and return each treatment's counts and balance check, from one statement."""
-    candidates, candidate_params = _candidates(treatments)
+    candidates, candidate_params = _candidates(campaign, treatments)
+    rankings = {False: RANK_BY_PRIORITY, True: RANK_RANDOMISED}
+    ranked = RANK_ALONE if len(treatments) == 1 else rankings[campaign.shares_control]
     statement = BUILD_SQL.format(
         candidates=candidates,
-        ranked=RANK_BY_PRIORITY if len(treatments) > 1 else RANK_ALONE,
+        ranked=ranked,
         parts=PARTS,
         customers=Customer._meta.db_table,
         contacts=ContactHistory._meta.db_table,

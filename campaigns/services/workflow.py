@@ -24,6 +24,12 @@ TRANSITIONS = {
 }
 
 
+# How a campaign is tested: the design of its control group is fixed with its audience, the comparison of its
+# results may change with any results run.
+DESIGN_CHOICES = ("control_design", "shared_control_share")
+ANALYSIS_CHOICES = ("p_adjustment", "mean_test")
+
+
 class CampaignError(Exception):
     """An action the campaign's state or the rules do not allow; the message says why, for the user."""
 
@@ -65,8 +71,13 @@ def campaign_create(
     objective: str,
     description: str = "",
     seed: int | None = None,
+    **test_design: Any,
 ) -> Campaign:
-    """A draft campaign; `seed` fixes its treatment/control split (reproducible demos), otherwise it is random."""
+    """A draft campaign; `seed` fixes its treatment/control split (reproducible demos), otherwise it is random.
+    `test_design` takes the choices `campaign_test_design_update` takes (the model's defaults otherwise)."""
+    unknown = set(test_design) - {*ANALYSIS_CHOICES, *DESIGN_CHOICES}
+    if unknown:
+        raise CampaignError(f"These are not test design choices: {', '.join(sorted(unknown))}.")
     if end_date < start_date:
         raise CampaignError("The campaign cannot end before it starts.")
     campaign = Campaign(
@@ -80,10 +91,22 @@ def campaign_create(
         year=start_date.year,
         quarter=(start_date.month - 1) // 3 + 1,
         seed=secrets.randbelow(2**31) if seed is None else seed,
+        **test_design,
     )
     campaign.full_clean()
     campaign.save()
     return campaign
+
+
+def shared_population_check(campaign: Campaign, treatments: list[Treatment]) -> None:
+    """A shared control group stands for one population: every treatment must target the same segment."""
+    segments = {treatment.segment for treatment in treatments}
+    if campaign.shares_control and len(segments) > 1:
+        names = ", ".join(sorted(str(segment) for segment in segments))
+        raise CampaignError(
+            "The treatments share one control group, so they must be randomised over one population: "
+            f"give them all the same segment (they target {names}), or give each treatment its own control group."
+        )
 
 
 @transaction.atomic
@@ -103,8 +126,32 @@ def treatment_save(*, campaign: Campaign, treatment: Treatment | None = None, **
     if treatment.response_kind == Treatment.Response.OFFER_CODE and not treatment.response_offer_code:
         treatment.response_offer_code = treatment.offer_code
     treatment.full_clean()
+    others = [other for other in campaign.treatments.select_related("segment") if other.pk != treatment.pk]
+    shared_population_check(campaign, [*others, treatment])
     treatment.save()
     return treatment
+
+
+@transaction.atomic
+def campaign_test_design_update(*, campaign: Campaign, **choices: Any) -> Campaign:
+    """Change how the campaign is tested: its control design while it is a draft, and how its results are
+    compared at any time (the next results version uses the new choice; earlier versions keep theirs)."""
+    campaign = _locked(campaign)
+    unknown = set(choices) - {*ANALYSIS_CHOICES, *DESIGN_CHOICES}
+    if unknown:
+        raise CampaignError(f"These are not test design choices: {', '.join(sorted(unknown))}.")
+    changes = {name: value for name, value in choices.items() if str(getattr(campaign, name)) != str(value)}
+    if not campaign.editable and set(changes) & set(DESIGN_CHOICES):
+        raise CampaignError(
+            "The control group is drawn when the audience is built: its design changes only while the campaign "
+            f"is a draft, and {campaign.name} is {campaign.get_status_display().lower()}."
+        )
+    for name, value in changes.items():
+        setattr(campaign, name, value)
+    campaign.full_clean()
+    shared_population_check(campaign, list(campaign.treatments.select_related("segment")))
+    campaign.save()
+    return campaign
 
 
 @transaction.atomic

@@ -67,7 +67,9 @@ def portfolio(db, segment_owner):
 
 @pytest.fixture
 def make_campaign(portfolio, marketer):
-    def make(name: str = "Welcome back", treatments: list[dict] | None = None) -> Campaign:
+    def make(name: str = "Welcome back", treatments: list[dict] | None = None, **test_design: str) -> Campaign:
+        """A draft campaign with a treatment per dict (each its own segment, unless the control is shared)."""
+        shared = test_design.get("control_design") == Campaign.ControlDesign.SHARED
         campaign = campaign_create(
             owner=marketer,
             name=name,
@@ -75,11 +77,12 @@ def make_campaign(portfolio, marketer):
             start_date=date(2026, 7, 6),
             end_date=date(2026, 8, 6),
             objective="conversion",
+            **test_design,
         )
         for number, fields in enumerate(treatments or [{}]):
             rules = fields.pop("rules", EVERYONE)
             segment, _ = Segment.objects.get_or_create(
-                name=f"{name} {number}", defaults={"owner": marketer, "rules": rules}
+                name=f"{name} {0 if shared else number}", defaults={"owner": marketer, "rules": rules}
             )
             treatment_save(
                 campaign=campaign,

@@ -16,7 +16,9 @@ from campaigns.services import (
     campaign_approve,
     campaign_release,
     campaign_submit,
+    campaign_test_design_update,
     contact_policy_update,
+    treatment_save,
 )
 from campaigns.services.workflow import CampaignError
 from campaigns.tasks import audience_build_job
@@ -221,3 +223,42 @@ def test_every_channel_that_needs_consent_can_be_used_by_a_campaign_and_guarded_
     }
     customer_gives = {field.name.removeprefix("consent_") for field in Customer._meta.fields if "consent" in field.name}
     assert set(ConsentChannel.values) == policy_guards == customer_gives
+
+
+def test_a_shared_control_randomises_one_population_over_the_treatments(no_global_control, make_campaign):
+    population(3_000, sms_every=3)
+    campaign = make_campaign(
+        "Champion and challengers",
+        treatments=[{}, {}, {"channel": "sms"}],
+        control_design="shared",
+        shared_control_share="0.200",
+    )
+    counts = audience_build(campaign=campaign).counts
+    drawn = members(campaign)
+    # Two customers in three have no SMS consent: they are out of the whole test, not only of the SMS arm,
+    # so that every arm and the control stand for the same people.
+    assert len(drawn) == 1_000
+    assert {code: counts[code]["no_consent"] for code in "ABC"} == {"A": 2_000, "B": 2_000, "C": 2_000}
+    per_arm = {code: counts[code]["treatment"] + counts[code]["control"] for code in "ABC"}
+    assert sum(per_arm.values()) == 1_000
+    # Drawn at random: each arm's share of the audience is a third, within what chance allows.
+    assert stats.chisquare(list(per_arm.values())).pvalue > 0.001
+    for code in "ABC":
+        assert counts[code]["higher_priority"] == 1_000 - per_arm[code]  # drawn for another treatment
+    control = sum(is_control for _, is_control in drawn.values())
+    assert stats.binomtest(control, 1_000, 0.2).pvalue > 0.001
+    # The control group is one: its members are drawn whatever their arm, in the same share in each arm.
+    table = [[counts[code]["treatment"], counts[code]["control"]] for code in "ABC"]
+    assert stats.chi2_contingency(table).pvalue > 0.001
+
+
+def test_a_shared_control_needs_one_population(make_campaign, segment_owner):
+    campaign = make_campaign("Mixed", treatments=[{}], control_design="shared")
+    other = campaign.treatments.get().segment.__class__.objects.create(
+        name="Someone else", owner=campaign.owner, rules={"all": []}
+    )
+    with pytest.raises(CampaignError, match="same segment"):
+        treatment_save(campaign=campaign, code="B", segment=other, channel="email", message_name="Hi", priority=2)
+    single = make_campaign("Separate", treatments=[{}, {}])
+    with pytest.raises(CampaignError, match="same segment"):
+        campaign_test_design_update(campaign=single, control_design="shared")

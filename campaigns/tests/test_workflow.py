@@ -13,6 +13,7 @@ from campaigns.services import (
     campaign_release,
     campaign_start_measuring,
     campaign_submit,
+    campaign_test_design_update,
     treatment_save,
 )
 from campaigns.services.workflow import TRANSITIONS, CampaignError
@@ -140,3 +141,38 @@ def test_the_campaign_page_shows_the_audience_and_budget(client, no_global_contr
     recency = f"{floatformat(check['recency']['treatment'], 1)} / {floatformat(check['recency']['control'], 1)}"
     verdict = "Balanced" if check["balanced"] else "Check the split"
     assert recency in balance and verdict in balance
+
+
+def test_the_control_design_is_fixed_with_the_audience_but_the_comparison_is_not(
+    client, no_global_control, make_campaign, marketer, segment_owner
+):
+    population(20)
+    campaign = make_campaign(treatments=[{}, {}], control_design="shared", shared_control_share="0.250")
+    page = client.get(reverse("campaigns:detail", args=[campaign.pk]))
+    assert page.status_code == 302  # not logged in
+    client.force_login(marketer)
+    page = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+    assert "One control group shared by all treatments: 25% of the audience" in page
+    audience_build(campaign=campaign)
+    campaign_submit(campaign=campaign, user=marketer)
+    url = reverse("campaigns:test_design", args=[campaign.pk])
+    refused = client.post(
+        url,
+        {
+            "control_design": "per_treatment",
+            "shared_control_share": "0.25",
+            "p_adjustment": "holm",
+            "mean_test": "welch",
+        },
+    )
+    # The design field is shown disabled once the campaign has left draft: the form keeps the stored value...
+    assert refused.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.control_design, campaign.p_adjustment) == ("shared", "holm")
+    # ...and the service refuses it from anyone who asks otherwise.
+    with pytest.raises(CampaignError, match="changes only while the campaign is a draft"):
+        campaign_test_design_update(campaign=campaign, control_design="per_treatment")
+    campaign_test_design_update(campaign=campaign, mean_test="bootstrap")
+    assert Campaign.objects.get(pk=campaign.pk).mean_test == "bootstrap"
+    client.force_login(segment_owner)
+    assert client.get(url).status_code == 403
