@@ -1,6 +1,6 @@
 """The shape of a results run as it is stored (`CampaignResult.payload`) and read by the pages and the export."""
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class Difference(TypedDict):
@@ -10,6 +10,7 @@ class Difference(TypedDict):
     low: float | None
     high: float | None
     p_value: float | None
+    p_adjusted: NotRequired[float | None]  # where the results adjust for several comparisons (Holm)
 
 
 class CellSummary(TypedDict):
@@ -19,8 +20,10 @@ class CellSummary(TypedDict):
     revenue_cents: int
     margin_cents: int
     redemptions: int
+    events: NotRequired[int]  # engagement events of the response kind, for event responses
     response_rate: float | None
     orders_per_member: float | None
+    events_per_member: NotRequired[float | None]
     revenue_cents_per_member: float | None
     margin_cents_per_member: float | None
 
@@ -32,6 +35,7 @@ class Comparison(TypedDict):
     revenue_per_member: Difference
     margin_per_member: Difference
     orders_per_member: Difference
+    events_per_member: NotRequired[Difference]
 
 
 class ProfitAndLoss(TypedDict):
@@ -51,6 +55,9 @@ class ProfitAndLoss(TypedDict):
 class HeadToHead(Difference):
     winner: str | None  # "a", "b", or None while the difference is not significant
     more_members_needed: int | None
+    standard_error: NotRequired[float | None]
+    members: NotRequired[int]
+    outright: NotRequired[bool]  # randomised over one population against one control: rates compared outright
 
 
 class TreatmentResult(Comparison, ProfitAndLoss):
@@ -60,6 +67,7 @@ class TreatmentResult(Comparison, ProfitAndLoss):
     channel: str
     segment: str
     window_days: int
+    response: NotRequired[str]  # what counted as a response, in words, when the run was made
     cumulative: dict[str, list[float]]  # per cell, the share responded by each day since contact
 
 
@@ -94,9 +102,53 @@ class Totals(TypedDict):
     roi_high: float | None
 
 
+class Methods(TypedDict):
+    """How a run compared its cells, so that every version names its own methods."""
+
+    control: str  # "shared" or "per_treatment"
+    mean_test: str  # a key of reporting.statistics.METHOD_NAMES
+    adjustment: str  # "none" or "holm"
+    comparisons: int  # treatments compared with control (each metric adjusted over these)
+
+
 class ResultsPayload(TypedDict):
+    methods: NotRequired[Methods]
     treatments: list[TreatmentResult]
     totals: Totals
     by_stage: list[StageResult]
     by_segment: list[SegmentResult]
     head_to_head: list[Duel]
+
+
+MEAN_TESTS = {
+    "welch": "Welch's t-test and its interval",
+    "student": "Student's t-test (equal variances) and its interval",
+    "bootstrap": (
+        "a bootstrap percentile interval (2,000 resamples of each cell) and the p-value from the same resamples"
+    ),
+}
+PER_TREATMENT = Methods(control="per_treatment", mean_test="welch", adjustment="none", comparisons=0)
+
+
+def methods_statement(payload: ResultsPayload) -> list[str]:
+    """How a results version compared its cells, in sentences for the page (versions before the choice
+    existed used Welch, per-treatment controls and no adjustment)."""
+    methods = payload.get("methods", PER_TREATMENT)
+    sentences = [
+        "Differences with 95% intervals. Response rate: Wald interval and z-test on the same standard error, so "
+        "an unadjusted interval that leaves zero out always has p < 0.05.",
+        f"Orders, events, revenue and margin per member: {MEAN_TESTS[methods['mean_test']]}.",
+    ]
+    if methods["control"] == "shared":
+        sentences.append(
+            "Every treatment is compared with the one control group they share, measured by that treatment's "
+            "response definition and window."
+        )
+    if methods["adjustment"] == "holm":
+        sentences.append(
+            f"P-values are also given adjusted by Holm's method for the {methods['comparisons']} treatments compared "
+            "with control (per metric) and for the treatments head to head, so that the chance of any false "
+            "winner stays at 5%; verdicts use the adjusted values. Intervals are not adjusted, so one may leave "
+            "zero out while its adjusted p-value is above 0.05. Breakdowns by stage and segment are not adjusted."
+        )
+    return sentences

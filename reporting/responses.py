@@ -5,6 +5,10 @@ code) or an engagement event, as the treatment defines a response, inside the
 treatment's response window, which opens on the contact date; control members
 are measured from the same date. The money and orders counted are every
 purchase in the window, whatever the response definition.
+
+A control group shared by all treatments is measured once per treatment, by
+that treatment's definition and window: its members appear once per treatment
+in the frame, each copy compared with that treatment only.
 """
 
 import io
@@ -20,17 +24,19 @@ from reporting.statistics import MEMBER_COLUMNS
 
 MEMBERS_SQL = f"""
 WITH members AS NOT MATERIALIZED (
-    SELECT m.customer_id, m.treatment_id, m.is_control, coalesce(m.stage_id, 0) AS stage_id,
+    SELECT m.customer_id, t.id AS treatment_id, m.is_control, coalesce(m.stage_id, 0) AS stage_id,
            m.contacted_on::timestamptz AS opens, m.contacted_on::timestamptz + t.response_window_days * interval '1 day'
                AS closes,
            t.response_kind, t.response_category_id, t.response_offer_code, t.response_event_kind,
            coalesce(nullif(t.offer_code, ''), t.response_offer_code) AS redeemed_code
-    FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+    FROM {AudienceMember._meta.db_table} m
+    JOIN {Treatment._meta.db_table} t ON t.campaign_id = m.campaign_id
+         AND (t.id = m.treatment_id OR (%(shared)s AND m.is_control))
     WHERE m.campaign_id = %(campaign)s AND m.contacted_on IS NOT NULL
 ), bought AS (
     -- Every purchase in the window counts as money and orders; the response definition only says which of
     -- them make the member a responder (a return never does).
-    SELECT mb.customer_id,
+    SELECT mb.customer_id, mb.treatment_id,
            count(DISTINCT p.order_ref) FILTER (WHERE p.quantity > 0) AS orders,
            sum(p.revenue_cents) AS revenue_cents, sum(p.margin_cents) AS margin_cents,
            count(DISTINCT p.order_ref) FILTER (WHERE p.offer_code <> '' AND p.offer_code = mb.redeemed_code)
@@ -44,31 +50,34 @@ WITH members AS NOT MATERIALIZED (
     JOIN {Purchase._meta.db_table} p ON p.customer_id = mb.customer_id
          AND p.purchased_at >= mb.opens AND p.purchased_at < mb.closes
     WHERE p.purchased_at >= %(opens)s AND p.purchased_at < %(closes)s
-    GROUP BY mb.customer_id
+    GROUP BY mb.customer_id, mb.treatment_id
 ), engaged AS (
-    SELECT mb.customer_id, min(e.occurred_at) AS first_at
+    SELECT mb.customer_id, mb.treatment_id, min(e.occurred_at) AS first_at, count(*) AS events
     FROM members mb
     JOIN {EngagementEvent._meta.db_table} e ON e.customer_id = mb.customer_id
          AND e.occurred_at >= mb.opens AND e.occurred_at < mb.closes AND e.kind = mb.response_event_kind
     WHERE mb.response_kind = 'event' AND e.occurred_at >= %(opens)s AND e.occurred_at < %(closes)s
-    GROUP BY mb.customer_id
+    GROUP BY mb.customer_id, mb.treatment_id
 )
 SELECT mb.customer_id, mb.treatment_id, mb.is_control, mb.stage_id,
        CASE WHEN mb.response_kind = 'event' THEN e.first_at IS NOT NULL ELSE b.first_at IS NOT NULL END
            AS responded,
        coalesce(b.orders, 0), coalesce(b.revenue_cents, 0), coalesce(b.margin_cents, 0), coalesce(b.redemptions, 0),
        floor(extract(epoch FROM CASE WHEN mb.response_kind = 'event' THEN e.first_at ELSE b.first_at END - mb.opens)
-             / 86400)::int AS response_day
+             / 86400)::int AS response_day,
+       coalesce(e.events, 0)
 FROM members mb
-LEFT JOIN bought b ON b.customer_id = mb.customer_id
-LEFT JOIN engaged e ON e.customer_id = mb.customer_id
+LEFT JOIN bought b ON b.customer_id = mb.customer_id AND b.treatment_id = mb.treatment_id
+LEFT JOIN engaged e ON e.customer_id = mb.customer_id AND e.treatment_id = mb.treatment_id
 """
 # The first and last moment any member's window covers: a plain range on the purchase and event times that
 # lets PostgreSQL skip the rest of the history before it matches rows to members.
 WINDOW_SQL = f"""
 SELECT min(m.contacted_on)::timestamptz,
        max(m.contacted_on::timestamptz + t.response_window_days * interval '1 day')
-FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+FROM {AudienceMember._meta.db_table} m
+JOIN {Treatment._meta.db_table} t ON t.campaign_id = m.campaign_id
+     AND (t.id = m.treatment_id OR (%(shared)s AND m.is_control))
 WHERE m.campaign_id = %(campaign)s AND m.contacted_on IS NOT NULL
 """
 
@@ -77,11 +86,12 @@ def members_frame(campaign: Campaign) -> pd.DataFrame:
     """One row per contacted audience member with what they did in the response window (read with COPY)."""
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
-        cursor.execute(WINDOW_SQL, {"campaign": campaign.pk})
+        params = {"campaign": campaign.pk, "shared": campaign.shares_control}
+        cursor.execute(WINDOW_SQL, params)
         opens, closes = cursor.fetchone()
         if opens is None:
             return pd.DataFrame(columns=MEMBER_COLUMNS)
-        statement = cursor.mogrify(MEMBERS_SQL, {"campaign": campaign.pk, "opens": opens, "closes": closes}).decode()
+        statement = cursor.mogrify(MEMBERS_SQL, {**params, "opens": opens, "closes": closes}).decode()
         cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", buffer)
     buffer.seek(0)
     if not buffer.getbuffer().nbytes:

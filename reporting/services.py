@@ -14,19 +14,25 @@ from campaigns.services.workflow import CampaignError
 from core.services import Progress
 from reporting import statistics as stats
 from reporting.models import CampaignResult
-from reporting.payload import Duel, ResultsPayload, SegmentResult, StageResult, Totals, TreatmentResult
+from reporting.payload import Duel, Methods, ResultsPayload, SegmentResult, StageResult, Totals, TreatmentResult
 from reporting.responses import members_frame
 from segments.models import LifecycleStage
 
 
 def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload:
-    """The payload of a results run: per treatment, totals, breakdowns, head to head and response curves."""
-    treatments = list(campaign.treatments.select_related("segment").order_by("priority", "code"))
+    """The payload of a results run: per treatment, totals, breakdowns, head to head and response curves.
+
+    With a shared control, `members` holds each control member once per treatment (measured by that
+    treatment's definition): comparisons per treatment use those copies, counts of people use one.
+    """
+    treatments = list(campaign.treatments.select_related("segment", "response_category").order_by("priority", "code"))
     stage_names = dict(LifecycleStage.objects.values_list("id", "name")) | {0: "(unknown)"}
+    method = {"method": campaign.mean_test, "seed": campaign.seed}
+    people = members.drop_duplicates("customer_id")
     rows: list[TreatmentResult] = []
     for treatment in treatments:
         own = members[members["treatment_id"] == treatment.pk]
-        comparison = stats.compare_cells(own)
+        comparison = stats.compare_cells(own, **method)
         rows.append(
             TreatmentResult(
                 treatment_id=treatment.pk,
@@ -35,6 +41,7 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
                 channel=treatment.channel,
                 segment=str(treatment.segment or "(imported)"),
                 window_days=treatment.response_window_days,
+                response=treatment.response_definition,
                 **comparison,
                 **stats.profit_and_loss(
                     comparison,
@@ -44,6 +51,8 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
                 cumulative=stats.cumulative_response(own, treatment.response_window_days),
             )
         )
+    for key in ("response_rate", *stats.MEAN_METRICS):
+        stats.adjust_p_values([row[key] for row in rows], campaign.p_adjustment)
     sums = {
         key: sum(row[key] or 0 for row in rows)
         for key in (
@@ -59,9 +68,9 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
     low, high = stats.net_interval(rows)
     totals = Totals(
         **sums,
-        members=len(members),
-        treatment=int((~members["is_control"]).sum()),
-        control=int(members["is_control"].sum()),
+        members=len(people),
+        treatment=int((~people["is_control"]).sum()),
+        control=int(people["is_control"].sum()),
         roi=sums["net_cents"] / costs if costs else None,
         net_low_cents=low,
         net_high_cents=high,
@@ -69,25 +78,49 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
         roi_high=high / costs if costs and high is not None else None,
     )
     by_stage = [
-        StageResult(**stats.compare_cells(group), code=treatment.code, stage=stage_names.get(stage_id, str(stage_id)))
+        StageResult(
+            **stats.compare_cells(group, **method), code=treatment.code, stage=stage_names.get(stage_id, str(stage_id))
+        )
         for treatment in treatments
         for stage_id, group in members[members["treatment_id"] == treatment.pk].groupby("stage_id")
     ]
     segment_of = {treatment.pk: str(treatment.segment or "(imported)") for treatment in treatments}
     by_segment = [
-        SegmentResult(**stats.compare_cells(group), segment=segment)
-        for segment, group in members.assign(segment=members["treatment_id"].map(segment_of)).groupby("segment")
+        SegmentResult(**stats.compare_cells(group, **method), segment=segment)
+        for segment, group in people.assign(segment=people["treatment_id"].map(segment_of)).groupby("segment")
     ]
+    definition = {treatment.pk: (treatment.response_definition, treatment.offer_code) for treatment in treatments}
     duels = [
         Duel(
-            **stats.head_to_head(members[members["treatment_id"] == a.pk], members[members["treatment_id"] == b.pk]),
+            **stats.head_to_head(
+                members[members["treatment_id"] == a.pk],
+                members[members["treatment_id"] == b.pk],
+                # One control measured one way for both: their rates compare outright.
+                outright=campaign.shares_control and definition[a.pk] == definition[b.pk],
+            ),
             a=a.code,
             b=b.code,
         )
         for position, a in enumerate(treatments)
         for b in treatments[position + 1 :]
     ]
-    return ResultsPayload(treatments=rows, totals=totals, by_stage=by_stage, by_segment=by_segment, head_to_head=duels)
+    stats.adjust_p_values(duels, campaign.p_adjustment)
+    for duel in duels:
+        stats.verdict(duel)
+    methods = Methods(
+        control=campaign.control_design,
+        mean_test=campaign.mean_test,
+        adjustment=campaign.p_adjustment,
+        comparisons=len(rows),
+    )
+    return ResultsPayload(
+        methods=methods,
+        treatments=rows,
+        totals=totals,
+        by_stage=by_stage,
+        by_segment=by_segment,
+        head_to_head=duels,
+    )
 
 
 def results_version_reserve(campaign: Campaign) -> CampaignResult:

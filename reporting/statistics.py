@@ -1,7 +1,9 @@
 """The statistics of campaign results, from one row per audience member: pure frame-in, frame-out, no database.
 
 Every test statistic comes from statsmodels or scipy: a two-proportion z-test
-for response rates, Welch's t-test for money per member.
+for response rates; for orders, events, revenue and margin per member Welch's
+t-test, or as a campaign chooses Student's t-test or a bootstrap percentile
+interval; Holm's correction where several treatments meet one control.
 """
 
 import math
@@ -9,6 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from reporting.payload import CellSummary, Comparison, Difference, HeadToHead, ProfitAndLoss
 
@@ -23,8 +26,10 @@ MEMBER_COLUMNS = [
     "margin_cents",
     "redemptions",
     "response_day",
+    "events",
 ]
 SIGNIFICANCE = 0.05
+RESAMPLES = 2000  # bootstrap resamples: p-values down to 1 / 2,001
 
 
 def _number(value: float) -> float | None:
@@ -41,8 +46,9 @@ def cell_summary(members: pd.DataFrame) -> CellSummary:
         "revenue_cents": int(members["revenue_cents"].sum()),
         "margin_cents": int(members["margin_cents"].sum()),
         "redemptions": int(members["redemptions"].sum()),
+        "events": int(members["events"].sum()),
     }
-    for name in ("responders", "orders", "revenue_cents", "margin_cents"):
+    for name in ("responders", "orders", "events", "revenue_cents", "margin_cents"):
         summary[f"{name}_per_member"] = summary[name] / count if count else None
     summary["response_rate"] = summary.pop("responders_per_member")
     return CellSummary(**summary)
@@ -82,34 +88,87 @@ def rate_difference(treated: pd.DataFrame, control: pd.DataFrame) -> Difference:
     return wald(difference, math.sqrt(sum(rate * (1 - rate) / size for rate, size in zip(rates, sizes, strict=True))))
 
 
-def mean_difference(treated: pd.Series, control: pd.Series) -> Difference:
-    """Treatment minus control mean, with Welch's t-test and its 95% confidence interval."""
+def mean_difference(treated: pd.Series, control: pd.Series, *, method: str = "welch", seed: int = 0) -> Difference:
+    """Treatment minus control mean, its 95% confidence interval and p-value by `method` (a key of
+    reporting.payload.MEAN_TESTS)."""
     if len(treated) < 2 or len(control) < 2:
         return {"difference": None, "low": None, "high": None, "p_value": None}
     difference = float(treated.mean() - control.mean())
     if treated.var() == 0 and control.var() == 0:
         return {"difference": difference, "low": difference, "high": difference, "p_value": 1.0}
-    result = stats.ttest_ind(treated.to_numpy(float), control.to_numpy(float), equal_var=False)
-    interval = result.confidence_interval(confidence_level=1 - SIGNIFICANCE)
-    return {
-        "difference": difference,
-        "low": _number(interval.low),
-        "high": _number(interval.high),
-        "p_value": _number(result.pvalue),
-    }
+    samples = treated.to_numpy(float), control.to_numpy(float)
+    if method == "bootstrap":
+        low, high, p_value = _bootstrap(*samples, seed=seed)
+    else:
+        result = stats.ttest_ind(*samples, equal_var=method == "student")
+        interval = result.confidence_interval(confidence_level=1 - SIGNIFICANCE)
+        low, high, p_value = interval.low, interval.high, result.pvalue
+    return {"difference": difference, "low": _number(low), "high": _number(high), "p_value": _number(p_value)}
 
 
-def compare_cells(members: pd.DataFrame) -> Comparison:
+def _bootstrap(treated: np.ndarray, control: np.ndarray, *, seed: int) -> tuple[float, float, float]:
+    """The percentile interval of the difference in means over RESAMPLES resamples of each cell, and the
+    two-sided p-value read from the same resamples (the smallest level at which the interval leaves zero out)."""
+
+    def difference(x: np.ndarray, y: np.ndarray, axis: int) -> np.ndarray:
+        return x.mean(axis=axis) - y.mean(axis=axis)
+
+    # Resamples are drawn in batches: a whole campaign's members times 2,000 would not fit in memory.
+    batch = max(1, min(RESAMPLES, 20_000_000 // (len(treated) + len(control))))
+    result = stats.bootstrap(
+        (treated, control),
+        difference,
+        n_resamples=RESAMPLES,
+        batch=batch,
+        vectorized=True,
+        method="percentile",
+        confidence_level=1 - SIGNIFICANCE,
+        rng=np.random.default_rng(seed),
+    )
+    draws = result.bootstrap_distribution
+    tail = min(int((draws <= 0).sum()), int((draws >= 0).sum()))
+    p_value = min(1.0, 2 * (tail + 1) / (RESAMPLES + 1))
+    return result.confidence_interval.low, result.confidence_interval.high, p_value
+
+
+MEAN_METRICS = {
+    "orders_per_member": "orders",
+    "events_per_member": "events",
+    "revenue_per_member": "revenue_cents",
+    "margin_per_member": "margin_cents",
+}
+
+
+def compare_cells(members: pd.DataFrame, *, method: str = "welch", seed: int = 0) -> Comparison:
     """Treatment against control for one group of members (a treatment, a stage, a segment)."""
     treated, control = members[~members["is_control"]], members[members["is_control"]]
-    return {
+    comparison = {
         "treatment": cell_summary(treated),
         "control": cell_summary(control),
         "response_rate": rate_difference(treated, control),
-        "revenue_per_member": mean_difference(treated["revenue_cents"], control["revenue_cents"]),
-        "margin_per_member": mean_difference(treated["margin_cents"], control["margin_cents"]),
-        "orders_per_member": mean_difference(treated["orders"], control["orders"]),
     }
+    for key, column in MEAN_METRICS.items():
+        comparison[key] = mean_difference(treated[column], control[column], method=method, seed=seed)
+    return comparison
+
+
+def adjust_p_values(differences: list[Difference], method: str) -> None:
+    """Add each difference's p-value adjusted for all of them (`p_adjusted`), by Holm's step-down method, which
+    keeps the chance of any false positive among them at 5% without assuming anything about their dependence."""
+    measured = [difference for difference in differences if difference.get("p_value") is not None]
+    for difference in differences:
+        difference["p_adjusted"] = None
+    if method != "holm" or not measured:
+        return
+    adjusted = multipletests([difference["p_value"] for difference in measured], method="holm")[1]
+    for difference, p_value in zip(measured, adjusted, strict=True):
+        difference["p_adjusted"] = float(p_value)
+
+
+def decisive_p(difference: Difference) -> float | None:
+    """The p-value a verdict rests on: the adjusted one where the results adjust for several comparisons."""
+    adjusted = difference.get("p_adjusted")
+    return adjusted if adjusted is not None else difference["p_value"]
 
 
 def profit_and_loss(
@@ -154,30 +213,60 @@ def net_interval(treatments: list[ProfitAndLoss]) -> tuple[float | None, float |
     return net - Z * error, net + Z * error
 
 
-def head_to_head(a: pd.DataFrame, b: pd.DataFrame, *, power: float = 0.8) -> HeadToHead:
-    """Two treatments compared by what each added: its response rate less its own control's.
+def head_to_head(a: pd.DataFrame, b: pd.DataFrame, *, outright: bool = False) -> HeadToHead:
+    """Two treatments compared by what each added: its response rate less its control's.
 
     Treatments sent to different segments start from different rates, so their raw rates say nothing about
     which worked better; their lifts do. The difference of the two lifts gets a Wald interval and z-test on
-    the two lifts' standard errors added in quadrature, and a winner only when it is significant. While it
-    is not, `more_members_needed` says how many more members (in the same proportions) would show a
-    difference this large with the given power.
+    the two lifts' standard errors added in quadrature. With `outright`, the two were randomised over one
+    population and measured against one control by one definition: the control then cancels out of the
+    difference of lifts, which is the difference of their rates, compared outright. `verdict` names a winner.
     """
-    lifts = [rate_difference(cells[~cells["is_control"]], cells[cells["is_control"]]) for cells in (a, b)]
-    result = HeadToHead(difference=None, low=None, high=None, p_value=None, winner=None, more_members_needed=None)
-    if any(lift["difference"] is None for lift in lifts):
-        return result  # a treatment without a control has no lift to compare
-    difference = lifts[0]["difference"] - lifts[1]["difference"]
-    error = combined_error([(lift["low"], lift["high"]) for lift in lifts])
+    result = HeadToHead(
+        difference=None,
+        low=None,
+        high=None,
+        p_value=None,
+        winner=None,
+        more_members_needed=None,
+        standard_error=None,
+        members=len(a) + len(b),
+        outright=outright,
+    )
+    if outright:
+        treated = [cells[~cells["is_control"]] for cells in (a, b)]
+        result["members"] = len(treated[0]) + len(treated[1])
+        if min(len(cells) for cells in treated) == 0:
+            return result
+        rates = [float(cells["responded"].mean()) for cells in treated]
+        difference = rates[0] - rates[1]
+        error = math.sqrt(sum(rate * (1 - rate) / len(cells) for rate, cells in zip(rates, treated, strict=True)))
+    else:
+        lifts = [rate_difference(cells[~cells["is_control"]], cells[cells["is_control"]]) for cells in (a, b)]
+        if any(lift["difference"] is None for lift in lifts):
+            return result  # a treatment without a control has no lift to compare
+        difference = lifts[0]["difference"] - lifts[1]["difference"]
+        error = combined_error([(lift["low"], lift["high"]) for lift in lifts])
     result.update(wald(difference, error))
-    if result["p_value"] < SIGNIFICANCE and difference != 0:
-        result["winner"] = "a" if difference > 0 else "b"
-    elif difference != 0 and error > 0:
+    result["standard_error"] = error
+    return verdict(result)
+
+
+def verdict(duel: HeadToHead, *, power: float = 0.8) -> HeadToHead:
+    """A winner when the difference is significant (after any adjustment); while it is not, how many more
+    members (in the same proportions) would show a difference this large with the given power."""
+    duel["winner"], duel["more_members_needed"] = None, None
+    difference, error, p_value = duel["difference"], duel["standard_error"], decisive_p(duel)
+    if difference is None or p_value is None or difference == 0:
+        return duel
+    if p_value < SIGNIFICANCE:
+        duel["winner"] = "a" if difference > 0 else "b"
+    elif error:
         # The standard error shrinks with the square root of the members: find the growth that would make
         # this difference significant with the given power.
         wanted = abs(difference) / (Z + stats.norm.ppf(power))
-        result["more_members_needed"] = math.ceil((len(a) + len(b)) * ((error / wanted) ** 2 - 1))
-    return result
+        duel["more_members_needed"] = max(0, math.ceil(duel["members"] * ((error / wanted) ** 2 - 1)))
+    return duel
 
 
 def cumulative_response(members: pd.DataFrame, days: int) -> dict[str, list[float]]:

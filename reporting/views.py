@@ -14,6 +14,7 @@ from core.charts import figure_data
 from core.lib.spreadsheet import safe_cell
 from reporting.experiments import sample_size
 from reporting.models import CampaignResult
+from reporting.payload import methods_statement
 from reporting.selectors import latest_result, measured_campaigns, response_window, results_job_pending
 from reporting.tasks import results_enqueue
 
@@ -90,6 +91,8 @@ def campaign_results(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "may_compute": request.user.has_perm("campaigns.change_campaign", campaign),
         "job": results_job_pending(campaign, request.user),
         "window": response_window(campaign, computed_at=result.computed_at) if result else None,
+        "methods": methods_statement(result.payload) if result else [],
+        "shared_control": bool(result) and result.payload.get("methods", {}).get("control") == "shared",
     }
     return render(request, "reporting/campaign_results.html", context)
 
@@ -110,6 +113,7 @@ RESULT_COLUMNS = [
     "responders",
     "response_rate",
     "orders_per_member",
+    "events_per_member",
     "revenue_cents_per_member",
     "margin_cents_per_member",
     "redemptions",
@@ -120,6 +124,7 @@ RESULT_COLUMNS = [
 DIFFERENCE_COLUMNS = [
     ("response_rate", "incremental_response_rate", "rate"),
     ("orders_per_member", "incremental_orders_per_member", "orders"),
+    ("events_per_member", "incremental_events_per_member", "events"),
     ("revenue_per_member", "incremental_revenue_per_member_cents", "revenue"),
     ("margin_per_member", "incremental_margin_per_member_cents", "margin"),
 ]
@@ -129,7 +134,7 @@ def result_rows(result: CampaignResult) -> list[list]:
     """The results as a table: one line per treatment and cell, then per stage and cell."""
     header = ["breakdown", "treatment", "group", *RESULT_COLUMNS]
     for _, name, short in DIFFERENCE_COLUMNS:
-        header += [name, f"{short}_ci_low", f"{short}_ci_high", f"{short}_p_value"]
+        header += [name, f"{short}_ci_low", f"{short}_ci_high", f"{short}_p_value", f"{short}_p_holm"]
     rows = [header]
     unmeasured = {"difference": None, "low": None, "high": None, "p_value": None}  # results stored before a metric
 
@@ -139,7 +144,13 @@ def result_rows(result: CampaignResult) -> list[list]:
             line = [breakdown, treatment, group, cell, *(values.get(column) for column in RESULT_COLUMNS[1:])]
             for key, _, _ in DIFFERENCE_COLUMNS:
                 difference = comparison.get(key, unmeasured)
-                line += [difference["difference"], difference["low"], difference["high"], difference["p_value"]]
+                line += [
+                    difference["difference"],
+                    difference["low"],
+                    difference["high"],
+                    difference["p_value"],
+                    difference.get("p_adjusted"),
+                ]
             rows.append(line)
 
     for row in result.payload["treatments"]:

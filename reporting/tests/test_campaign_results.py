@@ -56,7 +56,9 @@ def test_every_metric_of_a_hand_made_campaign(spring):
         "revenue_cents": 3_800,
         "margin_cents": 950,
         "redemptions": 1,
+        "events": 0,
         "orders_per_member": 0.75,
+        "events_per_member": 0.0,
         "revenue_cents_per_member": 950.0,
         "margin_cents_per_member": 237.5,
         "response_rate": 0.5,
@@ -68,7 +70,9 @@ def test_every_metric_of_a_hand_made_campaign(spring):
         "revenue_cents": 800,
         "margin_cents": 200,
         "redemptions": 0,
+        "events": 0,
         "orders_per_member": 0.5,
+        "events_per_member": 0.0,
         "revenue_cents_per_member": 400.0,
         "margin_cents_per_member": 100.0,
         "response_rate": 0.5,
@@ -121,6 +125,7 @@ def test_a_response_by_engagement_event_still_counts_the_money_spent(spring, tmp
         "event_id,customer_id,occurred_at,kind\n"
         "E1,c,2026-03-05 08:00:00,email_click\n"  # c clicks, and buys only after the window
         "E2,f,2026-03-06 08:00:00,email_click\n"  # f (control) clicks
+        "E4,c,2026-03-07 08:00:00,email_click\n"  # c clicks again: one responder, two events
         "E3,a,2026-03-06 08:00:00,web_visit\n"  # another kind of event: no response
     )
     import_file(kind="events", path=events)
@@ -130,6 +135,11 @@ def test_a_response_by_engagement_event_still_counts_the_money_spent(spring, tmp
     assert (row["treatment"]["revenue_cents"], row["treatment"]["margin_cents"]) == (3_800, 950)
     assert (row["control"]["revenue_cents"], row["control"]["margin_cents"]) == (800, 200)
     assert row["treatment"]["orders"] == 3
+    # The event rate: 2 clicks over 4 treated against 1 over 2 controls, compared like money per member.
+    assert (row["treatment"]["events"], row["control"]["events"]) == (2, 1)
+    assert row["events_per_member"]["difference"] == 0.0
+    welch = stats.ttest_ind([0, 0, 2, 0], [0, 1], equal_var=False)
+    assert row["events_per_member"]["p_value"] == pytest.approx(welch.pvalue)
 
 
 def test_each_run_is_a_new_version_and_the_newest_is_shown(spring):
