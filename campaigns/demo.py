@@ -85,6 +85,12 @@ CAMPAIGNS = [
     ("Autumn return", "at_risk", "traffic", 3, [("Likely to return", "email", "Autumn comeback offer", 2, "0.15")]),
 ]
 
+# Campaigns tested differently from the default (a control group per treatment, no correction, Welch): the
+# garden e-mail and the garden app offer are a champion and a challenger against one holdout.
+TEST_DESIGNS = {
+    "Garden season": {"control_design": "shared", "shared_control_share": "0.100", "p_adjustment": "holm"},
+}
+
 
 def demo_seed(seed: int, name: str) -> int:
     """A campaign's own seed, from the demo's and its name: the same demo splits and responds the same way."""
@@ -110,6 +116,7 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
             objective=objective,
             description=f"Demo campaign: {treatments[0][2]}.",
             seed=demo_seed(seed, name),
+            **TEST_DESIGNS.get(name, {}),
         )
         for position, (segment, channel, message, cost, holdout) in enumerate(treatments):
             treatment_save(

@@ -61,15 +61,19 @@ def _charts(result: CampaignResult) -> list[dict]:
         title="Incremental response rate by treatment, with 95% confidence interval", yaxis_title="percentage points"
     )
     curves = go.Figure()
-    for row in treatments:
-        for cell, dash in (("treatment", "solid"), ("control", "dot")):
-            values = row["cumulative"].get(cell, [])
-            curves.add_scatter(
-                x=list(range(len(values))),
-                y=[value * 100 for value in values],
-                name=f"{row['code']} {cell}",
-                line={"dash": dash},
-            )
+    lines = [
+        (f"{row['code']} {cell}", row["cumulative"].get(cell, []), dash)
+        for row in treatments
+        for cell, dash in (("treatment", "solid"), ("control", "dot"))
+    ]
+    controls = [values for name, values, dash in lines if dash == "dot"]
+    if len(controls) > 1 and all(values == controls[0] for values in controls):
+        # One control group measured one way for every treatment: one line for it.
+        lines = [line for line in lines if line[2] == "solid"] + [("shared control", controls[0], "dot")]
+    for name, values, dash in lines:
+        curves.add_scatter(
+            x=list(range(len(values))), y=[value * 100 for value in values], name=name, line={"dash": dash}
+        )
     curves.update_layout(
         title="Cumulative response by day since contact", xaxis_title="days since contact", yaxis_title="responded (%)"
     )
