@@ -71,6 +71,72 @@ def test_a_category_response_becomes_any_purchase(autumn, manager):  # noqa: F81
     assert responders(results_run(campaign=autumn))["A"] == (2, 1)  # b's food purchase now counts
 
 
+def test_someone_who_may_not_compute_the_results_may_not_change_what_they_count(autumn, b, marketer, client):  # noqa: F811
+    with pytest.raises(PermissionDenied):
+        measurement_update(treatment=b, user=marketer, **LONGER_CLICKS)
+    client.force_login(marketer)
+    url = f"/campaigns/{autumn.pk}/results/treatments/{b.pk}/response/"
+    assert client.post(url, {**LONGER_CLICKS, "response_category": ""}).status_code == 403
+    assert client.get(url).status_code == 403
+    page = client.get(f"/campaigns/{autumn.pk}/results/").content.decode()
+    assert "E-mail click, within 7 days of the contact." in page
+    assert "edit-response-" not in page
+    b.refresh_from_db()
+    assert b.response_window_days == 7
+    assert not Job.objects.exists()
+
+
+def test_only_the_definition_changes_whatever_else_is_posted(autumn, b, manager, client):  # noqa: F811
+    with pytest.raises(TypeError):
+        measurement_update(treatment=b, user=manager, **LONGER_CLICKS, cost_per_contact_cents=500)
+    members, contacts = AudienceMember.objects.count(), ContactHistory.objects.count()
+    client.force_login(manager)
+    response = client.post(
+        f"/campaigns/{autumn.pk}/results/treatments/{b.pk}/response/",
+        {
+            **LONGER_CLICKS,
+            "response_category": "",
+            "cost_per_contact_cents": 500,
+            "holdout_share": "0.5",
+            "channel": "sms",
+            "code": "Z",
+        },
+    )
+    assert response.status_code == 302
+    b.refresh_from_db()
+    assert b.response_window_days == 10
+    assert (b.code, b.channel, b.cost_per_contact_cents, str(b.holdout_share)) == ("B", "email", 0, "0.000")
+    assert (AudienceMember.objects.count(), ContactHistory.objects.count()) == (members, contacts)
+
+
+def test_the_results_page_shows_the_new_definition_and_the_queued_run(autumn, b, manager, client):  # noqa: F811
+    results_run(campaign=autumn)
+    client.force_login(manager)
+    url = f"/campaigns/{autumn.pk}/results/treatments/{b.pk}/response/"
+    assert 'id="edit-response-' in client.get(f"/campaigns/{autumn.pk}/results/").content.decode()
+    response = client.post(url, {**LONGER_CLICKS, "response_category": ""}, headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == f"/campaigns/{autumn.pk}/results/"
+    page = client.get(f"/campaigns/{autumn.pk}/results/").content.decode()
+    assert 'id="results-job"' in page
+    assert "E-mail click, within 10 days of the contact." in page
+    assert "after the results below were computed" in page
+
+
+def test_a_definition_the_treatment_could_not_have_is_refused_and_nothing_is_queued(autumn, b, manager, client):  # noqa: F811
+    without_category = {**LONGER_CLICKS, "response_kind": "category"}
+    with pytest.raises(ValidationError, match="Choose the category"):
+        measurement_update(treatment=b, user=manager, **without_category)
+    client.force_login(manager)
+    response = client.post(
+        f"/campaigns/{autumn.pk}/results/treatments/{b.pk}/response/", {**without_category, "response_category": ""}
+    )
+    assert response.status_code == 200
+    assert "Choose the category whose purchases count as responses." in response.content.decode()
+    b.refresh_from_db()
+    assert (b.response_kind, b.response_window_days) == ("event", 7)
+    assert not Job.objects.exists()
+
+
 def test_the_same_definition_again_queues_nothing(b, manager):
     same = {**LONGER_CLICKS, "response_window_days": 7}
     assert measurement_update(treatment=b, user=manager, **same) is None
