@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from campaigns.models import AudienceMember, Campaign
+from campaigns.models import AudienceMember, Campaign, Treatment
 from campaigns.selectors import campaigns_list
 from core.models import Job
 from core.selectors import jobs_visible_to
@@ -96,3 +96,65 @@ def response_window(campaign: Campaign, *, computed_at: datetime) -> ResponseWin
         return None
     elapsed = (timezone.localdate(computed_at) - opened).days
     return ResponseWindow(opened=opened, days=days, elapsed=max(0, min(elapsed, days)))
+
+
+def results_may_compute(user: AbstractBaseUser, campaign: Campaign) -> bool:
+    """Who computes a campaign's results, and so decides what they count: its owner or a manager."""
+    return user.has_perm("campaigns.change_campaign", campaign)
+
+
+def response_definition_editable(user: AbstractBaseUser, campaign: Campaign) -> bool:
+    """Whether the user may change how the campaign's responses are counted now (it has contacted customers)."""
+    return campaign.status in SPENDING_STATUSES and results_may_compute(user, campaign)
+
+
+# Engagement events as the page names them.
+EVENT_LABELS = {
+    "web_visit": "Web visit",
+    "email_open": "E-mail open",
+    "email_click": "E-mail click",
+    "app_open": "App open",
+    "sms_click": "SMS click",
+    "push_open": "Push open",
+    "store_visit": "Store visit",
+}
+
+
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class ResponseDefinition:
+    """What counts as a response to one treatment, in words, and when its definition last changed."""
+
+    treatment: Treatment
+    counts: str
+    changed_at: datetime | None
+
+
+def response_counts(treatment: Treatment) -> str:
+    """The treatment's response definition as a marketer would say it."""
+    Response = Treatment.Response
+    if treatment.response_kind == Response.CATEGORY:
+        return f"A purchase in {treatment.response_category.name if treatment.response_category else '(no category)'}"
+    if treatment.response_kind == Response.OFFER_CODE:
+        return f"A purchase redeeming {treatment.response_offer_code or '(no code)'}"
+    if treatment.response_kind == Response.EVENT:
+        return event_label(treatment.response_event_kind) if treatment.response_event_kind else "(no event)"
+    return "Any purchase"
+
+
+def response_definitions(campaign: Campaign) -> list[ResponseDefinition]:
+    """Every treatment's response definition, with the time of its last recorded change (two queries)."""
+    treatments = campaign.treatments.select_related("response_category").order_by("priority", "code")
+    changed = dict(
+        Treatment.history.filter(campaign_id=campaign.pk)
+        .values("id")
+        .annotate(last=Max("history_date"))
+        .values_list("id", "last")
+    )
+    return [
+        ResponseDefinition(treatment=treatment, counts=response_counts(treatment), changed_at=changed.get(treatment.pk))
+        for treatment in treatments
+    ]

@@ -10,4 +10,9 @@ campaign_urlpatterns = [
     path("campaigns/<int:campaign_id>/results/", views.campaign_results, name="results"),
     path("campaigns/<int:campaign_id>/results/compute/", views.results_start, name="results_start"),
     path("campaigns/<int:campaign_id>/results.csv", views.results_csv, name="results_csv"),
+    path(
+        "campaigns/<int:campaign_id>/results/treatments/<int:treatment_id>/response/",
+        views.response_definition_edit,
+        name="response_definition",
+    ),
 ]

@@ -4,18 +4,32 @@ planner that the treatment form asks while a marketer sets the holdout."""
 import csv
 
 import plotly.graph_objects as go
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 from rules.contrib.views import permission_required
 
 from campaigns import selectors
+from campaigns.services.workflow import CampaignError
 from core.charts import figure_data
 from core.lib.spreadsheet import safe_cell
 from reporting.experiments import sample_size
+from reporting.forms import ResponseDefinitionForm
+from reporting.measurement import measurement_update
 from reporting.models import CampaignResult
 from reporting.payload import methods_statement
-from reporting.selectors import latest_result, measured_campaigns, response_window, results_job_pending
+from reporting.selectors import (
+    latest_result,
+    measured_campaigns,
+    response_definition_editable,
+    response_definitions,
+    response_window,
+    results_job_pending,
+    results_may_compute,
+)
 from reporting.tasks import results_enqueue
 
 
@@ -92,11 +106,13 @@ def campaign_results(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "campaign": campaign,
         "result": result,
         "charts": _charts(result) if result else [],
-        "may_compute": request.user.has_perm("campaigns.change_campaign", campaign),
+        "may_compute": results_may_compute(request.user, campaign),
         "job": results_job_pending(campaign, request.user),
         "window": response_window(campaign, computed_at=result.computed_at) if result else None,
         "methods": methods_statement(result.payload) if result else [],
         "shared_control": bool(result) and result.payload.get("methods", {}).get("control") == "shared",
+        "definitions": response_definitions(campaign),
+        "may_measure": response_definition_editable(request.user, campaign),
     }
     return render(request, "reporting/campaign_results.html", context)
 
@@ -105,10 +121,32 @@ def campaign_results(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def results_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.campaign_get(campaign_id)
-    if not request.user.has_perm("campaigns.change_campaign", campaign):
+    if not results_may_compute(request.user, campaign):
         return HttpResponse("Only the campaign's owner or a manager recomputes its results.", status=403)
     results_enqueue(campaign=campaign, owner=request.user)
     return redirect("campaigns:results", campaign_id=campaign.pk)
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def response_definition_edit(request: HttpRequest, campaign_id: int, treatment_id: int) -> HttpResponse:
+    """The form that changes what counts as a response to a treatment; saving it queues a results run."""
+    campaign = selectors.campaign_get(campaign_id)
+    treatment = get_object_or_404(campaign.treatments, pk=treatment_id)
+    if not results_may_compute(request.user, campaign):
+        return HttpResponse("Only the campaign's owner or a manager changes how its results are counted.", status=403)
+    form = ResponseDefinitionForm(request.POST or None, treatment=treatment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            measurement_update(treatment=treatment, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        except CampaignError as error:
+            form.add_error(None, str(error))
+        else:
+            results = reverse("campaigns:results", kwargs={"campaign_id": campaign.pk})
+            return HttpResponseClientRedirect(results) if request.htmx else redirect(results)
+    template = "reporting/_response_definition_form.html" if request.htmx else "reporting/response_definition.html"
+    return render(request, template, {"campaign": campaign, "treatment": treatment, "form": form})
 
 
 RESULT_COLUMNS = [

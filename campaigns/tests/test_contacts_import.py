@@ -54,3 +54,40 @@ def test_a_truncated_gzip_file_is_refused_with_its_problem_listed(customers, tmp
     assert job.error.startswith("The file was not imported; nothing was written.")
     assert "unexpected error" not in job.error
     assert ImportProblem.objects.filter(row=None).exists()
+
+
+def test_rows_of_one_treatment_that_define_its_response_differently_are_named_with_their_values(customers, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "customer_id,campaign,treatment,cell,contacted_at,response_kind,response_event_kind\n"
+        "C-17,Spring,A,treatment,2026-03-02,event,email_click\n"
+        "C-18,Spring,A,control,2026-03-02,Event,email_open\n"
+        "C-19,Spring,B,treatment,2026-03-02,purchase,\n"
+    )
+    job = run_import(path)
+    assert job.status == "failed"
+    assert job.error == (
+        "The file was not imported; nothing was written. row 3, column response_event_kind: treatment A of "
+        "campaign Spring has response_event_kind email_click on row 2 but email_open on row 3; every row of a "
+        "treatment describes its response the same way."
+    )
+    problem = ImportProblem.objects.get()
+    assert (problem.row, problem.column, problem.value) == (3, "response_event_kind", "email_open")
+
+
+def test_a_response_that_needs_a_detail_without_it_is_refused_naming_the_row(customers, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "customer_id,campaign,treatment,cell,contacted_at,response_kind,response_window_days\n"
+        "C-17,Spring,A,treatment,2026-03-02,purchase,14\n"
+        "C-18,Spring,B,treatment,2026-03-02,category,14\n"
+        "C-19,Spring,C,treatment,2026-03-02,a gift,0\n"
+    )
+    job = run_import(path)
+    assert job.status == "failed"
+    problems = list(ImportProblem.objects.order_by("row", "column").values_list("row", "column", "value", "problem"))
+    assert problems == [
+        (3, "response_category", "", "is empty; a response by category needs the category whose purchases count"),
+        (4, "response_kind", "a gift", "is not a kind of response (any purchase, category, offer code or event)"),
+        (4, "response_window_days", "0", "is not a number of days from 1 to 32,767"),
+    ]
