@@ -5,6 +5,9 @@ its members join the campaign's audience and its treated members its contact
 history. Results then come from the imported purchases and events, as for any
 campaign. Importing the same file again changes nothing.
 
+Control rows that name no treatment make one control group shared by all the
+campaign's treatments, as in a test of several versions against one holdout.
+
 A file may also say what counts as a response to each treatment and for how
 many days (the response columns). They describe the treatment, so every row of
 a treatment must say the same; a treatment whose rows leave them empty keeps
@@ -69,15 +72,18 @@ MAX_WINDOW_DAYS = 32_767
 def prepare_contacts(batch: Batch, refs: References, problems: Problems) -> pd.DataFrame:
     out = pd.DataFrame(index=batch.frame.index)
     out["customer_id"] = _customer_ids(batch, refs, problems)
-    for name, length in (("campaign", 160), ("treatment", 16)):
-        column = _column(batch, name, problems)
-        column.require()
-        out[name] = column.text(max_length=length)
     cell = _column(batch, "cell", problems)
     cell.require()
     cells = cell.values.str.lower()
     cell.flag(~cell.empty & ~cells.isin(list(CELLS)).to_numpy(), "is neither treatment nor control")
     out["is_control"] = (cells == "control").to_numpy()
+    campaign = _column(batch, "campaign", problems)
+    campaign.require()
+    out["campaign"] = campaign.text(max_length=160)
+    # A control row without a treatment belongs to a control group shared by all the campaign's treatments.
+    treatment = _column(batch, "treatment", problems)
+    treatment.flag(treatment.empty & ~out["is_control"].to_numpy(), "is empty; a treated row names its treatment")
+    out["treatment"] = treatment.text(max_length=16)
     out["contacted_at"] = _instants(batch, "contacted_at", problems)
     out["channel"] = "email"
     if channel := _column(batch, "channel", problems):
@@ -223,8 +229,12 @@ def merge_contacts(*, load: str, loaded: int) -> Counts:
                 )
             raise ImportRefused(problems)
         _refuse_disagreements(cursor, load)
+        shared = _shared_controls(cursor, load)
         cursor.execute(f"SELECT campaign, min(contacted_at), max(contacted_at) FROM {load} GROUP BY 1")
         campaigns = {name: _campaign(name, first, last) for name, first, last in cursor.fetchall()}
+        Campaign.objects.filter(pk__in=[campaigns[name].pk for name in shared]).update(
+            control_design=Campaign.ControlDesign.SHARED
+        )
         cursor.execute(f"""
             SELECT campaign, treatment, min(channel), max(cost_per_contact_cents), max(response_kind),
                    max(response_category_id), max(response_offer_code), max(response_event_kind),
@@ -272,6 +282,52 @@ def merge_contacts(*, load: str, loaded: int) -> Counts:
         cursor.execute(f"DROP TABLE {load}")
     tables.analyze(AudienceMember._meta.db_table, ContactHistory._meta.db_table)
     return Counts(loaded=loaded, new=changed, replaced=0, unchanged=loaded - changed, strategy="contacts")
+
+
+def _shared_controls(cursor: CursorWrapper, load: str) -> list[str]:
+    """The campaigns whose control rows name no treatment: their control group is shared by all treatments.
+
+    Their control members join the audience under the campaign's first treatment (the results compare every
+    treatment with all of them). A campaign whose control rows sometimes name a treatment and sometimes do
+    not, or that has no treated row to compare with, is refused.
+    """
+    cursor.execute(f"""
+        SELECT campaign,
+               array_agg(file_row ORDER BY file_row) FILTER (WHERE is_control AND coalesce(treatment, '') = '')
+                   AS unnamed,
+               array_agg(file_row ORDER BY file_row) FILTER (WHERE is_control AND coalesce(treatment, '') <> '')
+                   AS named,
+               min(treatment) FILTER (WHERE NOT is_control) AS first_treatment
+        FROM {load} GROUP BY campaign HAVING bool_or(is_control AND coalesce(treatment, '') = '')
+    """)
+    problems, shared = Problems(), []
+    for campaign, unnamed, named, first_treatment in cursor.fetchall():
+        if named:
+            problems.add(
+                f"campaign {campaign} has control rows without a treatment ({_rows(unnamed)}) and with one "
+                f"({_rows(named)}); name the treatment on every control row, or on none when one control "
+                "group is shared by all treatments",
+                row=unnamed[0],
+                column="treatment",
+                value="",
+            )
+        elif first_treatment is None:
+            problems.add(
+                f"campaign {campaign} has a control group but no treated row to compare it with",
+                row=unnamed[0],
+                column="cell",
+                value="control",
+            )
+        else:
+            shared.append(campaign)
+    if problems:
+        raise ImportRefused(problems)
+    cursor.execute(f"""
+        UPDATE {load} l SET treatment = first.treatment
+        FROM (SELECT campaign, min(treatment) AS treatment FROM {load} WHERE NOT is_control GROUP BY campaign) first
+        WHERE l.campaign = first.campaign AND l.is_control AND coalesce(l.treatment, '') = ''
+    """)
+    return shared
 
 
 def _define_response(treatment: Treatment, definition: dict[str, object]) -> None:

@@ -83,7 +83,7 @@ def _charts(result: CampaignResult) -> list[dict]:
     controls = [values for name, values, dash in lines if dash == "dot"]
     if len(controls) > 1 and all(values == controls[0] for values in controls):
         # One control group measured one way for every treatment: one line for it.
-        lines = [line for line in lines if line[2] == "solid"] + [("shared control", controls[0], "dot")]
+        lines = [line for line in lines if line[2] == "solid"] + [("Shared control", controls[0], "dot")]
     for name, values, dash in lines:
         curves.add_scatter(
             x=list(range(len(values))), y=[value * 100 for value in values], name=name, line={"dash": dash}

@@ -91,3 +91,22 @@ def test_a_response_that_needs_a_detail_without_it_is_refused_naming_the_row(cus
         (4, "response_kind", "a gift", "is not a kind of response (any purchase, category, offer code or event)"),
         (4, "response_window_days", "0", "is not a number of days from 1 to 32,767"),
     ]
+
+
+def test_control_rows_must_all_name_their_treatment_or_none(customers, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        HEADER
+        + "C-17,Spring,A,treatment,2026-03-02\n"
+        + "C-18,Spring,,control,2026-03-02\n"
+        + "C-19,Spring,A,control,2026-03-02\n"
+    )
+    job = run_import(path)
+    assert job.status == "failed"
+    assert job.error == (
+        "The file was not imported; nothing was written. row 3, column treatment: campaign Spring has control rows "
+        "without a treatment (row 3) and with one (row 4); name the treatment on every control row, or on none "
+        "when one control group is shared by all treatments."
+    )
+    path.write_text(HEADER + "C-17,Spring,,treatment,2026-03-02\n")
+    assert "row 2, column treatment: is empty; a treated row names its treatment" in run_import(path).error

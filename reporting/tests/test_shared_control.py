@@ -205,3 +205,32 @@ def test_the_page_and_the_export_say_how_the_treatments_were_compared(champion_a
     first = dict(zip(header, lines[1], strict=True))
     assert "rate_p_holm" in header and "revenue_p_holm" in header
     assert float(first["rate_p_holm"]) > float(first["rate_p_value"])
+
+
+def test_control_rows_without_a_treatment_make_one_shared_control_group(db, tmp_path):
+    """Two mailed versions and one holdout shared by both, as a multi-arm e-mail test is published."""
+    people = [f"P{n}" for n in range(12)]
+    (tmp_path / "customers.csv").write_text("external_id,name\n" + "".join(f"{p},{p}\n" for p in people))
+    import_file(kind="customers", path=tmp_path / "customers.csv")
+    cells = ["Mens,treatment"] * 4 + ["Womens,treatment"] * 4 + [",control"] * 4
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "customer_id,campaign,treatment,cell,contacted_at\n"
+        + "".join(f"{p},Email test,{cell},2026-03-02\n" for p, cell in zip(people, cells, strict=True))
+    )
+    import_file(kind="contacts", path=path)
+    (tmp_path / "purchases.csv").write_text(
+        "line_id,customer_id,purchased_at,quantity,revenue,margin,order_ref\n"
+        + "".join(f"L{p},{p},2026-03-05 10:00:00,1,10.00,4.00,O{p}\n" for p in ("P0", "P1", "P2", "P4", "P8"))
+    )
+    import_file(kind="purchases", path=tmp_path / "purchases.csv")
+    campaign = Campaign.objects.get(name="Email test")
+    assert campaign.control_design == "shared"
+    assert sorted(campaign.treatments.values_list("code", flat=True)) == ["Mens", "Womens"]
+    rows = {row["code"]: row for row in results_run(campaign=campaign).payload["treatments"]}
+    # Each version meets the whole holdout of four, one of whom bought.
+    assert {code: (row["treatment"]["responders"], row["control"]["members"]) for code, row in rows.items()} == {
+        "Mens": (3, 4),
+        "Womens": (1, 4),
+    }
+    assert rows["Mens"]["response_rate"]["difference"] == pytest.approx(0.75 - 0.25)
