@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from psycopg2 import sql
 
+from core.lib import days
 from core.models import Job
 from core.services import JobError, Progress
 from customers.models import Purchase
@@ -80,24 +81,25 @@ def features_refresh(
 def staging_run(
     *, period_end: date, window_days: int | None = 365, progress: Progress | None = None, job: Job | None = None
 ) -> StagingRun:
-    """Record every customer's stage at the end of the day `period_end`.
+    """Record every customer's stage as of the end of the day `period_end`.
 
-    The stages come from the published features when those count purchases up to
-    that day, otherwise from features computed for the purpose.
+    The stages come from the published features when those are as of that day with
+    the same window, otherwise from features computed for the purpose.
     """
     report = progress or (lambda percent, message="": None)
     started = monotonic()
-    as_of = period_end + timedelta(days=1)
     current = FeatureRun.objects.first()
     beside = not connection.in_atomic_block  # another connection sees what this one does
     with transaction.atomic():
-        if current and current.as_of == as_of:
+        if current and (current.as_of, current.window_days) == (period_end, window_days):
             report(50, "Assigning stages")
             counts = stages.history_record(period_end, features.FEATURES, features.SHARES)
         else:
             features.roomy_transaction()
-            report(10, f"Describing customers at the end of {period_end}")
-            features_table, shares_table, _ = features.fill_twins(as_of=as_of, window_days=window_days, beside=beside)
+            report(10, f"Describing customers {days.as_of_words(period_end)}")
+            features_table, shares_table, _ = features.fill_twins(
+                as_of=period_end, window_days=window_days, beside=beside
+            )
             latest_fit = ValueModelFit.objects.first()
             if latest_fit:
                 predictions_write(features_table, _model(latest_fit), horizon_days=latest_fit.horizon_days)
@@ -173,7 +175,7 @@ CALIBRATION_SQL = """
         extract(epoch FROM %(cutoff)s::timestamptz - min(purchased_at)) / 604800.0 AS T,
         count(DISTINCT order_ref) FILTER (WHERE purchased_at >= %(cutoff)s) AS actual
     FROM {purchases}
-    WHERE quantity > 0 AND purchased_at < %(as_of)s
+    WHERE quantity > 0 AND purchased_at < %(until)s
     GROUP BY customer_id
     HAVING min(purchased_at) < %(cutoff)s - interval '1 day'
 """
@@ -206,7 +208,7 @@ def value_model_fit(*, as_of: date | None = None, progress: Progress | None = No
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(CALIBRATION_SQL).format(purchases=sql.Identifier(Purchase._meta.db_table)),
-            {"cutoff": cutoff, "as_of": as_of},
+            {"cutoff": days.day_end(cutoff), "until": days.day_end(as_of)},
         )
         calibration = pd.DataFrame(cursor.fetchall(), columns=["x", "t_x", "T", "actual"]).astype(float)
     if len(calibration) < 10:

@@ -7,6 +7,7 @@ from typing import Any
 from celery import shared_task
 from django.contrib.auth.models import AbstractBaseUser
 
+from core.lib.days import as_of_words
 from core.models import Job
 from core.services import JobSpec, Progress, job_run, job_submit
 from segments.services import features_refresh, segments_measure, staging_run, value_model_fit
@@ -55,20 +56,13 @@ def measure_segments() -> int:
 
 def refresh_spec(kind: str, **params: Any) -> JobSpec:
     """The job that refreshes features (as_of, window_days), stages (period_end) or the value model (as_of)."""
-    task, work, title = {
-        Job.Kind.FEATURES: (
-            refresh_features,
-            features_refresh_job,
-            f"Customer features as of {params.get('as_of')}",
-        ),
-        Job.Kind.STAGING: (stage_customers, staging_job, f"Lifecycle stages as of {params.get('period_end')}"),
-        Job.Kind.CUSTOMER_VALUE: (
-            fit_value_model,
-            value_model_job,
-            f"Customer value model as of {params.get('as_of') or 'the published features'}",
-        ),
+    task, work, subject, day = {
+        Job.Kind.FEATURES: (refresh_features, features_refresh_job, "Customer features", params.get("as_of")),
+        Job.Kind.STAGING: (stage_customers, staging_job, "Lifecycle stages", params.get("period_end")),
+        Job.Kind.CUSTOMER_VALUE: (fit_value_model, value_model_job, "Customer value model", params.get("as_of")),
     }[kind]
-    return JobSpec(kind=kind, title=title, task=task, work=work, params=params)
+    when = as_of_words(date.fromisoformat(day)) if day else "on the published features"
+    return JobSpec(kind=kind, title=f"{subject} {when}", task=task, work=work, params=params)
 
 
 def refresh_enqueue(*, kind: str, owner: AbstractBaseUser | None, **params: Any) -> Job:

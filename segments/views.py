@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 
 import plotly.graph_objects as go
 from django.contrib import messages
@@ -211,11 +212,11 @@ def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
 @require_POST
 @permission_required("segments.run_refresh", raise_exception=True)
 def refresh_start(request: HttpRequest, kind: str) -> HttpResponse:
-    today = timezone.localdate()
+    last_whole_day = timezone.localdate() - timedelta(days=1)
     if kind == Job.Kind.FEATURES:
-        job = refresh_enqueue(kind=kind, owner=request.user, as_of=str(today), window_days=365)
+        job = refresh_enqueue(kind=kind, owner=request.user, as_of=str(last_whole_day), window_days=365)
     elif kind == Job.Kind.STAGING:
-        period = request.POST.get("period_end") or str(today)
+        period = request.POST.get("period_end") or str(last_whole_day)
         job = refresh_enqueue(kind=kind, owner=request.user, period_end=period)
     elif kind == Job.Kind.CUSTOMER_VALUE:  # fitted on the published features, and dated with them
         job = refresh_enqueue(kind=kind, owner=request.user)

@@ -18,14 +18,14 @@ def described(history):
 
 def test_recency_frequency_and_money_are_as_worked_out(described):
     ann = described["ann"]
-    # Whole days: from 2026-06-21 18:00 to 2026-07-01 00:00 is 9 days and 6 hours.
+    # Days from the day of the last purchase, 2026-06-21, to the as-of date 2026-06-30.
     assert (ann.recency_days, ann.frequency, ann.orders_lifetime) == (9, 3, 3)
     assert (ann.revenue_cents, ann.margin_cents, ann.aov_cents) == (
         25_000,
         3_000 * 0.25 + 7_000 * 0.4 + 5_000 * 0.25 + 10_000 * 0.4,
         25_000 // 3,
     )
-    assert (ann.tenure_days, ann.first_purchase_days) == (546, 171)
+    assert (ann.tenure_days, ann.first_purchase_days) == (545, 171)
     assert (ann.last_channel, ann.last_store_id) == ("online", None)
     bob = described["bob"]
     assert (bob.recency_days, bob.frequency, bob.revenue_cents, bob.returns_cents) == (29, 1, 8_000, -2_000)
@@ -92,7 +92,7 @@ def test_staging_keeps_history_per_period_and_counts_migration(history):
     first = dict(
         StageAssignment.objects.filter(period_end=date(2026, 3, 31)).values_list("customer__external_id", "stage__code")
     )
-    # cat's last order (2025-06-01 10:00) was 303 whole days before 2026-04-01: at risk, not yet lapsed.
+    # cat's last order (2025-06-01) was 303 days before 2026-03-31: at risk, not yet lapsed.
     assert first == {"ann": "new", "cat": "at_risk", "dan": "new"}
     matrix = migration_matrix(date(2026, 3, 31), date(2026, 6, 30))
     assert matrix.loc["New", "Repurchase"] == 1  # ann
