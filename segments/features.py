@@ -45,8 +45,8 @@ FEATURES_SQL = """
 INSERT INTO {target} (
     customer_id, region, home_store_id, birth_year, consent_email, consent_sms, consent_push,
     consent_direct_mail, signup_date, first_purchase_at, last_purchase_at, recency_days, frequency,
-    orders_lifetime, revenue_cents, margin_cents, returns_cents, aov_cents, tenure_days, first_purchase_days,
-    last_store_id, last_channel, r_score, f_score, m_score, days_since_contact, contacts_30d
+    orders_lifetime, revenue_cents, margin_cents, margin_revenue_cents, returns_cents, aov_cents, tenure_days,
+    first_purchase_days, last_store_id, last_channel, r_score, f_score, m_score, days_since_contact, contacts_30d
 )
 WITH bought AS (
     SELECT
@@ -57,6 +57,8 @@ WITH bought AS (
         count(DISTINCT order_ref) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s) AS frequency,
         sum(revenue_cents) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s) AS revenue_cents,
         sum(margin_cents) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s) AS margin_cents,
+        sum(revenue_cents) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s
+                                   AND margin_cents IS NOT NULL) AS margin_revenue_cents,
         sum(revenue_cents) FILTER (WHERE quantity < 0 AND purchased_at >= %(window_start)s) AS returns_cents,
         max(date_part('epoch', purchased_at) * {shift} + coalesce(store_id, 0) * 2
             + (channel = 'online')::int) FILTER (WHERE quantity > 0) AS last_key
@@ -71,7 +73,9 @@ WITH bought AS (
         coalesce(b.frequency, 0) AS frequency,
         coalesce(b.orders_lifetime, 0) AS orders_lifetime,
         coalesce(b.revenue_cents, 0) AS revenue_cents,
-        coalesce(b.margin_cents, 0) AS margin_cents,
+        -- No sales in the window: no margin (0). Sales, none with a known margin: unknown (NULL).
+        CASE WHEN coalesce(b.frequency, 0) = 0 THEN 0 ELSE b.margin_cents END AS margin_cents,
+        coalesce(b.margin_revenue_cents, 0) AS margin_revenue_cents,
         coalesce(b.returns_cents, 0) AS returns_cents,
         b.revenue_cents / nullif(b.frequency, 0) AS aov_cents,
         %(day)s::date - coalesce(c.signup_date, (b.first_at AT TIME ZONE %(zone)s)::date) AS tenure_days,
@@ -101,7 +105,8 @@ WITH bought AS (
 SELECT
     d.customer_id, d.region, d.home_store_id, d.birth_year, d.consent_email, d.consent_sms, d.consent_push,
     d.consent_direct_mail, d.signup_date, d.first_at, d.last_at, d.recency_days, d.frequency, d.orders_lifetime,
-    d.revenue_cents, d.margin_cents, d.returns_cents, d.aov_cents, d.tenure_days, d.first_purchase_days,
+    d.revenue_cents, d.margin_cents, d.margin_revenue_cents, d.returns_cents, d.aov_cents, d.tenure_days,
+    d.first_purchase_days,
     d.last_store_id, d.last_channel, s.r_score, s.f_score, s.m_score, d.days_since_contact, d.contacts_30d
 FROM described d LEFT JOIN scores s ON s.customer_id = d.customer_id
 """

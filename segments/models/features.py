@@ -54,7 +54,12 @@ class CustomerFeatures(models.Model):
     frequency = models.IntegerField(help_text="Orders in the window.")
     orders_lifetime = models.IntegerField()
     revenue_cents = models.BigIntegerField(help_text="Sales revenue in the window.")
-    margin_cents = models.BigIntegerField(help_text="Sales margin in the window.")
+    margin_cents = models.BigIntegerField(
+        null=True, help_text="Sales margin in the window, of the lines whose margin is known; empty: none is."
+    )
+    margin_revenue_cents = models.BigIntegerField(
+        default=0, help_text="Sales revenue in the window of the lines whose margin is known."
+    )
     returns_cents = models.BigIntegerField(help_text="Returned revenue in the window (zero or negative).")
     aov_cents = models.BigIntegerField(null=True, help_text="Average order value in the window.")
     tenure_days = models.IntegerField(
@@ -88,6 +93,11 @@ class CustomerFeatures(models.Model):
 
     def __str__(self) -> str:
         return f"features of customer {self.customer_id}"
+
+    @property
+    def margin_known_share(self) -> float | None:
+        """The share of the window's sales revenue whose margin is known (None without sales)."""
+        return self.margin_revenue_cents / self.revenue_cents if self.revenue_cents else None
 
     @property
     def rfm_total(self) -> int | None:

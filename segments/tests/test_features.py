@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from customers.imports.run import import_file
 from segments.models import CustomerCategoryShare, CustomerFeatures, FeatureRun, StageAssignment
 from segments.selectors import migration_matrix
 from segments.services import features_refresh, staging_run
@@ -125,3 +126,21 @@ def test_a_refresh_in_its_own_transaction_sums_the_shares_on_a_second_connection
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'segments_customer%%__next%%'")
         assert cursor.fetchall() == []  # the second connection's table took the shares' place; the stale one went
+
+
+def test_margins_that_are_unknown_stay_unknown_in_the_features(history, tmp_path):
+    path = tmp_path / "more.csv"
+    path.write_text(
+        "line_id,customer_id,purchased_at,quantity,revenue,order_ref\n"
+        "d2,dan,2026-06-10 10:00:00,1,15.00,D2\n"
+        "e1,eve,2026-06-11 10:00:00,1,20.00,E1\n"
+    )
+    import_file(kind="purchases", path=path)
+    features_refresh(as_of=AS_OF, window_days=365)
+    margins = {
+        row.customer.external_id: (row.revenue_cents, row.margin_cents, row.margin_known_share)
+        for row in CustomerFeatures.objects.select_related("customer")
+    }
+    assert margins["dan"] == (6_000, 1_800, 0.75)  # 45.00 of HOME at 40%, and 15.00 with no margin
+    assert margins["eve"] == (2_000, None, 0.0)
+    assert margins["cat"] == (0, 0, None)  # no sales in the window: no margin, nothing unknown
