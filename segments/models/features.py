@@ -77,7 +77,7 @@ class CustomerFeatures(models.Model):
     m_score = models.PositiveSmallIntegerField(null=True)
     days_since_contact = models.IntegerField(null=True)
     contacts_30d = models.IntegerField(default=0)
-    expected_purchases = models.FloatField(null=True, help_text="BG/NBD: expected orders in the next 90 days.")
+    expected_purchases = models.FloatField(null=True, help_text="BG/NBD: expected orders over the fit's horizon.")
     p_active = models.FloatField(null=True, help_text="BG/NBD: probability the customer is still active.")
     stage = models.ForeignKey(
         "segments.LifecycleStage",
