@@ -111,7 +111,9 @@ class Purchase(models.Model):
     order_ref = models.CharField(max_length=64, db_collation="C")
     quantity = models.IntegerField(help_text="Negative on a return line.")
     revenue_cents = models.BigIntegerField()
-    margin_cents = models.BigIntegerField()
+    margin_cents = models.BigIntegerField(
+        null=True, help_text="Empty (unknown) when the file gave no margin and no category to estimate it from."
+    )
     # NULL, not "", when no offer was redeemed: a purchase file leaves the column empty on most lines.
     offer_code = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
@@ -190,7 +192,10 @@ class MonthlySales(models.Model):
     month = models.DateField()
     channel = models.CharField(max_length=8, choices=Purchase.Where.choices)
     revenue_cents = models.BigIntegerField()
-    margin_cents = models.BigIntegerField()
+    margin_cents = models.BigIntegerField(
+        null=True, help_text="Margin of the lines whose margin is known; empty: none."
+    )
+    margin_revenue_cents = models.BigIntegerField(default=0, help_text="Revenue of the lines whose margin is known.")
     lines = models.BigIntegerField()
 
     class Meta:
@@ -199,3 +204,8 @@ class MonthlySales(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.channel}"
+
+    @property
+    def margin_known_share(self) -> float | None:
+        """The share of the month's revenue whose margin is known (None without revenue)."""
+        return self.margin_revenue_cents / self.revenue_cents if self.revenue_cents else None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower, TruncMonth
 from django.shortcuts import get_object_or_404
 
@@ -93,6 +93,35 @@ def customer_count(filters: CustomerFilters) -> tuple[int, bool]:
 
 def customer_for_user(user: AbstractBaseUser, customer_id: int) -> Customer:
     return get_object_or_404(Customer.objects.select_related("home_store"), pk=customer_id)
+
+
+@dataclass(frozen=True)
+class PurchaseTotals:
+    """What a customer bought in all: margin is summed over the lines whose margin is known."""
+
+    revenue_cents: int
+    orders: int
+    margin_cents: int | None
+    margin_revenue_cents: int
+
+    @property
+    def margin_known_share(self) -> float | None:
+        return self.margin_revenue_cents / self.revenue_cents if self.revenue_cents else None
+
+
+def customer_purchase_totals(customer: Customer) -> PurchaseTotals:
+    totals = Purchase.objects.filter(customer=customer).aggregate(
+        revenue=Sum("revenue_cents", default=0),
+        orders=Count("order_ref", distinct=True),
+        margin=Sum("margin_cents"),
+        margin_revenue=Sum("revenue_cents", filter=Q(margin_cents__isnull=False), default=0),
+    )
+    return PurchaseTotals(
+        revenue_cents=totals["revenue"],
+        orders=totals["orders"],
+        margin_cents=totals["margin"],
+        margin_revenue_cents=totals["margin_revenue"],
+    )
 
 
 def customer_monthly_purchases(customer: Customer) -> list[dict]:

@@ -73,13 +73,19 @@ def data_import_run(*, data_import: DataImport, progress: Progress) -> dict[str,
 
 @transaction.atomic
 def monthly_sales_refresh() -> dict[str, Any]:
-    """Sum every purchase line into months and channels, replacing the summary in one transaction."""
+    """Sum every purchase line into months and channels, replacing the summary in one transaction.
+
+    Margin is summed over the lines whose margin is known, with the revenue of those lines beside it, so that
+    a page says how much of the revenue the margin covers (and no margin at all where none is known).
+    """
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {MonthlySales._meta.db_table}")
         cursor.execute(
             f"""
-            INSERT INTO {MonthlySales._meta.db_table} (month, channel, revenue_cents, margin_cents, lines)
-            SELECT date_trunc('month', purchased_at)::date, channel, sum(revenue_cents), sum(margin_cents), count(*)
+            INSERT INTO {MonthlySales._meta.db_table}
+                (month, channel, revenue_cents, margin_cents, margin_revenue_cents, lines)
+            SELECT date_trunc('month', purchased_at)::date, channel, sum(revenue_cents), sum(margin_cents),
+                   coalesce(sum(revenue_cents) FILTER (WHERE margin_cents IS NOT NULL), 0), count(*)
             FROM {Purchase._meta.db_table}
             GROUP BY 1, 2
             """

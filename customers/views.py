@@ -67,10 +67,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "categories": selectors.customer_categories(customer),
         "recent": selectors.customer_recent_purchases(customer),
         "events": selectors.customer_event_counts(customer),
-        "totals": {
-            "revenue": sum(row["revenue_cents"] for row in months) / 100,
-            "orders": sum(row["orders"] for row in months),
-        },
+        "totals": selectors.customer_purchase_totals(customer),
         # Stages, features and contacts belong to the apps above this one; they add them as panels.
         "marketing_panels": panels_render("customer.marketing", request, customer),
         "side_panels": panels_render("customer.side", request, customer),

@@ -8,8 +8,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from core.charts import figure_data
+from core.lib.money import format_cents
 from core.models import Job
 from core.selectors import job_counts_by_day, jobs_visible_to
+from customers.models import MonthlySales
 from customers.selectors import CustomerFilters, customer_count, monthly_sales
 
 STATUS_COLOURS = {"succeeded": "#16a34a", "failed": "#dc2626", "running": "#2563eb", "queued": "#9ca3af"}
@@ -39,11 +41,22 @@ def sales_chart(months: list) -> dict[str, Any]:
         figure.add_bar(
             x=[row.month for row in rows],
             y=[row.revenue_cents / 100 for row in rows],
+            customdata=[margin_words(row) for row in rows],
+            hovertemplate="%{x|%Y-%m}: revenue %{y:,.2f}, %{customdata}<extra>" + channel + "</extra>",
             name=channel.capitalize(),
             marker_color=colour,
         )
     figure.update_layout(barmode="stack", title="Revenue by month", yaxis_title="revenue")
     return figure_data(figure, height=300)
+
+
+def margin_words(month: MonthlySales) -> str:
+    """A month's margin as people should read it: with the share of revenue it covers, or unknown."""
+    if month.margin_cents is None:
+        return "margin unknown"
+    share = month.margin_known_share
+    known = "" if share is None or share >= 1 else f" (known for {share:.1%} of revenue)"
+    return f"margin {format_cents(month.margin_cents)}{known}"
 
 
 def jobs_chart(rows: list[dict], *, days: int = 30) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """The demo retailer's lifecycle: stage history, portfolios with owners and budgets, and a dozen segments."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from core import roles
+from core.lib.days import as_of_words
 from core.services import DEMO_PASSWORD, Progress
 from segments.models import LifecycleStage, Portfolio, PortfolioBudget, PortfolioObjective, Segment
 from segments.selectors import quarter_bounds, quarter_of
@@ -110,13 +111,13 @@ def quarter_ends_before(day: date, count: int) -> list[date]:
 def lifecycle_load(*, end: date, progress: Progress) -> dict:
     """Features, value model, eight quarters of stages, portfolios and segments for the demo retailer."""
     progress(0, "Describing customers")
-    features_refresh(as_of=end + timedelta(days=1), window_days=365)
+    features_refresh(as_of=end, window_days=365)
     progress(15, "Fitting the value model")
-    value_model_fit(as_of=end + timedelta(days=1))
-    features_refresh(as_of=end + timedelta(days=1), window_days=365)
+    value_model_fit(as_of=end)
+    features_refresh(as_of=end, window_days=365)
     periods = quarter_ends_before(end, 8)
     for number, period_end in enumerate(periods):
-        progress(30 + 50 * number / len(periods), f"Stages as of {period_end}")
+        progress(30 + 50 * number / len(periods), f"Stages {as_of_words(period_end)}")
         staging_run(period_end=period_end)
     staging_run(period_end=end)
     progress(85, "Portfolios and segments")

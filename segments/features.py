@@ -1,4 +1,8 @@
-"""The feature refresh: every customer described as of a date, computed set-based from purchases.
+"""The feature refresh: every customer described as of the end of a day, computed set-based from purchases.
+
+Every purchase made on or before the as-of date D counts (see core/lib/days.py),
+and ages (recency, tenure, days since the first purchase or the last contact)
+are whole calendar days to D in the app's time zone: bought on D is 0 days ago.
 
 One statement aggregates the purchase lines per customer and ranks the
 buyers into RFM quintiles; another sums spend per customer and category. Both
@@ -21,7 +25,7 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from psycopg2 import sql
 
-from core.lib import tables
+from core.lib import days, tables
 from customers.models import Customer, Purchase
 from segments.models import CustomerCategoryShare, CustomerFeatures
 
@@ -34,14 +38,15 @@ STORE_SHIFT = 1 << 20
 # Contacts in the past feed the contact features. The campaigns that write them sit above segments, so they name
 # their table when the project starts (`CampaignsConfig.ready`); without them nobody has been contacted.
 _contact_log: dict[str, str] = {}
+CONTACT_WINDOW_DAYS = 30
 NO_CONTACTS = "(SELECT NULL::bigint AS customer_id, NULL::timestamptz AS contacted_at WHERE false) AS no_contacts"
 
 FEATURES_SQL = """
 INSERT INTO {target} (
     customer_id, region, home_store_id, birth_year, consent_email, consent_sms, consent_push,
     consent_direct_mail, signup_date, first_purchase_at, last_purchase_at, recency_days, frequency,
-    orders_lifetime, revenue_cents, margin_cents, returns_cents, aov_cents, tenure_days, first_purchase_days,
-    last_store_id, last_channel, r_score, f_score, m_score, days_since_contact, contacts_30d
+    orders_lifetime, revenue_cents, margin_cents, margin_revenue_cents, returns_cents, aov_cents, tenure_days,
+    first_purchase_days, last_store_id, last_channel, r_score, f_score, m_score, days_since_contact, contacts_30d
 )
 WITH bought AS (
     SELECT
@@ -52,38 +57,42 @@ WITH bought AS (
         count(DISTINCT order_ref) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s) AS frequency,
         sum(revenue_cents) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s) AS revenue_cents,
         sum(margin_cents) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s) AS margin_cents,
+        sum(revenue_cents) FILTER (WHERE quantity > 0 AND purchased_at >= %(window_start)s
+                                   AND margin_cents IS NOT NULL) AS margin_revenue_cents,
         sum(revenue_cents) FILTER (WHERE quantity < 0 AND purchased_at >= %(window_start)s) AS returns_cents,
         max(date_part('epoch', purchased_at) * {shift} + coalesce(store_id, 0) * 2
             + (channel = 'online')::int) FILTER (WHERE quantity > 0) AS last_key
     FROM {purchases}
-    WHERE purchased_at < %(as_of)s
+    WHERE purchased_at < %(until)s
     GROUP BY customer_id
 ), described AS MATERIALIZED (
     SELECT
         c.id AS customer_id, c.region, c.home_store_id, c.birth_year, c.consent_email, c.consent_sms,
         c.consent_push, c.consent_direct_mail, c.signup_date, b.first_at, b.last_at,
-        extract(day FROM %(as_of)s::timestamp - (b.last_at AT TIME ZONE 'UTC'))::int AS recency_days,
+        %(day)s::date - (b.last_at AT TIME ZONE %(zone)s)::date AS recency_days,
         coalesce(b.frequency, 0) AS frequency,
         coalesce(b.orders_lifetime, 0) AS orders_lifetime,
         coalesce(b.revenue_cents, 0) AS revenue_cents,
-        coalesce(b.margin_cents, 0) AS margin_cents,
+        -- No sales in the window: no margin (0). Sales, none with a known margin: unknown (NULL).
+        CASE WHEN coalesce(b.frequency, 0) = 0 THEN 0 ELSE b.margin_cents END AS margin_cents,
+        coalesce(b.margin_revenue_cents, 0) AS margin_revenue_cents,
         coalesce(b.returns_cents, 0) AS returns_cents,
         b.revenue_cents / nullif(b.frequency, 0) AS aov_cents,
-        %(as_of)s::date - coalesce(c.signup_date, (b.first_at AT TIME ZONE 'UTC')::date) AS tenure_days,
-        extract(day FROM %(as_of)s::timestamp - (b.first_at AT TIME ZONE 'UTC'))::int AS first_purchase_days,
+        %(day)s::date - coalesce(c.signup_date, (b.first_at AT TIME ZONE %(zone)s)::date) AS tenure_days,
+        %(day)s::date - (b.first_at AT TIME ZONE %(zone)s)::date AS first_purchase_days,
         nullif((b.last_key::bigint %% {shift}) / 2, 0) AS last_store_id,
         CASE WHEN b.last_key IS NULL THEN NULL WHEN b.last_key::bigint %% 2 = 1 THEN 'online' ELSE 'store' END
             AS last_channel,
-        extract(day FROM %(as_of)s::timestamp - (ch.last_at AT TIME ZONE 'UTC'))::int AS days_since_contact,
+        %(day)s::date - (ch.last_at AT TIME ZONE %(zone)s)::date AS days_since_contact,
         coalesce(ch.recent, 0) AS contacts_30d
     FROM {customers} c
     LEFT JOIN bought b ON b.customer_id = c.id
     LEFT JOIN (
         SELECT customer_id, max(contacted_at) AS last_at,
-               count(*) FILTER (WHERE contacted_at >= %(as_of)s::timestamp - interval '30 days') AS recent
-        FROM {contacts} WHERE contacted_at < %(as_of)s GROUP BY customer_id
+               count(*) FILTER (WHERE contacted_at >= %(contacts_since)s) AS recent
+        FROM {contacts} WHERE contacted_at < %(until)s GROUP BY customer_id
     ) ch ON ch.customer_id = c.id
-    WHERE c.signup_date IS NULL OR c.signup_date < %(as_of)s
+    WHERE c.signup_date IS NULL OR c.signup_date <= %(day)s
 ), scores AS (
     -- RFM quintiles among buyers: three sorts of these narrow rows cost far less than of the described ones.
     -- The fifth is read from the rank, so customers who behave alike share a score whatever their ids.
@@ -96,7 +105,8 @@ WITH bought AS (
 SELECT
     d.customer_id, d.region, d.home_store_id, d.birth_year, d.consent_email, d.consent_sms, d.consent_push,
     d.consent_direct_mail, d.signup_date, d.first_at, d.last_at, d.recency_days, d.frequency, d.orders_lifetime,
-    d.revenue_cents, d.margin_cents, d.returns_cents, d.aov_cents, d.tenure_days, d.first_purchase_days,
+    d.revenue_cents, d.margin_cents, d.margin_revenue_cents, d.returns_cents, d.aov_cents, d.tenure_days,
+    d.first_purchase_days,
     d.last_store_id, d.last_channel, s.r_score, s.f_score, s.m_score, d.days_since_contact, d.contacts_30d
 FROM described d LEFT JOIN scores s ON s.customer_id = d.customer_id
 """
@@ -106,7 +116,7 @@ INSERT INTO {target} (customer_id, category_id, share)
 SELECT customer_id, category_id,
        sum(revenue_cents)::float8 / nullif(sum(sum(revenue_cents)) OVER (PARTITION BY customer_id), 0)
 FROM {purchases}
-WHERE quantity > 0 AND category_id IS NOT NULL AND purchased_at >= %(window_start)s AND purchased_at < %(as_of)s
+WHERE quantity > 0 AND category_id IS NOT NULL AND purchased_at >= %(window_start)s AND purchased_at < %(until)s
 GROUP BY customer_id, category_id
 HAVING sum(revenue_cents) > 0
 """
@@ -127,8 +137,17 @@ def roomy_transaction() -> None:
         cursor.execute("SET LOCAL work_mem = '256MB'")
 
 
-def window_start(as_of: date, window_days: int | None) -> date:
-    return as_of - timedelta(days=window_days) if window_days else date(1900, 1, 1)
+def as_of_params(as_of: date, window_days: int | None) -> dict[str, object]:
+    """The bounds of "as of the end of `as_of`" (see core/lib/days.py), with a window of that many days ending
+    on it for frequency and spend, and the 30 days ending on it for recent contacts."""
+    first_day = as_of - timedelta(days=window_days - 1) if window_days else date(1900, 1, 1)
+    return {
+        "day": as_of,
+        "until": days.day_end(as_of),
+        "window_start": days.day_start(first_day),
+        "contacts_since": days.day_start(as_of - timedelta(days=CONTACT_WINDOW_DAYS - 1)),
+        "zone": days.zone_name(),
+    }
 
 
 def features_fill(target: str, *, as_of: date, window_days: int | None) -> int:
@@ -141,7 +160,7 @@ def features_fill(target: str, *, as_of: date, window_days: int | None) -> int:
         shift=sql.Literal(STORE_SHIFT),
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, {"as_of": as_of, "window_start": window_start(as_of, window_days)})
+        cursor.execute(statement, as_of_params(as_of, window_days))
         return cursor.rowcount
 
 
@@ -150,7 +169,7 @@ def shares_fill(target: str, *, as_of: date, window_days: int | None) -> int:
         target=sql.Identifier(target), purchases=sql.Identifier(Purchase._meta.db_table)
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, {"as_of": as_of, "window_start": window_start(as_of, window_days)})
+        cursor.execute(statement, as_of_params(as_of, window_days))
         return cursor.rowcount
 
 

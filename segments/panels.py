@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from customers.models import Customer
 from segments import selectors
+from segments.value import Horizon
 
 
 def customer_stages(request: HttpRequest, customer: Customer) -> dict[str, Any]:
@@ -14,4 +15,7 @@ def customer_stages(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 
 def customer_now(request: HttpRequest, customer: Customer) -> dict[str, Any] | None:
     features = selectors.customer_features(customer)
-    return {"features": features} if features else None
+    if not features:
+        return None
+    fit = selectors.latest_value_fit()
+    return {"features": features, "horizon": Horizon(fit.horizon_days) if fit else None}

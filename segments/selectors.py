@@ -1,8 +1,11 @@
 """Reads: segments and their members, stage history and migration, portfolios and their objectives."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import islice
 
+import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
@@ -23,7 +26,8 @@ from segments.models import (
     ValueModelFit,
 )
 from segments.ruletree.compiler import compile_rules
-from segments.services import segment_rules_lookup
+from segments.services import expected_purchases, segment_rules_lookup, value_model
+from segments.value import Horizon
 
 
 def segments_list() -> QuerySet[Segment]:
@@ -272,6 +276,83 @@ def customer_features(customer: Customer) -> CustomerFeatures | None:
 
 def latest_value_fit() -> ValueModelFit | None:
     return ValueModelFit.objects.first()
+
+
+VALUE_EXPORT_CHUNK = 10_000
+VALUE_EXPORT_FEATURES = {
+    "customer__external_id": "external_id",
+    "recency_days": "recency_days",
+    "frequency": "frequency",
+    "revenue_cents": "monetary",
+    "first_purchase_days": "age_days",
+    "r_score": "r_score",
+    "f_score": "f_score",
+    "m_score": "m_score",
+    "stage__name": "stage",
+    "orders_lifetime": "orders_lifetime",
+    "aov_cents": "aov_cents",
+}
+
+
+def value_export_header(horizon: Horizon) -> list[str]:
+    days = f"next_{horizon.days}_days"
+    return [
+        "external_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "age_days",
+        "rfm",
+        "stage",
+        f"expected_purchases_{days}",
+        "p_alive",
+        f"expected_value_{days}",
+    ]
+
+
+def value_export_rows(*, horizon: Horizon) -> Iterator[list[object]]:
+    """Every customer's features and value over the horizon, in id order, a chunk of customers at a time.
+
+    The rows come through a server-side cursor and the predictions are computed per chunk, so memory holds
+    one chunk whatever the number of customers. Expected value is the expected purchases times the average
+    order value of the window; both are empty where the model has not been fitted or cannot describe the
+    customer (never bought, or first bought on the as-of date).
+    """
+    fitted = latest_value_fit()
+    model = value_model(fitted) if fitted else None
+    rows = (
+        CustomerFeatures.objects.order_by("customer_id")
+        .values_list(*VALUE_EXPORT_FEATURES)
+        .iterator(chunk_size=VALUE_EXPORT_CHUNK)
+    )
+    while chunk := list(islice(rows, VALUE_EXPORT_CHUNK)):
+        frame = pd.DataFrame(chunk, columns=list(VALUE_EXPORT_FEATURES.values()))
+        numbers = frame.drop(columns=["external_id", "stage"]).apply(pd.to_numeric).astype(float)
+        if model:
+            predictions = expected_purchases(
+                model,
+                horizon=horizon,
+                orders_lifetime=numbers["orders_lifetime"],
+                recency_days=numbers["recency_days"],
+                first_purchase_days=numbers["age_days"],
+            )
+        else:
+            predictions = pd.DataFrame({"p_active": np.nan, "expected_purchases": np.nan}, index=frame.index)
+        export = pd.DataFrame(
+            {
+                "external_id": frame["external_id"],
+                "recency_days": numbers["recency_days"].astype("Int64"),
+                "frequency": numbers["frequency"].astype("Int64"),
+                "monetary": (numbers["monetary"] / 100).round(2),
+                "age_days": numbers["age_days"].astype("Int64"),
+                "rfm": (numbers["r_score"] + numbers["f_score"] + numbers["m_score"]).astype("Int64"),
+                "stage": frame["stage"],
+                "expected_purchases": predictions["expected_purchases"].round(4),
+                "p_alive": predictions["p_active"].round(4),
+                "expected_value": (predictions["expected_purchases"] * numbers["aov_cents"] / 100).round(2),
+            }
+        )
+        yield from export.astype(object).where(export.notna(), None).itertuples(index=False, name=None)
 
 
 def editable_portfolios(user: AbstractBaseUser) -> QuerySet[Portfolio]:

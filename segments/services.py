@@ -10,16 +10,18 @@ import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 from psycopg2 import sql
 
+from core.lib import days
 from core.models import Job
 from core.services import JobError, Progress
 from customers.models import Purchase
 from segments import features, stages
 from segments.defaults import DEFAULT_STAGES
 from segments.models import (
+    CustomerFeatures,
     FeatureRun,
     LifecycleStage,
     Portfolio,
@@ -32,7 +34,7 @@ from segments.models import (
 )
 from segments.ruletree.compiler import compile_rules
 from segments.ruletree.validation import RuleError, validate
-from segments.value import BgNbd, fit
+from segments.value import BgNbd, Horizon, fit
 
 WEEK = 7.0
 VALUE_HORIZON_DAYS = 90
@@ -61,7 +63,7 @@ def features_refresh(
         report(70, "Predicting repeat orders")
         latest_fit = ValueModelFit.objects.first()
         if latest_fit:
-            predictions_write(features_table, _model(latest_fit), horizon_days=latest_fit.horizon_days)
+            predictions_write(features_table, value_model(latest_fit), horizon=Horizon(latest_fit.horizon_days))
         report(80, "Assigning lifecycle stages")
         stages.stages_assign(features_table, shares_table)
         report(88, "Indexing and publishing")
@@ -80,27 +82,28 @@ def features_refresh(
 def staging_run(
     *, period_end: date, window_days: int | None = 365, progress: Progress | None = None, job: Job | None = None
 ) -> StagingRun:
-    """Record every customer's stage at the end of the day `period_end`.
+    """Record every customer's stage as of the end of the day `period_end`.
 
-    The stages come from the published features when those count purchases up to
-    that day, otherwise from features computed for the purpose.
+    The stages come from the published features when those are as of that day with
+    the same window, otherwise from features computed for the purpose.
     """
     report = progress or (lambda percent, message="": None)
     started = monotonic()
-    as_of = period_end + timedelta(days=1)
     current = FeatureRun.objects.first()
     beside = not connection.in_atomic_block  # another connection sees what this one does
     with transaction.atomic():
-        if current and current.as_of == as_of:
+        if current and (current.as_of, current.window_days) == (period_end, window_days):
             report(50, "Assigning stages")
             counts = stages.history_record(period_end, features.FEATURES, features.SHARES)
         else:
             features.roomy_transaction()
-            report(10, f"Describing customers at the end of {period_end}")
-            features_table, shares_table, _ = features.fill_twins(as_of=as_of, window_days=window_days, beside=beside)
+            report(10, f"Describing customers {days.as_of_words(period_end)}")
+            features_table, shares_table, _ = features.fill_twins(
+                as_of=period_end, window_days=window_days, beside=beside
+            )
             latest_fit = ValueModelFit.objects.first()
             if latest_fit:
-                predictions_write(features_table, _model(latest_fit), horizon_days=latest_fit.horizon_days)
+                predictions_write(features_table, value_model(latest_fit), horizon=Horizon(latest_fit.horizon_days))
             report(70, "Assigning stages")
             counts = stages.history_record(period_end, features_table, shares_table)
             _drop(features_table, shares_table)
@@ -122,8 +125,8 @@ def _drop(*names: str) -> None:
             cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(name)))
 
 
-def _model(fit_row: ValueModelFit) -> BgNbd:
-    return BgNbd(r=fit_row.r, alpha=fit_row.alpha, a=fit_row.a, b=fit_row.b)
+def value_model(fit_row: ValueModelFit) -> BgNbd:
+    return BgNbd(r=fit_row.r, alpha=fit_row.alpha, a=fit_row.a, b=fit_row.b, log_likelihood=fit_row.log_likelihood)
 
 
 def _buyers(table: str) -> pd.DataFrame:
@@ -139,13 +142,36 @@ def _buyers(table: str) -> pd.DataFrame:
         )
 
 
-def predictions_write(table: str, model: BgNbd, *, horizon_days: int) -> int:
+def expected_purchases(
+    model: BgNbd,
+    *,
+    horizon: Horizon,
+    orders_lifetime: pd.Series,
+    recency_days: pd.Series,
+    first_purchase_days: pd.Series,
+) -> pd.DataFrame:
+    """Each customer's probability of still being active and orders expected over the horizon, from the
+    features; both empty for a customer the model cannot describe (never bought, or first bought on the as-of
+    date)."""
+    orders, recency, first = (
+        pd.to_numeric(values).astype(float) for values in (orders_lifetime, recency_days, first_purchase_days)
+    )
+    described = (orders > 0) & (first > 0)
+    x, t_x, T = (orders - 1)[described], ((first - recency) / WEEK)[described], (first / WEEK)[described]
+    predictions = pd.DataFrame({"p_active": np.nan, "expected_purchases": np.nan}, index=orders.index)
+    if described.any():
+        predictions.loc[described, "p_active"] = model.p_active(x, t_x, T)
+        predictions.loc[described, "expected_purchases"] = model.expected_orders(horizon.weeks, x, t_x, T)
+    return predictions
+
+
+def predictions_write(table: str, model: BgNbd, *, horizon: Horizon) -> int:
     """Store each buyer's P(active) and expected orders over the horizon in the features table `table`."""
     buyers = _buyers(table)
     if buyers.empty:
         return 0
     buyers["p_active"] = model.p_active(buyers["x"], buyers["t_x"], buyers["T"])
-    buyers["expected"] = model.expected_orders(horizon_days / WEEK, buyers["x"], buyers["t_x"], buyers["T"])
+    buyers["expected"] = model.expected_orders(horizon.weeks, buyers["x"], buyers["t_x"], buyers["T"])
     buffer = io.StringIO()
     buyers[["customer_id", "p_active", "expected"]].to_csv(buffer, index=False, header=False)
     buffer.seek(0)
@@ -165,6 +191,11 @@ def predictions_write(table: str, model: BgNbd, *, horizon_days: int) -> int:
     return len(buyers)
 
 
+def value_expected_total() -> float:
+    """The orders all customers together are expected to place over the latest fit's horizon."""
+    return float(CustomerFeatures.objects.aggregate(total=Sum("expected_purchases", default=0.0))["total"])
+
+
 CALIBRATION_SQL = """
     SELECT
         count(DISTINCT order_ref) FILTER (WHERE purchased_at < %(cutoff)s) - 1 AS x,
@@ -173,13 +204,15 @@ CALIBRATION_SQL = """
         extract(epoch FROM %(cutoff)s::timestamptz - min(purchased_at)) / 604800.0 AS T,
         count(DISTINCT order_ref) FILTER (WHERE purchased_at >= %(cutoff)s) AS actual
     FROM {purchases}
-    WHERE quantity > 0 AND purchased_at < %(as_of)s
+    WHERE quantity > 0 AND purchased_at < %(until)s
     GROUP BY customer_id
     HAVING min(purchased_at) < %(cutoff)s - interval '1 day'
 """
 
 
-def value_model_fit(*, as_of: date | None = None, progress: Progress | None = None) -> ValueModelFit:
+def value_model_fit(
+    *, as_of: date | None = None, horizon: Horizon | None = None, progress: Progress | None = None
+) -> ValueModelFit:
     """Fit BG/NBD, check it on a held-out half year, refit on all history and store everyone's predictions.
 
     The model is fitted on the published features, so it is dated with their date: asked for another one
@@ -200,13 +233,14 @@ def value_model_fit(*, as_of: date | None = None, progress: Progress | None = No
             f"refresh them as of {as_of} first, or fit the model as of {published.as_of}."
         )
     as_of = published.as_of
+    horizon = horizon or Horizon(VALUE_HORIZON_DAYS)
     rng = np.random.default_rng(20_260_101)
     cutoff = as_of - timedelta(weeks=CALIBRATION_WEEKS)
     report(5, "Summarising purchases before and after the calibration cutoff")
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(CALIBRATION_SQL).format(purchases=sql.Identifier(Purchase._meta.db_table)),
-            {"cutoff": cutoff, "as_of": as_of},
+            {"cutoff": days.day_end(cutoff), "until": days.day_end(as_of)},
         )
         calibration = pd.DataFrame(cursor.fetchall(), columns=["x", "t_x", "T", "actual"]).astype(float)
     if len(calibration) < 10:
@@ -238,7 +272,7 @@ def value_model_fit(*, as_of: date | None = None, progress: Progress | None = No
             b=model.b,
             customers=len(sample),
             log_likelihood=model.log_likelihood,
-            horizon_days=VALUE_HORIZON_DAYS,
+            horizon_days=horizon.days,
             calibration={
                 "cutoff": str(cutoff),
                 "weeks": CALIBRATION_WEEKS,
@@ -248,7 +282,7 @@ def value_model_fit(*, as_of: date | None = None, progress: Progress | None = No
             },
         )
         report(85, "Writing predictions")
-        predictions_write(features.FEATURES, model, horizon_days=VALUE_HORIZON_DAYS)
+        predictions_write(features.FEATURES, model, horizon=horizon)
     return fitted
 
 

@@ -7,9 +7,17 @@ from typing import Any
 from celery import shared_task
 from django.contrib.auth.models import AbstractBaseUser
 
+from core.lib.days import as_of_words
 from core.models import Job
 from core.services import JobSpec, Progress, job_run, job_submit
-from segments.services import features_refresh, segments_measure, staging_run, value_model_fit
+from segments.services import (
+    features_refresh,
+    segments_measure,
+    staging_run,
+    value_expected_total,
+    value_model_fit,
+)
+from segments.value import Horizon
 
 
 def features_refresh_job(job: Job, progress: Progress) -> dict[str, Any]:
@@ -28,9 +36,23 @@ def staging_job(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 def value_model_job(job: Job, progress: Progress) -> dict[str, Any]:
-    as_of = job.params.get("as_of")
-    fitted = value_model_fit(as_of=date.fromisoformat(as_of) if as_of else None, progress=progress)
-    return {"r": fitted.r, "alpha": fitted.alpha, "a": fitted.a, "b": fitted.b, "customers": fitted.customers}
+    as_of, horizon_days = job.params.get("as_of"), job.params.get("horizon_days")
+    fitted = value_model_fit(
+        as_of=date.fromisoformat(as_of) if as_of else None,
+        horizon=Horizon(horizon_days) if horizon_days else None,
+        progress=progress,
+    )
+    return {
+        "r": fitted.r,
+        "alpha": fitted.alpha,
+        "a": fitted.a,
+        "b": fitted.b,
+        "log_likelihood": fitted.log_likelihood,
+        "customers": fitted.customers,
+        "as_of": str(fitted.as_of),
+        "horizon_days": fitted.horizon_days,
+        "expected_purchases": value_expected_total(),
+    }
 
 
 @shared_task
@@ -54,21 +76,15 @@ def measure_segments() -> int:
 
 
 def refresh_spec(kind: str, **params: Any) -> JobSpec:
-    """The job that refreshes features (as_of, window_days), stages (period_end) or the value model (as_of)."""
-    task, work, title = {
-        Job.Kind.FEATURES: (
-            refresh_features,
-            features_refresh_job,
-            f"Customer features as of {params.get('as_of')}",
-        ),
-        Job.Kind.STAGING: (stage_customers, staging_job, f"Lifecycle stages as of {params.get('period_end')}"),
-        Job.Kind.CUSTOMER_VALUE: (
-            fit_value_model,
-            value_model_job,
-            f"Customer value model as of {params.get('as_of') or 'the published features'}",
-        ),
+    """The job that refreshes features (as_of, window_days), stages (period_end) or fits the value model (as_of,
+    horizon_days: both optional)."""
+    task, work, subject, day = {
+        Job.Kind.FEATURES: (refresh_features, features_refresh_job, "Customer features", params.get("as_of")),
+        Job.Kind.STAGING: (stage_customers, staging_job, "Lifecycle stages", params.get("period_end")),
+        Job.Kind.CUSTOMER_VALUE: (fit_value_model, value_model_job, "Customer value model", params.get("as_of")),
     }[kind]
-    return JobSpec(kind=kind, title=title, task=task, work=work, params=params)
+    when = as_of_words(date.fromisoformat(day)) if day else "on the published features"
+    return JobSpec(kind=kind, title=f"{subject} {when}", task=task, work=work, params=params)
 
 
 def refresh_enqueue(*, kind: str, owner: AbstractBaseUser | None, **params: Any) -> Job:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("segments/lifecycle/", views.lifecycle, name="lifecycle"),
     path("segments/lifecycle/stages/<int:stage_id>/", views.stage_edit, name="stage_edit"),
     path("segments/value/", views.value_model, name="value"),
+    path("segments/value/customers.csv", views.value_export, name="value_export"),
     path("segments/jobs/<str:kind>/", views.refresh_start, name="refresh"),
     path("portfolios/", views.portfolio_list, name="portfolios"),
     path("portfolios/<int:portfolio_id>/", views.portfolio_detail, name="portfolio"),

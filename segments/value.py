@@ -6,11 +6,38 @@ fit finds r, alpha, a and b; from them come each customer's probability of
 still being active and the orders to expect in the next weeks.
 """
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1
+
+HORIZON = re.compile(r"^\s*(\d+)\s*([wd]?)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """How far ahead purchases are expected: a whole number of days, written "26w" or "90d" (or "90")."""
+
+    days: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Horizon":
+        match = HORIZON.match(text)
+        if not match or int(match[1]) == 0:
+            raise ValueError(f"{text!r} is not a horizon: write weeks as 26w or days as 90d.")
+        return cls(days=int(match[1]) * (7 if match[2].lower() == "w" else 1))
+
+    @property
+    def weeks(self) -> float:
+        return self.days / 7
+
+    @property
+    def label(self) -> str:
+        """How a page names it: 26 weeks, 90 days, 1 week."""
+        count, unit = (self.days // 7, "week") if self.days % 7 == 0 else (self.days, "day")
+        return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,19 @@
+import csv
+import itertools
 import json
+from datetime import timedelta
 
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from core.charts import figure_data
+from core.lib.spreadsheet import safe_cell
 from core.models import Job
 from core.panels import panels_render
 from segments import selectors
@@ -18,6 +22,7 @@ from segments.models import Portfolio
 from segments.ruletree.fields import CHANNELS, FIELDS, OP_LABELS
 from segments.ruletree.validation import RuleError
 from segments.services import (
+    VALUE_HORIZON_DAYS,
     portfolio_budget_set,
     portfolio_objective_add,
     segment_count,
@@ -25,6 +30,7 @@ from segments.services import (
     stage_update,
 )
 from segments.tasks import refresh_enqueue
+from segments.value import Horizon
 
 DEFAULT_RULES = {"all": []}
 
@@ -211,11 +217,11 @@ def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
 @require_POST
 @permission_required("segments.run_refresh", raise_exception=True)
 def refresh_start(request: HttpRequest, kind: str) -> HttpResponse:
-    today = timezone.localdate()
+    last_whole_day = timezone.localdate() - timedelta(days=1)
     if kind == Job.Kind.FEATURES:
-        job = refresh_enqueue(kind=kind, owner=request.user, as_of=str(today), window_days=365)
+        job = refresh_enqueue(kind=kind, owner=request.user, as_of=str(last_whole_day), window_days=365)
     elif kind == Job.Kind.STAGING:
-        period = request.POST.get("period_end") or str(today)
+        period = request.POST.get("period_end") or str(last_whole_day)
         job = refresh_enqueue(kind=kind, owner=request.user, period_end=period)
     elif kind == Job.Kind.CUSTOMER_VALUE:  # fitted on the published features, and dated with them
         job = refresh_enqueue(kind=kind, owner=request.user)
@@ -245,7 +251,33 @@ def value_model(request: HttpRequest) -> HttpResponse:
             yaxis_title="orders per customer",
         )
         chart = {"id": "chart-calibration", "figure": figure_data(figure, height=320)}
-    return render(request, "segments/value_model.html", {"fit": fit, "chart": chart})
+    horizon = Horizon(fit.horizon_days) if fit else None
+    return render(request, "segments/value_model.html", {"fit": fit, "chart": chart, "horizon": horizon})
+
+
+@permission_required("customers.view_customers", raise_exception=True)
+def value_export(request: HttpRequest) -> HttpResponse:
+    """Every customer's features and value over a horizon (?horizon=26w or 90d; default the fit's), streamed."""
+    fit, run = selectors.latest_value_fit(), selectors.current_features_run()
+    try:
+        horizon = Horizon.parse(request.GET.get("horizon") or f"{fit.horizon_days if fit else VALUE_HORIZON_DAYS}d")
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    rows = selectors.value_export_rows(horizon=horizon)
+    lines = (
+        writer.writerow([safe_cell(cell) for cell in row])
+        for row in itertools.chain([selectors.value_export_header(horizon)], rows)
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv")
+    as_of = f"-as-of-{run.as_of}" if run else ""
+    response["Content-Disposition"] = f'attachment; filename="customer-value{as_of}-next-{horizon.days}-days.csv"'
+    return response
 
 
 @permission_required("segments.view_portfolios", raise_exception=True)

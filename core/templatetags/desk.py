@@ -1,5 +1,8 @@
+from datetime import date
+
 from django import template
 
+from core.lib.days import as_of_words
 from core.lib.money import format_cents
 
 register = template.Library()
@@ -16,6 +19,12 @@ def percent(share: float | None, digits: int = 1) -> str:
     if share is None:
         return ""
     return f"{float(share) * 100:.{digits}f}%"
+
+
+@register.filter
+def as_of(day: date | None) -> str:
+    """An as-of date in words: "as of the end of 2011-12-09"."""
+    return as_of_words(day) if day else ""
 
 
 @register.filter

@@ -209,16 +209,9 @@ def prepare_purchases(batch: Batch, refs: References, problems: Problems) -> pd.
     margin_cents = np.full(len(out), np.nan)
     if margin := _column(batch, "margin", problems):
         margin_cents = margin.cents()
+    # A line with neither a margin nor a category to estimate one from keeps its margin unknown (NULL).
     estimated = pd.Series(category_ids).map(refs.category_margin_rates).to_numpy(dtype=float) * revenue_cents
-    missing_margin = np.isnan(margin_cents)
-    margin_cents = np.where(missing_margin, np.round(estimated), margin_cents)
-    problems.flag(
-        missing_margin & (category_ids < 0) & np.isfinite(revenue_cents),
-        batch.rows,
-        "margin",
-        pd.Series("", index=out.index),
-        "is empty and the line has no category whose margin rate could estimate it",
-    )
+    margin_cents = np.where(np.isnan(margin_cents), np.round(estimated), margin_cents)
 
     out["store_id"] = _as_int(np.where(store_ids >= 0, store_ids, np.nan))
     out["category_id"] = _as_int(np.where(category_ids >= 0, category_ids, np.nan))

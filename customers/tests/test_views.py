@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from core.models import Job
 from core.services import job_run
-from customers.models import Customer, DataImport, Purchase
+from customers.models import Customer, DataImport, MonthlySales, Purchase
+from customers.services import monthly_sales_refresh
 from customers.tasks import import_job
 
 
@@ -114,3 +115,39 @@ def test_only_admins_import_and_managers_may_look(client, marketer, manager, seg
         client.force_login(user)
         assert client.get(reverse("customers:imports")).status_code == page_status
         assert client.post(reverse("customers:import_start")).status_code == 403
+
+
+@pytest.fixture
+def unknown_margins(shop, load):
+    """Ann's second line names neither a margin nor a category; all of Bob's lines lack both."""
+    load(
+        "purchases",
+        "line_id,customer_id,purchased_at,quantity,revenue,category,margin\n"
+        "U1,A1,2026-01-15 10:00:00,1,30.00,,9.00\n"
+        "U2,A1,2026-01-20 10:00:00,1,10.00,,\n"
+        "U3,B2,2026-02-20 10:00:00,1,7.00,,\n",
+    )
+
+
+def test_purchases_without_a_margin_import_with_the_margin_unknown_not_zero(unknown_margins):
+    margins = dict(Purchase.objects.values_list("line_id", "margin_cents"))
+    assert margins == {"U1": 900, "U2": None, "U3": None}
+
+
+def test_the_customer_page_says_how_much_of_the_revenue_the_margin_covers(client, marketer, unknown_margins):
+    client.force_login(marketer)
+    ann = Customer.objects.get(external_id="A1")
+    page = client.get(reverse("customers:detail", args=[ann.pk])).content.decode()
+    assert "9.00" in page and "Known for 75.0% of revenue." in page
+    assert "—" in page and "margin unknown" in page  # the line without one
+    bob = Customer.objects.get(external_id="B2")
+    page = client.get(reverse("customers:detail", args=[bob.pk])).content.decode()
+    margin = page[page.index('id="customer-margin"') :][:400]
+    assert "unknown" in margin and "0.00" not in margin
+
+
+def test_the_monthly_sales_sum_the_known_margins_and_the_revenue_they_cover(unknown_margins):
+    monthly_sales_refresh()
+    january, february = MonthlySales.objects.order_by("month")
+    assert (january.revenue_cents, january.margin_cents, january.margin_known_share) == (4_000, 900, 0.75)
+    assert (february.revenue_cents, february.margin_cents) == (700, None)

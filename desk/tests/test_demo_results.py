@@ -47,6 +47,6 @@ def test_the_value_model_started_from_its_page_is_dated_and_checked_with_the_fea
     job.refresh_from_db()
     assert job.status == "succeeded", job.error
     fit = ValueModelFit.objects.latest("id")
-    assert fit.as_of == FeatureRun.objects.first().as_of == date(2026, 7, 1)
+    assert fit.as_of == FeatureRun.objects.first().as_of == date(2026, 6, 30)
     # The held-out half year ends where the features do, so it holds the orders that were really placed.
     assert fit.calibration["total_actual"] > 0

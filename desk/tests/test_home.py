@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from core.models import Job
+from customers.models import MonthlySales
 from customers.tests.factories import CustomerFactory
 
 
@@ -34,3 +35,16 @@ def test_a_customer_without_an_email_is_listed_without_a_dangling_separator(clie
     client.force_login(marketer)
     [(_, hits)] = client.get(reverse("search"), {"q": "lindqvist"}).context["groups"]
     assert hits[0].detail == "G-1"
+
+
+def test_the_sales_chart_says_how_much_of_each_months_revenue_its_margin_covers(client, marketer):
+    MonthlySales.objects.create(
+        month="2026-01-01", channel="store", revenue_cents=4_000, margin_cents=900, margin_revenue_cents=3_000, lines=2
+    )
+    MonthlySales.objects.create(
+        month="2026-02-01", channel="store", revenue_cents=700, margin_cents=None, margin_revenue_cents=0, lines=1
+    )
+    client.force_login(marketer)
+    page = client.get(reverse("home")).content.decode()
+    assert "margin 9.00 (known for 75.0% of revenue)" in page
+    assert "margin unknown" in page

@@ -14,7 +14,7 @@ class FeatureRun(models.Model):
     """One refresh of the features table; the newest successful run is the one the table holds."""
 
     version = models.PositiveIntegerField(unique=True)
-    as_of = models.DateField(help_text="Purchases before this day count.")
+    as_of = models.DateField(help_text="Purchases made on this day or before count; ages are counted to it.")
     window_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="Frequency and spend window; empty: all."
     )
@@ -49,16 +49,25 @@ class CustomerFeatures(models.Model):
     first_purchase_at = models.DateTimeField(null=True)
     last_purchase_at = models.DateTimeField(null=True)
     recency_days = models.IntegerField(
-        null=True, help_text="Whole days (24 hours) from the last purchase to the start of the as-of date."
+        null=True, help_text="Days from the day of the last purchase to the as-of date (0: bought that day)."
     )
     frequency = models.IntegerField(help_text="Orders in the window.")
     orders_lifetime = models.IntegerField()
     revenue_cents = models.BigIntegerField(help_text="Sales revenue in the window.")
-    margin_cents = models.BigIntegerField(help_text="Sales margin in the window.")
+    margin_cents = models.BigIntegerField(
+        null=True, help_text="Sales margin in the window, of the lines whose margin is known; empty: none is."
+    )
+    margin_revenue_cents = models.BigIntegerField(
+        default=0, help_text="Sales revenue in the window of the lines whose margin is known."
+    )
     returns_cents = models.BigIntegerField(help_text="Returned revenue in the window (zero or negative).")
     aov_cents = models.BigIntegerField(null=True, help_text="Average order value in the window.")
-    tenure_days = models.IntegerField(null=True, help_text="Days since sign-up (or the first purchase).")
-    first_purchase_days = models.IntegerField(null=True, help_text="Days since the first purchase.")
+    tenure_days = models.IntegerField(
+        null=True, help_text="Days from sign-up (or the first purchase) to the as-of date."
+    )
+    first_purchase_days = models.IntegerField(
+        null=True, help_text="Days from the day of the first purchase to the as-of date."
+    )
     last_store = models.ForeignKey(
         Store, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
@@ -68,7 +77,7 @@ class CustomerFeatures(models.Model):
     m_score = models.PositiveSmallIntegerField(null=True)
     days_since_contact = models.IntegerField(null=True)
     contacts_30d = models.IntegerField(default=0)
-    expected_purchases = models.FloatField(null=True, help_text="BG/NBD: expected orders in the next 90 days.")
+    expected_purchases = models.FloatField(null=True, help_text="BG/NBD: expected orders over the fit's horizon.")
     p_active = models.FloatField(null=True, help_text="BG/NBD: probability the customer is still active.")
     stage = models.ForeignKey(
         "segments.LifecycleStage",
@@ -84,6 +93,11 @@ class CustomerFeatures(models.Model):
 
     def __str__(self) -> str:
         return f"features of customer {self.customer_id}"
+
+    @property
+    def margin_known_share(self) -> float | None:
+        """The share of the window's sales revenue whose margin is known (None without sales)."""
+        return self.margin_revenue_cents / self.revenue_cents if self.revenue_cents else None
 
     @property
     def rfm_total(self) -> int | None:

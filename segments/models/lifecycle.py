@@ -37,7 +37,7 @@ class StagingRun(models.Model):
         ordering = ["-period_end"]
 
     def __str__(self) -> str:
-        return f"Stages as of {self.period_end}"
+        return f"Stages as of the end of {self.period_end}"
 
 
 class StageAssignment(models.Model):

@@ -4,7 +4,7 @@ from django.db import models
 class ValueModelFit(models.Model):
     """A BG/NBD fit: the parameters, how well it predicted a held-out period, and when it was made."""
 
-    as_of = models.DateField()
+    as_of = models.DateField(help_text="Fitted on the purchases made on this day or before.")
     r = models.FloatField()
     alpha = models.FloatField()
     a = models.FloatField()

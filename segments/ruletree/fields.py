@@ -55,7 +55,7 @@ FIELDS = {
         Field("frequency", "Orders in the window", "number", "frequency"),
         Field("orders_lifetime", "Orders ever", "number", "orders_lifetime"),
         Field("revenue", "Revenue in the window", "money", "revenue_cents", scale=100),
-        Field("margin", "Margin in the window", "money", "margin_cents", scale=100),
+        Field("margin", "Margin in the window (lines with a known margin)", "money", "margin_cents", scale=100),
         Field("aov", "Average order value", "money", "aov_cents", scale=100),
         Field("tenure_days", "Days as a member", "number", "tenure_days"),
         Field("first_purchase_days", "Days since first purchase", "number", "first_purchase_days"),

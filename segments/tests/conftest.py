@@ -4,17 +4,17 @@ import pytest
 
 from customers.imports.run import import_file
 
-AS_OF = date(2026, 7, 1)
+AS_OF = date(2026, 6, 30)  # the features count the purchases made on this day or before
 
 
 @pytest.fixture
 def history(db, tmp_path):
     """Five customers whose purchases are worked out by hand in the tests.
 
-    ann: three orders (two lines in the first), the last on 2026-06-21, 9 whole days before 2026-07-01.
-    bob: one order on 2026-06-01 (29 whole days) and a return of part of it on 2026-06-05.
-    cat: two orders, the last on 2025-06-01 (394 whole days), both outside a 365-day window.
-    dan: one order on 2026-02-01 (149 whole days).
+    ann: three orders (two lines in the first), the last on 2026-06-21, 9 days before 2026-06-30.
+    bob: one order on 2026-06-01 (29 days) and a return of part of it on 2026-06-05.
+    cat: two orders, the last on 2025-06-01 (394 days), both outside a 365-day window.
+    dan: one order on 2026-02-01 (149 days).
     eve: signed up, never bought.
     """
 

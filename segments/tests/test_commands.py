@@ -16,15 +16,15 @@ def run(*args: str) -> str:
 
 
 def test_refresh_features_as_of_a_date(history):  # noqa: F811
-    output = run("refresh_features", "--as-of", "2026-07-01")
-    assert "of 5 customers" in output
+    output = run("refresh_features", "--as-of", "2026-06-30")
+    assert "of 5 customers as of the end of 2026-06-30" in output
     recency = dict(CustomerFeatures.objects.values_list("customer__external_id", "recency_days"))
     assert recency == {"ann": 9, "bob": 29, "cat": 394, "dan": 149, "eve": None}
     job = Job.objects.get(kind=Job.Kind.FEATURES)
-    assert (job.status, job.params) == (Job.Status.SUCCEEDED, {"as_of": "2026-07-01", "window_days": 365})
+    assert (job.status, job.params) == (Job.Status.SUCCEEDED, {"as_of": "2026-06-30", "window_days": 365})
 
 
 def test_stage_customers_gives_everyone_one_stage_as_of_the_period_end(history):  # noqa: F811
     output = run("stage_customers", "2026-06-30")
-    assert "5 customers staged as of 2026-06-30" in output
+    assert "5 customers staged as of the end of 2026-06-30" in output
     assert StageAssignment.objects.filter(period_end="2026-06-30").count() == 5

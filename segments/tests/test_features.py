@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from customers.imports.run import import_file
 from segments.models import CustomerCategoryShare, CustomerFeatures, FeatureRun, StageAssignment
 from segments.selectors import migration_matrix
 from segments.services import features_refresh, staging_run
@@ -18,14 +19,14 @@ def described(history):
 
 def test_recency_frequency_and_money_are_as_worked_out(described):
     ann = described["ann"]
-    # Whole days: from 2026-06-21 18:00 to 2026-07-01 00:00 is 9 days and 6 hours.
+    # Days from the day of the last purchase, 2026-06-21, to the as-of date 2026-06-30.
     assert (ann.recency_days, ann.frequency, ann.orders_lifetime) == (9, 3, 3)
     assert (ann.revenue_cents, ann.margin_cents, ann.aov_cents) == (
         25_000,
         3_000 * 0.25 + 7_000 * 0.4 + 5_000 * 0.25 + 10_000 * 0.4,
         25_000 // 3,
     )
-    assert (ann.tenure_days, ann.first_purchase_days) == (546, 171)
+    assert (ann.tenure_days, ann.first_purchase_days) == (545, 171)
     assert (ann.last_channel, ann.last_store_id) == ("online", None)
     bob = described["bob"]
     assert (bob.recency_days, bob.frequency, bob.revenue_cents, bob.returns_cents) == (29, 1, 8_000, -2_000)
@@ -92,7 +93,7 @@ def test_staging_keeps_history_per_period_and_counts_migration(history):
     first = dict(
         StageAssignment.objects.filter(period_end=date(2026, 3, 31)).values_list("customer__external_id", "stage__code")
     )
-    # cat's last order (2025-06-01 10:00) was 303 whole days before 2026-04-01: at risk, not yet lapsed.
+    # cat's last order (2025-06-01) was 303 days before 2026-03-31: at risk, not yet lapsed.
     assert first == {"ann": "new", "cat": "at_risk", "dan": "new"}
     matrix = migration_matrix(date(2026, 3, 31), date(2026, 6, 30))
     assert matrix.loc["New", "Repurchase"] == 1  # ann
@@ -125,3 +126,21 @@ def test_a_refresh_in_its_own_transaction_sums_the_shares_on_a_second_connection
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'segments_customer%%__next%%'")
         assert cursor.fetchall() == []  # the second connection's table took the shares' place; the stale one went
+
+
+def test_margins_that_are_unknown_stay_unknown_in_the_features(history, tmp_path):
+    path = tmp_path / "more.csv"
+    path.write_text(
+        "line_id,customer_id,purchased_at,quantity,revenue,order_ref\n"
+        "d2,dan,2026-06-10 10:00:00,1,15.00,D2\n"
+        "e1,eve,2026-06-11 10:00:00,1,20.00,E1\n"
+    )
+    import_file(kind="purchases", path=path)
+    features_refresh(as_of=AS_OF, window_days=365)
+    margins = {
+        row.customer.external_id: (row.revenue_cents, row.margin_cents, row.margin_known_share)
+        for row in CustomerFeatures.objects.select_related("customer")
+    }
+    assert margins["dan"] == (6_000, 1_800, 0.75)  # 45.00 of HOME at 40%, and 15.00 with no margin
+    assert margins["eve"] == (2_000, None, 0.0)
+    assert margins["cat"] == (0, 0, None)  # no sales in the window: no margin, nothing unknown
