@@ -143,7 +143,8 @@ def test_the_features_count_contacts_after_a_release(no_global_control, make_cam
     features_refresh(as_of=date(2026, 7, 1), window_days=365)
     contacted = CustomerFeatures.objects.filter(contacts_30d=1)
     assert contacted.count() == ContactHistory.objects.count() > 0
-    assert set(contacted.values_list("days_since_contact", flat=True)) == {10}
+    # Contacted on 20 June; features as of the end of 1 July count 11 whole days since.
+    assert set(contacted.values_list("days_since_contact", flat=True)) == {11}
 
 
 def test_a_contact_file_per_channel_for_the_owner_only(
