@@ -21,6 +21,7 @@ class CellSummary(TypedDict):
     margin_cents: int
     redemptions: int
     events: NotRequired[int]  # engagement events of the response kind, for event responses
+    margin_unknown_revenue_cents: NotRequired[int]  # revenue of lines imported without a margin
     response_rate: float | None
     orders_per_member: float | None
     events_per_member: NotRequired[float | None]

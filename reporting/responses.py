@@ -39,6 +39,8 @@ WITH members AS NOT MATERIALIZED (
     SELECT mb.customer_id, mb.treatment_id,
            count(DISTINCT p.order_ref) FILTER (WHERE p.quantity > 0) AS orders,
            sum(p.revenue_cents) AS revenue_cents, sum(p.margin_cents) AS margin_cents,
+           -- Lines imported without a margin add their revenue but no margin: counted, to be said.
+           coalesce(sum(p.revenue_cents) FILTER (WHERE p.margin_cents IS NULL), 0) AS unmargined_cents,
            count(DISTINCT p.order_ref) FILTER (WHERE p.offer_code <> '' AND p.offer_code = mb.redeemed_code)
                AS redemptions,
            min(p.purchased_at) FILTER (WHERE p.quantity > 0 AND (
@@ -65,7 +67,7 @@ SELECT mb.customer_id, mb.treatment_id, mb.is_control, mb.stage_id,
        coalesce(b.orders, 0), coalesce(b.revenue_cents, 0), coalesce(b.margin_cents, 0), coalesce(b.redemptions, 0),
        floor(extract(epoch FROM CASE WHEN mb.response_kind = 'event' THEN e.first_at ELSE b.first_at END - mb.opens)
              / 86400)::int AS response_day,
-       coalesce(e.events, 0)
+       coalesce(e.events, 0), coalesce(b.unmargined_cents, 0)
 FROM members mb
 LEFT JOIN bought b ON b.customer_id = mb.customer_id AND b.treatment_id = mb.treatment_id
 LEFT JOIN engaged e ON e.customer_id = mb.customer_id AND e.treatment_id = mb.treatment_id

@@ -66,6 +66,7 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
     }
     costs = sums["contact_cost_cents"] + sums["offer_cost_cents"]
     low, high = stats.net_interval(rows)
+    revenue = people["revenue_cents"].sum()
     totals = Totals(
         **sums,
         members=len(people),
@@ -76,6 +77,7 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
         net_high_cents=high,
         roi_low=low / costs if costs and low is not None else None,
         roi_high=high / costs if costs and high is not None else None,
+        margin_unknown_share=float(people["unmargined_cents"].sum() / revenue) if revenue else 0.0,
     )
     by_stage = [
         StageResult(

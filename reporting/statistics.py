@@ -27,6 +27,7 @@ MEMBER_COLUMNS = [
     "redemptions",
     "response_day",
     "events",
+    "unmargined_cents",
 ]
 SIGNIFICANCE = 0.05
 RESAMPLES = 2000  # bootstrap resamples: p-values down to 1 / 2,001
@@ -47,6 +48,7 @@ def cell_summary(members: pd.DataFrame) -> CellSummary:
         "margin_cents": int(members["margin_cents"].sum()),
         "redemptions": int(members["redemptions"].sum()),
         "events": int(members["events"].sum()),
+        "margin_unknown_revenue_cents": int(members["unmargined_cents"].sum()),
     }
     for name in ("responders", "orders", "events", "revenue_cents", "margin_cents"):
         summary[f"{name}_per_member"] = summary[name] / count if count else None

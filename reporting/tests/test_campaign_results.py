@@ -57,6 +57,7 @@ def test_every_metric_of_a_hand_made_campaign(spring):
         "margin_cents": 950,
         "redemptions": 1,
         "events": 0,
+        "margin_unknown_revenue_cents": 0,
         "orders_per_member": 0.75,
         "events_per_member": 0.0,
         "revenue_cents_per_member": 950.0,
@@ -71,6 +72,7 @@ def test_every_metric_of_a_hand_made_campaign(spring):
         "margin_cents": 200,
         "redemptions": 0,
         "events": 0,
+        "margin_unknown_revenue_cents": 0,
         "orders_per_member": 0.5,
         "events_per_member": 0.0,
         "revenue_cents_per_member": 400.0,
@@ -232,3 +234,20 @@ def test_compute_results_shows_one_progress_bar_that_follows_the_job_and_the_pag
     Job.objects.filter(pk=job.pk).update(status="succeeded", progress=100)
     done = client.get(f"/campaigns/{spring.pk}/results/").content.decode()
     assert "Computing the results" not in done
+
+
+def test_purchases_without_a_margin_count_their_revenue_and_say_the_margin_is_unknown(
+    spring, tmp_path, client, manager
+):
+    path = tmp_path / "more.csv"
+    # a buys again, on a line with neither margin nor category: 30.00 of revenue, margin unknown.
+    path.write_text("line_id,customer_id,purchased_at,quantity,revenue,order_ref\n8,a,2026-03-06 10:00:00,1,30.00,A2\n")
+    import_file(kind="purchases", path=path)
+    result = results_run(campaign=spring)
+    treated = result.payload["treatments"][0]["treatment"]
+    assert (treated["revenue_cents"], treated["margin_cents"]) == (6_800, 950)  # the margin is not taken for 0
+    assert treated["margin_unknown_revenue_cents"] == 3_000
+    assert result.payload["totals"]["margin_unknown_share"] == pytest.approx(3_000 / 7_600)
+    client.force_login(manager)
+    page = client.get(f"/campaigns/{spring.pk}/results/").content.decode()
+    assert "The margin of 39.5% of the revenue counted is unknown" in page
