@@ -1,6 +1,7 @@
 from django import forms
 
 from campaigns.models import Campaign, ContactPolicy, Treatment
+from offers.models import Offer
 
 
 class DeskForm:
@@ -79,7 +80,8 @@ class TreatmentForm(DeskForm, forms.ModelForm):
             "message_name",
             "content_ref",
             "offer_strategy",
-            "offer_code",
+            "offer",
+            "offers_per_customer",
             "holdout_share",
             "response_kind",
             "response_category",
@@ -98,6 +100,9 @@ class TreatmentForm(DeskForm, forms.ModelForm):
             self.fields["expected_order_value"].initial = self.instance.expected_order_value_cents / 100
             self.fields["cost_per_redemption"].initial = self.instance.cost_per_redemption_cents / 100
         self.fields["segment"].required = True
+        self.fields["offer"].queryset = Offer.objects.filter(active=True) | Offer.objects.filter(
+            pk=self.instance.offer_id or 0
+        )
         self.style_fields()
 
     def treatment_fields(self) -> dict:

@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from customers.models import Customer
+from customers.models import Channel, Customer
 from segments.models import Portfolio, Segment
 
 
@@ -15,15 +15,6 @@ class Objective(models.TextChoices):
     CONVERSION = "conversion", "Conversion: turn visits into orders"
     BASKET = "basket", "Basket size: more per order"
     MARGIN = "margin", "Margin: more profitable orders"
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "SMS"
-    PUSH = "push", "Push"
-    DIRECT_MAIL = "direct_mail", "Direct mail"
-    IN_STORE = "in_store", "In store"
-    WEB = "web", "Web"
 
 
 class Campaign(models.Model):
@@ -139,10 +130,20 @@ class Treatment(models.Model):
     message_name = models.CharField(max_length=160)
     content_ref = models.CharField(max_length=200, blank=True, help_text="Where the creative lives (template id, URL).")
     offer_strategy = models.CharField(max_length=8, choices=OfferStrategy.choices, default=OfferStrategy.NONE)
-    offer_code = models.CharField(
-        max_length=64, blank=True, help_text="With one fixed offer: the code every treated customer receives."
+    offer = models.ForeignKey(
+        "offers.Offer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="treatments",
+        help_text="With one fixed offer: the bank offer every treated customer receives.",
     )
-    offers_per_customer = models.PositiveSmallIntegerField(default=1)
+    offer_code = models.CharField(max_length=64, blank=True, help_text="The fixed offer's code, kept as it was sent.")
+    offers_per_customer = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="With the best offers per customer: how many each treated customer receives (1 to 5).",
+    )
     holdout_share = models.DecimalField(
         max_digits=4, decimal_places=3, default="0.100", validators=[MinValueValidator(0), MaxValueValidator(0.9)]
     )
@@ -185,12 +186,8 @@ class Treatment(models.Model):
         return f"{self.campaign} / {self.code}"
 
     def clean(self) -> None:
-        if self.offer_strategy == self.OfferStrategy.BEST_N:
-            raise ValidationError(
-                {"offer_strategy": "Best offers per customer come from the offer bank, which is not available yet."}
-            )
-        if self.offer_strategy == self.OfferStrategy.FIXED and not self.offer_code:
-            raise ValidationError({"offer_code": "Give the code of the offer every treated customer receives."})
+        if self.offer_strategy == self.OfferStrategy.FIXED and not self.offer_id:
+            raise ValidationError({"offer": "Choose the bank offer every treated customer receives."})
         needs = {
             self.Response.CATEGORY: ("response_category", "Choose the category whose purchases count as responses."),
             self.Response.OFFER_CODE: ("response_offer_code", "Give the offer code whose redemptions count."),
@@ -214,7 +211,7 @@ class Treatment(models.Model):
     @property
     def counts_its_own_offer(self) -> bool:
         """Whether responses are redemptions of the fixed offer the treatment sends (treatment_save stores it)."""
-        sends_offer = self.offer_strategy == self.OfferStrategy.FIXED and bool(self.offer_code)
+        sends_offer = self.offer_strategy == self.OfferStrategy.FIXED and bool(self.offer_id or self.offer_code)
         return self.response_kind == self.Response.OFFER_CODE and sends_offer
 
 

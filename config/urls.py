@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("customers.urls")),
     path("", include("segments.urls")),
+    path("", include("offers.urls")),
     # One namespace, two apps: the results pages moved to reporting without changing their names.
     path("", include((campaign_urlpatterns + campaign_results_urlpatterns, "campaigns"))),
     path("", include("core.urls")),

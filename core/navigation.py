@@ -25,7 +25,7 @@ SECTIONS = [
     Section("campaigns", "Campaigns", "megaphone", "c", "campaigns:list"),
     Section("portfolios", "Portfolios", "briefcase", "o", "segments:portfolios"),
     Section("segments", "Segments", "diagram-3", "s", "segments:list"),
-    Section("offers", "Offers", "tags", "f", None),
+    Section("offers", "Offers", "tags", "f", "offers:bank"),
     Section("customers", "Customers", "people", "u", "customers:list"),
     Section("results", "Results", "graph-up-arrow", "r", "campaigns:results_list"),
     Section("scorecards", "Scorecards", "clipboard-check", "k", None),

@@ -61,6 +61,17 @@ class ConsentChannel(models.TextChoices):
     DIRECT_MAIL = "direct_mail", "Direct mail"
 
 
+class Channel(models.TextChoices):
+    """The channels a campaign reaches customers on; offers say which of them they may be sent on."""
+
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    PUSH = "push", "Push"
+    DIRECT_MAIL = "direct_mail", "Direct mail"
+    IN_STORE = "in_store", "In store"
+    WEB = "web", "Web"
+
+
 class Customer(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200, blank=True)
@@ -151,6 +162,7 @@ class DataImport(models.Model):
         PURCHASES = "purchases", "Purchases"
         EVENTS = "events", "Engagement events"
         CONTACTS = "contacts", "Campaign contacts (measured elsewhere)"
+        OFFERS = "offers", "Offer bank"
 
     job = models.OneToOneField("core.Job", on_delete=models.CASCADE, related_name="data_import")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -119,10 +119,15 @@ def treatment_save(*, campaign: Campaign, treatment: Treatment | None = None, **
     treatment = treatment or Treatment(campaign=campaign)
     for name, value in fields.items():
         setattr(treatment, name, value)
-    # A code is kept only with a fixed offer, and a response by offer code is, unless said otherwise, a
-    # redemption of the offer the treatment sends.
-    if treatment.offer_strategy == Treatment.OfferStrategy.NONE:
-        treatment.offer_code = ""
+    # A fixed offer is a bank offer, whose code is kept as sent; a response by offer code is, unless said
+    # otherwise, a redemption of the offer the treatment sends.
+    if treatment.offer_strategy == Treatment.OfferStrategy.FIXED and treatment.offer_id:
+        treatment.offer_code = treatment.offer.code
+        treatment.cost_per_redemption_cents = (
+            treatment.cost_per_redemption_cents or treatment.offer.cost_per_redemption_cents
+        )
+    else:
+        treatment.offer, treatment.offer_code = None, ""
     if treatment.response_kind == Treatment.Response.OFFER_CODE and not treatment.response_offer_code:
         treatment.response_offer_code = treatment.offer_code
     treatment.full_clean()

@@ -1,7 +1,8 @@
-"""A treatment with one fixed offer: set on the form, booked in the plan, sent in the contact file, measured."""
+"""A treatment with one fixed bank offer: set on the form, booked in the plan, sent in the contact file, measured."""
+
+from datetime import date
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from campaigns.models import ContactHistory
@@ -10,9 +11,23 @@ from campaigns.services.release import planned_cost_cents
 from campaigns.services.workflow import CampaignError
 from campaigns.tests.conftest import population
 from campaigns.tests.test_release import ready
+from offers.models import Offer
 
 
-def test_the_form_sets_the_offer_and_the_response_definition(client, marketer, make_campaign):
+@pytest.fixture
+def tenoff(db) -> Offer:
+    return Offer.objects.create(
+        code="TENOFF",
+        name="Ten off",
+        kind="amount_off",
+        value=10,
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2026, 12, 31),
+        cost_per_redemption_cents=300,
+    )
+
+
+def test_the_form_sets_the_offer_and_the_response_definition(client, marketer, make_campaign, tenoff):
     campaign = make_campaign()
     treatment = campaign.treatments.get()
     client.force_login(marketer)
@@ -22,7 +37,8 @@ def test_the_form_sets_the_offer_and_the_response_definition(client, marketer, m
         "channel": "email",
         "message_name": "Ten off",
         "offer_strategy": "fixed",
-        "offer_code": "TENOFF",
+        "offer": tenoff.pk,
+        "offers_per_customer": "1",
         "holdout_share": "0.100",
         "response_kind": "offer_code",
         "response_window_days": "21",
@@ -43,38 +59,32 @@ def test_the_form_sets_the_offer_and_the_response_definition(client, marketer, m
     )
     assert (treatment.response_window_days, treatment.cost_per_redemption_cents) == (21, 250)
 
-    response = client.post(
-        reverse("campaigns:treatment_edit", args=[campaign.pk, treatment.pk]), {**form, "offer_code": ""}
-    )
-    assert "Give the code of the offer every treated customer receives." in response.content.decode()
+    response = client.post(reverse("campaigns:treatment_edit", args=[campaign.pk, treatment.pk]), {**form, "offer": ""})
+    assert "Choose the bank offer every treated customer receives." in response.content.decode()
 
 
-def test_the_service_keeps_a_code_only_with_a_fixed_offer_and_counts_its_redemptions_by_default(make_campaign):
+def test_the_service_keeps_an_offer_only_when_fixed_and_counts_its_redemptions_by_default(make_campaign, tenoff):
     campaign = make_campaign()
     treatment = treatment_save(
-        campaign=campaign, treatment=campaign.treatments.get(), offer_strategy="none", offer_code="STRAY"
+        campaign=campaign, treatment=campaign.treatments.get(), offer_strategy="none", offer=tenoff
     )
-    assert treatment.offer_code == ""
+    assert (treatment.offer, treatment.offer_code) == (None, "")
     treatment = treatment_save(
         campaign=campaign,
         treatment=treatment,
         offer_strategy="fixed",
-        offer_code="TENOFF",
+        offer=tenoff,
         response_kind="offer_code",
         response_offer_code="",
     )
     treatment.refresh_from_db()
     assert (treatment.offer_code, treatment.response_offer_code) == ("TENOFF", "TENOFF")
-
-
-def test_best_offers_per_customer_are_refused_until_there_is_an_offer_bank(make_campaign):
-    campaign = make_campaign()
-    with pytest.raises(ValidationError, match="offer bank, which is not available yet"):
-        treatment_save(campaign=campaign, treatment=campaign.treatments.get(), offer_strategy="best_n")
+    # Its cost per redemption comes from the bank unless the treatment says otherwise.
+    assert treatment.cost_per_redemption_cents == 300
 
 
 def test_a_fixed_offer_is_budgeted_sent_and_written_to_the_contact_history(
-    client, no_global_control, make_campaign, marketer
+    client, no_global_control, make_campaign, marketer, tenoff
 ):
     population(100)
     campaign = make_campaign(
@@ -82,7 +92,7 @@ def test_a_fixed_offer_is_budgeted_sent_and_written_to_the_contact_history(
             {
                 "holdout_share": "0",
                 "offer_strategy": "fixed",
-                "offer_code": "TENOFF",
+                "offer": tenoff,
                 "expected_response_rate": "0.0400",
                 "cost_per_redemption_cents": 250,
             }
