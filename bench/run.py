@@ -177,6 +177,13 @@ def bench_results(arguments: argparse.Namespace) -> None:
     print(manage("shell", "-c", "from bench.jobs import results; results()").stdout)
 
 
+def bench_offers(arguments: argparse.Namespace) -> None:
+    """Offer allocation on synthetic values, in a process of its own so that its peak memory is its own."""
+    command = [sys.executable, "-m", "bench.offers", "--customers", str(arguments.customers), "--offers"]
+    command += [str(arguments.offers), "--seed", str(arguments.seed)]
+    subprocess.run(command, cwd=ROOT, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -191,6 +198,11 @@ def main() -> None:
     )
     commands.add_parser("audience", help="time an audience build").set_defaults(run=bench_audience)
     commands.add_parser("results", help="time a campaign's results").set_defaults(run=bench_results)
+    offers = commands.add_parser("offers", help="time a 1:1 offer allocation (no database)")
+    offers.add_argument("--customers", type=int, default=1_000_000)
+    offers.add_argument("--offers", type=int, default=200)
+    offers.add_argument("--seed", type=int, default=1)
+    offers.set_defaults(run=bench_offers)
     arguments = parser.parse_args()
     arguments.run(arguments)
 
