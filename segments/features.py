@@ -112,9 +112,10 @@ FROM described d LEFT JOIN scores s ON s.customer_id = d.customer_id
 """
 
 SHARES_SQL = """
-INSERT INTO {target} (customer_id, category_id, share)
+INSERT INTO {target} (customer_id, category_id, share, last_purchase_days)
 SELECT customer_id, category_id,
-       sum(revenue_cents)::float8 / nullif(sum(sum(revenue_cents)) OVER (PARTITION BY customer_id), 0)
+       sum(revenue_cents)::float8 / nullif(sum(sum(revenue_cents)) OVER (PARTITION BY customer_id), 0),
+       %(day)s::date - (max(purchased_at) AT TIME ZONE %(zone)s)::date
 FROM {purchases}
 WHERE quantity > 0 AND category_id IS NOT NULL AND purchased_at >= %(window_start)s AND purchased_at < %(until)s
 GROUP BY customer_id, category_id

@@ -117,6 +117,9 @@ class CustomerCategoryShare(models.Model):
         Category, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     share = models.FloatField()
+    last_purchase_days = models.IntegerField(
+        null=True, help_text="Whole days from the customer's last purchase in the category to the as-of date."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["category", "share"], name="category_share_lookup")]

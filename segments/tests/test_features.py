@@ -70,6 +70,12 @@ def test_category_shares_split_the_window_spend(described):
     assert shares[("ann", "HOME")] == pytest.approx(170 / 250)
     assert shares[("bob", "FOOD")] == 1.0
     assert ("cat", "FOOD") not in shares  # outside the window
+    # How long ago each bought in the category: what offers of that category are scored on.
+    last = {
+        (row.customer.external_id, row.category.code): row.last_purchase_days
+        for row in CustomerCategoryShare.objects.select_related("customer", "category")
+    }
+    assert last == {("ann", "FOOD"): 107, ("ann", "HOME"): 9, ("bob", "FOOD"): 29, ("dan", "HOME"): 149}
 
 
 def test_every_customer_gets_exactly_the_stage_worked_out(described):
