@@ -323,3 +323,68 @@ class ContactHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} by {self.treatment_id} on {self.contacted_at:%Y-%m-%d}"
+
+
+class AllocationRun(models.Model):
+    """One allocation of the offers of a campaign's best-offer treatments: its totals, prices and offers.
+
+    The newest published run is the campaign's allocation; a run in progress or failed changes nothing.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Failed"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="allocation_runs")
+    build_version = models.PositiveIntegerField(help_text="The audience build it allocated.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    send_date = models.DateField(help_text="Offers had to be valid on this day.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True)
+    seconds = models.FloatField(default=0)
+    customers = models.PositiveIntegerField(default=0)
+    allocations = models.PositiveIntegerField(default=0)
+    value_cents = models.FloatField(default=0, help_text="Total expected value of the offers given.")
+    bound_cents = models.FloatField(default=0, help_text="No allocation within the caps can be worth more.")
+    gap = models.FloatField(default=0, help_text="(bound - value) / bound")
+    chunks = models.PositiveSmallIntegerField(default=1)
+    chunks_done = models.PositiveSmallIntegerField(default=0)
+    # The coordinator's prices and each chunk's share of every offer's limit, then each chunk's outcome.
+    plan = models.JSONField(default=dict)
+    chunk_results = models.JSONField(default=list)
+    per_offer = models.JSONField(default=list, help_text="Per offer: given, budget used, caps and dual price.")
+    distribution = models.JSONField(default=dict, help_text="Histogram of each member's expected value.")
+
+    class Meta:
+        ordering = ["campaign", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} offers ({self.get_status_display().lower()})"
+
+
+class OfferAllocation(models.Model):
+    """One offer given to one treated member by one allocation run (slot 1 is the member's best)."""
+
+    pk = models.CompositePrimaryKey("run_id", "customer_id", "slot")
+    run = models.ForeignKey(
+        AllocationRun, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    slot = models.PositiveSmallIntegerField()
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    offer = models.ForeignKey(
+        "offers.Offer", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    expected_value_cents = models.FloatField()
+    probability = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "run"], name="allocation_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} to {self.customer_id} (slot {self.slot})"

@@ -218,6 +218,11 @@ JOB_RESEND_SECONDS = env_int("JOB_RESEND_SECONDS", 600, minimum=10)
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 WORKER_DEAD_SECONDS = env_int("WORKER_DEAD_SECONDS", 30, minimum=2)
 
+# Offer allocation: a campaign with more best-offer members than this is split into chunks that several
+# workers allocate at once; each job computes on this many threads.
+ALLOCATION_CHUNK_CUSTOMERS = env_int("ALLOCATION_CHUNK_CUSTOMERS", 250_000, minimum=100)
+ALLOCATION_THREADS = env_int("ALLOCATION_THREADS", 2, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

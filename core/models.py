@@ -15,6 +15,8 @@ class Job(models.Model):
         STAGING = "staging", "Lifecycle staging"
         CUSTOMER_VALUE = "customer_value", "Customer value model"
         AUDIENCE_BUILD = "audience_build", "Audience build"
+        OFFER_ALLOCATION = "offer_allocation", "Offer allocation"
+        OFFER_ALLOCATION_CHUNK = "offer_allocation_chunk", "Offer allocation (part)"
         RESULTS = "results", "Campaign results"
 
     class Status(models.TextChoices):

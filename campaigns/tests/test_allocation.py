@@ -1,0 +1,119 @@
+"""Offers allocated 1:1 to a campaign's best-offer treatments: every cap and rule holds, ineligible offers are
+never given, the gap to the bound is reported, and chunks agree with one run."""
+
+from datetime import date
+
+import numpy as np
+import pytest
+from django.db.models import Count
+from django.test import override_settings
+
+from campaigns.models import AllocationRun, AudienceMember, OfferAllocation
+from campaigns.services import audience_build
+from campaigns.tasks import offer_allocation_job, offer_allocation_spec
+from campaigns.tests.conftest import population
+from core.models import Job
+from core.services import job_run
+from customers.models import Category, Store
+from offers.models import Offer
+from segments.models import CustomerCategoryShare
+
+VALID = {"valid_from": date(2026, 1, 1), "valid_until": date(2027, 12, 31)}
+
+
+@pytest.fixture
+def bank(db) -> dict[str, Offer]:
+    garden = Category.objects.create(code="GAR", name="Garden", margin_rate="0.40")
+    food = Category.objects.create(code="FOOD", name="Food", margin_rate="0.25")
+    store = Store.objects.create(code="S1", name="High Street")
+    offers = {
+        "garden_15": dict(kind="percent_off", value=15, category=garden, max_quantity=20),
+        "garden_5": dict(kind="amount_off", value=5, category=garden),
+        "food_10": dict(kind="percent_off", value=10, category=food, budget_cap_cents=3_000),
+        "food_gift": dict(kind="gift", value=3, category=food),
+        "double_points": dict(kind="points", value=2),
+        "expired": dict(kind="percent_off", value=50, valid_until=date(2026, 1, 31)),
+        "inactive": dict(kind="percent_off", value=50, active=False),
+        "sms_only": dict(kind="percent_off", value=50, channels=["sms"]),
+        "one_store": dict(kind="percent_off", value=50),
+    }
+    made = {}
+    for code, fields in offers.items():
+        made[code] = Offer.objects.create(
+            code=code.upper(),
+            name=code.replace("_", " "),
+            expected_redemption_rate="0.1000",
+            cost_per_redemption_cents=100,
+            **{**VALID, **fields},
+        )
+    made["one_store"].stores.set([store])
+    return made
+
+
+def shares_for(customers, seed: int = 1) -> None:
+    rng = np.random.default_rng(seed)
+    categories = list(Category.objects.all())
+    CustomerCategoryShare.objects.bulk_create(
+        CustomerCategoryShare(customer=customer, category=category, share=float(share), last_purchase_days=int(days))
+        for customer in customers
+        for category, share, days in zip(categories, rng.dirichlet([1, 1]), rng.integers(0, 400, 2), strict=True)
+    )
+
+
+def allocate(campaign) -> AllocationRun:
+    spec = offer_allocation_spec(campaign)
+    job = Job.objects.create(kind=spec.kind, title=spec.title, params=spec.params)
+    job_run(job.pk, offer_allocation_job)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    return AllocationRun.objects.get(pk=job.result["run_id"])
+
+
+def test_members_get_their_best_offers_within_every_cap_and_rule(no_global_control, make_campaign, bank):
+    customers = population(400)
+    shares_for(customers)
+    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2}])
+    audience_build(campaign=campaign)
+    run = allocate(campaign)
+    assert run.status == "published" and 0 <= run.gap < 0.005
+    given = OfferAllocation.objects.filter(run=run)
+    treated = set(
+        AudienceMember.objects.filter(campaign=campaign, is_control=False).values_list("customer_id", flat=True)
+    )
+    assert set(given.values_list("customer_id", flat=True)) <= treated  # the control group gets nothing
+    per_member = given.values("customer_id").annotate(
+        offers=Count("offer"), categories=Count("offer__category", distinct=True)
+    )
+    assert max(row["offers"] for row in per_member) == 2
+    assert all(
+        row["categories"] >= row["offers"] - 1 for row in per_member
+    )  # at most one per category (and one whole-range)
+    codes = set(given.values_list("offer__code", flat=True))
+    assert not codes & {"EXPIRED", "INACTIVE", "SMS_ONLY", "ONE_STORE"}
+    counts = dict(given.values_list("offer__code").annotate(n=Count("customer")))
+    assert counts["GARDEN_15"] == 20  # its cap binds: everyone wants 15% off garden
+    per_offer = {row["code"]: row for row in run.per_offer}
+    assert per_offer["GARDEN_15"]["binding"] and per_offer["GARDEN_15"]["quantity_price_cents"] > 0
+    # 3,000 of expected redemption cost at 10% x 1.00 each: at most 300 food_10 offers.
+    assert counts.get("FOOD_10", 0) <= 300 and per_offer["FOOD_10"]["spent_cents"] <= 3_000
+    assert run.value_cents <= run.bound_cents
+    assert abs(sum(given.values_list("expected_value_cents", flat=True)) - run.value_cents) < 1
+
+
+def test_chunks_agree_with_one_run_and_never_pass_a_cap(no_global_control, make_campaign, bank):
+    customers = population(900)
+    shares_for(customers)
+    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2}])
+    audience_build(campaign=campaign)
+    single = allocate(campaign)
+    with override_settings(ALLOCATION_CHUNK_CUSTOMERS=300):
+        chunked = allocate(campaign)
+    assert (single.chunks, chunked.chunks) == (1, 3) and chunked.status == "published"
+    assert (
+        abs(chunked.value_cents - single.value_cents)
+        <= single.gap * single.bound_cents + 1e-6 * single.value_cents + chunked.gap * chunked.bound_cents
+    )
+    counts = dict(OfferAllocation.objects.filter(run=chunked).values_list("offer__code").annotate(n=Count("customer")))
+    assert counts["GARDEN_15"] <= 20
+    # The newest published run is the campaign's allocation; the older one's rows are gone.
+    assert not OfferAllocation.objects.filter(run=single).exists()
