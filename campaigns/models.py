@@ -381,7 +381,6 @@ class OfferAllocation(models.Model):
         "offers.Offer", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     expected_value_cents = models.FloatField()
-    probability = models.FloatField()
 
     class Meta:
         indexes = [models.Index(fields=["customer", "run"], name="allocation_customer")]

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactHistory
+from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactHistory, Treatment
 from core.lib.spreadsheet import safe_cell
 
 # The fields each channel needs to reach a customer.
@@ -62,6 +62,15 @@ def contact_channels(campaign: Campaign) -> list[dict]:
 def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:
     """The contact file for one channel: a header, then one row per contacted customer."""
     extra = CONTACT_FIELDS.get(channel, [])
+    # One column per offer a customer may get: a fixed offer fills the first, best offers one each.
+    slots_of = {Treatment.OfferStrategy.NONE: lambda t: 0, Treatment.OfferStrategy.FIXED: lambda t: 1}
+    slots = max(
+        [
+            slots_of.get(treatment.offer_strategy, lambda t: t.offers_per_customer)(treatment)
+            for treatment in campaign.treatments.filter(channel=channel)
+        ]
+        or [0]
+    )
     yield [
         "external_id",
         "name",
@@ -69,7 +78,7 @@ def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:
         "treatment",
         "message",
         "content_ref",
-        "offers",
+        *(f"offer_{slot}" for slot in range(1, slots + 1)),
         "contacted_at",
     ]
     rows = (
@@ -88,7 +97,8 @@ def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:
     )
     for row in rows.iterator(chunk_size=10_000):
         *head, offers, contacted_at = row
-        yield [safe_cell(value) for value in head] + [";".join(offers), contacted_at.isoformat()]
+        offers = [*offers[:slots], *[""] * (slots - len(offers))]
+        yield [safe_cell(value) for value in head] + [*offers, contacted_at.isoformat()]
 
 
 def customer_contacts(customer_id: int, *, limit: int = 50) -> QuerySet[ContactHistory]:

@@ -370,7 +370,6 @@ def _write(run: AllocationRun, inputs: Inputs, offers: np.ndarray, value: np.nda
     order = np.lexsort((-worth, rows))
     rows, chosen, worth = rows[order], chosen[order], worth[order]
     slot = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left") + 1
-    probability = np.zeros(len(rows), np.float32)
     offer_ids = np.array([offer.pk for offer in inputs.offers])
     frame = pa.table(
         {
@@ -380,7 +379,6 @@ def _write(run: AllocationRun, inputs: Inputs, offers: np.ndarray, value: np.nda
             "treatment_id": pa.array(inputs.members["treatment_id"].to_numpy()[rows]),
             "offer_id": pa.array(offer_ids[chosen]),
             "expected_value_cents": pa.array(worth.astype(float)),
-            "probability": pa.array(probability),
         }
     )
     buffer = io.BytesIO()
@@ -429,7 +427,8 @@ def _publish(
     given = np.sum([outcome["given"] for outcome in outcomes], axis=0)
     spent = np.sum([outcome["spent"] for outcome in outcomes], axis=0)
     value = float(sum(outcome["value"] for outcome in outcomes))
-    bound = float(sum(outcome["bound_part"] for outcome in outcomes) + price.cap_value)
+    # Reduced values are summed in float32: the bound may read a hair under the value it bounds.
+    bound = max(value, float(sum(outcome["bound_part"] for outcome in outcomes) + price.cap_value))
     limits = solver.allocation_limits(problem)
     run.per_offer = [
         {

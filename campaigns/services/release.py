@@ -7,41 +7,65 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import AudienceMember, Campaign, ContactHistory, Treatment
+from campaigns.models import AllocationRun, AudienceMember, Campaign, ContactHistory, OfferAllocation, Treatment
 from campaigns.services.workflow import CampaignError, check_transition
 from core.lib import tables
 from core.lib.money import format_cents as money
+from offers.models import Offer
 from segments.models import PortfolioBudget
 
 RELEASE_SQL = f"""
     INSERT INTO {ContactHistory._meta.db_table} (customer_id, campaign_id, treatment_id, channel, contacted_at,
                                                  offer_codes)
     SELECT m.customer_id, m.campaign_id, m.treatment_id, t.channel, %(at)s,
-           CASE WHEN t.offer_strategy = 'fixed' THEN jsonb_build_array(t.offer_code) ELSE '[]'::jsonb END
+           CASE t.offer_strategy
+               WHEN 'fixed' THEN jsonb_build_array(t.offer_code)
+               WHEN 'best_n' THEN coalesce(given.codes, '[]'::jsonb)
+               ELSE '[]'::jsonb END
     FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+    LEFT JOIN (
+        SELECT a.customer_id, jsonb_agg(o.code ORDER BY a.slot) AS codes
+        FROM {OfferAllocation._meta.db_table} a JOIN {Offer._meta.db_table} o ON o.id = a.offer_id
+        WHERE a.run_id = %(run)s GROUP BY a.customer_id
+    ) given ON given.customer_id = m.customer_id
     WHERE m.campaign_id = %(campaign)s AND NOT m.is_control
 """
 
 
 def planned_cost_cents(campaign: Campaign) -> int:
     """What releasing would cost: per treatment, its treated members times the cost per contact, plus the
-    redemptions its expected response rate predicts times the cost per redemption."""
+    redemptions its expected response rate predicts times the cost per redemption; for best-offer
+    treatments, the expected redemption cost of the offers allocated instead."""
     members = (
         AudienceMember.objects.filter(campaign=campaign, is_control=False)
         .values(
+            "treatment__offer_strategy",
             "treatment__cost_per_contact_cents",
             "treatment__expected_response_rate",
             "treatment__cost_per_redemption_cents",
         )
         .annotate(contacts=Count("customer"))
     )
-    return sum(
+    allocated = current_allocation(campaign)
+    offers = round(sum(row["spent_cents"] for row in allocated.per_offer)) if allocated else 0
+    return offers + sum(
         row["contacts"] * row["treatment__cost_per_contact_cents"]
-        + round(
-            row["contacts"] * row["treatment__expected_response_rate"] * row["treatment__cost_per_redemption_cents"]
+        + (
+            0
+            if row["treatment__offer_strategy"] == Treatment.OfferStrategy.BEST_N
+            else round(
+                row["contacts"] * row["treatment__expected_response_rate"] * row["treatment__cost_per_redemption_cents"]
+            )
         )
         for row in members
     )
+
+
+def current_allocation(campaign: Campaign) -> AllocationRun | None:
+    """The published allocation of the campaign's current audience, if its offers were allocated."""
+    build = campaign.builds.order_by("-version").values_list("version", flat=True).first()
+    runs = campaign.allocation_runs.filter(status=AllocationRun.Status.PUBLISHED, build_version=build)
+    return runs.order_by("-created_at").first()
 
 
 def committed_cents(*, portfolio_id: int, year: int, quarter: int, excluding: int | None = None) -> int:
@@ -87,6 +111,12 @@ def campaign_release(
                 f"{campaign.portfolio} has no budget for {campaign.quarter_label}; "
                 "its owner or a manager sets one first."
             )
+        allocated = current_allocation(campaign)
+        if allocated is None and campaign.treatments.filter(offer_strategy=Treatment.OfferStrategy.BEST_N).exists():
+            raise CampaignError(
+                "The best-offer treatments have no offers for this audience yet: wait for the allocation that "
+                "follows the audience build, or allocate the offers again."
+            )
         planned = planned_cost_cents(campaign)
         committed = committed_cents(
             portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter, excluding=campaign.pk
@@ -98,7 +128,9 @@ def campaign_release(
                 f"{campaign.quarter_label} budget of {money(budget.amount_cents)} is left."
             )
         with connection.cursor() as cursor:
-            cursor.execute(RELEASE_SQL, {"at": contacted_at, "campaign": campaign.pk})
+            cursor.execute(
+                RELEASE_SQL, {"at": contacted_at, "campaign": campaign.pk, "run": allocated.pk if allocated else 0}
+            )
         AudienceMember.objects.filter(campaign=campaign).update(contacted_on=contacted_at.date())
         # Results plan their matching on how many members have a contact date: with the statistics of before
         # the release PostgreSQL would expect none and pick nested loops that run for hours.

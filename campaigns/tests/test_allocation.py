@@ -117,3 +117,38 @@ def test_chunks_agree_with_one_run_and_never_pass_a_cap(no_global_control, make_
     assert counts["GARDEN_15"] <= 20
     # The newest published run is the campaign's allocation; the older one's rows are gone.
     assert not OfferAllocation.objects.filter(run=single).exists()
+
+
+def test_the_release_sends_each_member_their_offers_in_one_column_per_slot(
+    client, no_global_control, make_campaign, bank, marketer
+):
+    from campaigns.models import ContactHistory
+    from campaigns.services import campaign_release
+    from campaigns.services.workflow import CampaignError
+    from campaigns.tests.test_release import ready
+
+    customers = population(200)
+    shares_for(customers)
+    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 3, "holdout_share": "0"}])
+    ready(campaign)
+    with pytest.raises(CampaignError, match="no offers for this audience yet"):
+        campaign_release(campaign=campaign, user=campaign.owner)
+    run = allocate(campaign)
+    campaign_release(campaign=campaign, user=campaign.owner)
+    sent = dict(ContactHistory.objects.filter(campaign=campaign).values_list("customer_id", "offer_codes"))
+    given = {}
+    for customer_id, code in (
+        OfferAllocation.objects.filter(run=run).order_by("slot").values_list("customer_id", "offer__code")
+    ):
+        given.setdefault(customer_id, []).append(code)
+    assert sent == {customer_id: given.get(customer_id, []) for customer_id in sent}
+    assert max(len(codes) for codes in sent.values()) == 3
+    client.force_login(marketer)
+    lines = b"".join(client.get(f"/campaigns/{campaign.pk}/contacts/email.csv").streaming_content).decode().splitlines()
+    header = lines[0].split(",")
+    assert header[-4:] == ["offer_1", "offer_2", "offer_3", "contacted_at"]
+    first = dict(zip(header, lines[1].split(","), strict=True))
+    assert [first["offer_1"], first["offer_2"], first["offer_3"]] == [
+        *sent[customers[0].pk][:3],
+        *[""] * (3 - len(sent[customers[0].pk])),
+    ]
