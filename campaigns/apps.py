@@ -9,7 +9,7 @@ class CampaignsConfig(AppConfig):
         # Campaign contacts are imported like customers' files: the import reads its kinds from one table.
         from campaigns.imports import CONTACTS
         from campaigns.models import ContactHistory
-        from campaigns.panels import customer_contacts_panel
+        from campaigns.panels import customer_contacts_panel, customer_offers_panel
         from core.panels import panel_register
         from customers.imports.kinds import KINDS
         from segments.features import contact_log_register
@@ -21,4 +21,10 @@ class CampaignsConfig(AppConfig):
             template="campaigns/_customer_contacts.html",
             context=customer_contacts_panel,
             order=20,
+        )
+        panel_register(
+            slot="customer.marketing",
+            template="campaigns/_customer_offers.html",
+            context=customer_offers_panel,
+            order=25,
         )

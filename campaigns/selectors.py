@@ -2,11 +2,14 @@
 
 from collections.abc import Iterator
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactHistory, Treatment
+from campaigns.models import AllocationRun, AudienceBuild, AudienceMember, Campaign, ContactHistory, Treatment
 from core.lib.spreadsheet import safe_cell
+from core.models import Job
+from core.selectors import jobs_visible_to
 
 # The fields each channel needs to reach a customer.
 CONTACT_FIELDS = {
@@ -115,3 +118,47 @@ def campaign_by_reference(reference: str) -> Campaign:
     if reference.isdigit():
         return Campaign.objects.get(pk=int(reference))
     return Campaign.objects.get(name__iexact=reference)
+
+
+def latest_allocation(campaign: Campaign) -> AllocationRun | None:
+    """The newest published allocation of the campaign's offers (of this audience or an earlier one)."""
+    return campaign.allocation_runs.filter(status=AllocationRun.Status.PUBLISHED).order_by("-created_at").first()
+
+
+def allocation_offer_rows(run: AllocationRun) -> list[dict]:
+    """Per offer of a run: given and budget used against its caps, and what one more unit of a binding cap
+    would be worth (its dual price), most given first."""
+    rows = []
+    for row in run.per_offer:
+        quantity, budget = row["max_quantity"], row["budget_cap_cents"]
+        rows.append(
+            {
+                **row,
+                "quantity_used": row["given"] / quantity if quantity else None,
+                "budget_used": row["spent_cents"] / budget if budget else None,
+                "worth": _cap_worth(row),
+            }
+        )
+    return sorted(rows, key=lambda row: (-row["given"], row["code"]))
+
+
+def _cap_worth(row: dict) -> str:
+    """The dual price of a binding cap in words, or an empty string for a cap that does not bind."""
+    if not row["binding"]:
+        return ""
+    if row["budget_price"] and row["budget_cap_cents"] is not None and row["max_quantity"] is None:
+        return f"one more unit of its budget is worth {row['budget_price']:,.2f} in expected value"
+    if row["quantity_price_cents"]:
+        return f"one more customer allowed is worth {row['quantity_price_cents'] / 100:,.2f} in expected value"
+    return "binding, worth nothing more at the margin"
+
+
+def allocation_job_pending(campaign: Campaign, user: AbstractBaseUser) -> Job | None:
+    """The user's allocation of this campaign still queued or running, to follow on the page."""
+    return (
+        jobs_visible_to(user)
+        .filter(kind=Job.Kind.OFFER_ALLOCATION, params__campaign_id=campaign.pk)
+        .exclude(status__in=Job.FINISHED)
+        .order_by("-pk")
+        .first()
+    )

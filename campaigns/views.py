@@ -1,4 +1,5 @@
 import csv
+from itertools import pairwise
 
 import plotly.graph_objects as go
 from django.contrib import messages
@@ -25,8 +26,8 @@ from campaigns.services import (
     contact_policy_update,
     treatment_save,
 )
-from campaigns.services.release import budget_position, planned_cost_cents
-from campaigns.tasks import audience_build_enqueue
+from campaigns.services.release import budget_position, current_allocation, planned_cost_cents
+from campaigns.tasks import audience_build_enqueue, offer_allocation_enqueue
 from core.charts import figure_data
 from core.models import Job
 from core.selectors import jobs_visible_to
@@ -155,6 +156,52 @@ def treatment_edit(request: HttpRequest, campaign_id: int, treatment_id: int | N
     return render(
         request, "campaigns/treatment_form.html", {"campaign": campaign, "treatment": treatment, "form": form}
     )
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def offer_allocation(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """A campaign's offers: what each offer gave against its caps, the gap to the bound, what caps are worth."""
+    campaign = selectors.campaign_get(campaign_id)
+    run = selectors.latest_allocation(campaign)
+    context = {
+        "campaign": campaign,
+        "run": run,
+        "current": current_allocation(campaign),
+        "offers": selectors.allocation_offer_rows(run) if run else [],
+        "treatments": campaign.treatments.filter(offer_strategy=Treatment.OfferStrategy.BEST_N),
+        "chart": _allocation_chart(run) if run else None,
+        "may_change": request.user.has_perm("campaigns.change_campaign", campaign),
+        "job": selectors.allocation_job_pending(campaign, request.user) or _job_of(request),
+    }
+    return render(request, "campaigns/offer_allocation.html", context)
+
+
+def _allocation_chart(run) -> dict:
+    edges, members = run.distribution.get("edges", []), run.distribution.get("members", [])
+    labels = []
+    for low, high in pairwise(edges):
+        if low is None:
+            labels.append("0 or less")
+        elif high is None:
+            labels.append(f"{low / 100:,.2f} or more")
+        else:
+            labels.append(f"{low / 100:,.2f} to {high / 100:,.2f}")
+    figure = go.Figure(go.Bar(x=labels, y=members, marker_color="#2563eb"))
+    figure.update_layout(
+        title="Members by the expected value of their offers", xaxis_title="expected value", yaxis_title="members"
+    )
+    return {"id": "chart-allocation", "figure": figure_data(figure, height=300)}
+
+
+@require_POST
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def offer_allocation_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _changeable(request, campaign_id)
+    if not campaign.builds.exists():
+        messages.error(request, "Build the audience first: offers are allocated to its members.")
+        return redirect("campaigns:offers", campaign_id=campaign.pk)
+    job = offer_allocation_enqueue(campaign=campaign, owner=request.user)
+    return redirect(f"{reverse('campaigns:offers', args=[campaign.pk])}?job={job.pk}")
 
 
 @permission_required("campaigns.view_campaigns", raise_exception=True)

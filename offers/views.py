@@ -14,6 +14,7 @@ from rules.contrib.views import permission_required
 from core.lib.spreadsheet import safe_cell
 from core.models import Job
 from customers.services import upload_store
+from offers import scoring
 from offers.forms import OfferFileForm, OfferForm
 from offers.imports import offer_rows
 from offers.models import Offer
@@ -103,3 +104,18 @@ def offers_file(request: HttpRequest) -> HttpResponse:
         context,
         status=200 if data_import.job.status == Job.Status.SUCCEEDED else 400,
     )
+
+
+@permission_required("offers.view_offers", raise_exception=True)
+def scoring_explained(request: HttpRequest) -> HttpResponse:
+    """How an offer's value to a customer is worked out, in words, with the weights the scores use."""
+    context = {
+        "share_weight": scoring.SHARE_WEIGHT,
+        "recency_weight": scoring.RECENCY_WEIGHT,
+        "recency_days": int(scoring.RECENCY_DAYS),
+        "whole_range": scoring.WHOLE_RANGE_AFFINITY,
+        "full_saving": scoring.FULL_APPEAL_SAVING,
+        "max_probability": scoring.MAX_PROBABILITY,
+        "shrink": scoring.SHRINK_GIVEN,
+    }
+    return render(request, "offers/scoring.html", context)

@@ -268,6 +268,7 @@ def allocation_start(campaign: Campaign, *, progress: Progress | None = None) ->
         result = solver.allocate(problem, workers=settings.ALLOCATION_THREADS)
         report(75, "Keeping every member's offers")
         _write(run, inputs, result.offers, problem.value)
+        run.plan = {"offer_ids": [offer.pk for offer in offers], "measured": inputs.measured.tolist()}
         _publish(
             run,
             inputs.offers,
@@ -489,3 +490,41 @@ def _array(values: list) -> np.ndarray:
 
 def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
+
+
+def member_offer_reasons(run: AllocationRun, customer_id: int) -> list[dict]:
+    """Why a member got each of their offers: the parts of its score, recomputed as the run scored them."""
+    given = list(
+        OfferAllocation.objects.filter(run=run, customer_id=customer_id)
+        .order_by("slot")
+        .values_list("slot", "offer_id", "expected_value_cents")
+    )
+    if not given or "offer_ids" not in run.plan:
+        return []
+    by_id = Offer.objects.select_related("category").prefetch_related("stores").in_bulk(run.plan["offer_ids"])
+    offers = [by_id[pk] for pk in run.plan["offer_ids"] if pk in by_id]
+    measured = np.asarray(run.plan["measured"], np.float32)[:, [run.plan["offer_ids"].index(o.pk) for o in offers]]
+    inputs = inputs_load(run.campaign, ids=[customer_id], offers=offers, measured=measured)
+    if not len(inputs.members):
+        return []
+    parts = scoring.score(inputs.customers, inputs.terms, inputs.measured, inputs.allowed)
+    column = {offer.pk: number for number, offer in enumerate(offers)}
+    reasons = []
+    for slot, offer_id, value in given:
+        j = column.get(offer_id)
+        if j is None:
+            continue
+        reasons.append(
+            {
+                "slot": slot,
+                "offer": by_id[offer_id],
+                "value_cents": value,
+                "affinity": float(parts.affinity[0, j]),
+                "saving": float(parts.saving[0, j]),
+                "appeal": float(parts.appeal[0, j]),
+                "measured": float(parts.measured[0, j]),
+                "probability": float(parts.probability[0, j]),
+                "order_margin_cents": float(parts.order_margin_cents[0, j]),
+            }
+        )
+    return reasons

@@ -152,3 +152,29 @@ def test_the_release_sends_each_member_their_offers_in_one_column_per_slot(
         *sent[customers[0].pk][:3],
         *[""] * (3 - len(sent[customers[0].pk])),
     ]
+
+
+def test_the_pages_show_the_allocation_and_each_customers_reasons(
+    client, no_global_control, make_campaign, bank, marketer, segment_owner
+):
+    customers = population(300)
+    shares_for(customers)
+    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2}])
+    audience_build(campaign=campaign)
+    run = allocate(campaign)
+    client.force_login(segment_owner)  # may read, not allocate
+    page = client.get(f"/campaigns/{campaign.pk}/offers/").content.decode()
+    assert f"{run.gap:.2%}" in page and "Binding" in page and 'id="allocate-offers"' not in page
+    assert "one more customer allowed is worth" in page
+    assert client.post(f"/campaigns/{campaign.pk}/offers/allocate/").status_code == 403
+    client.force_login(marketer)
+    assert 'id="allocate-offers"' in client.get(f"/campaigns/{campaign.pk}/offers/").content.decode()
+    first = OfferAllocation.objects.filter(run=run, slot=1).order_by("customer_id").first()
+    page = client.get(f"/customers/{first.customer_id}/").content.decode()
+    assert "Offers allocated, and why" in page and first.offer.code in page
+    # The reasons recompute the score the allocation used: same expected value.
+    from campaigns.services.allocation import member_offer_reasons
+
+    [best, *_] = member_offer_reasons(run, first.customer_id)
+    expected = best["probability"] * (best["order_margin_cents"] - best["offer"].cost_per_redemption_cents)
+    assert best["value_cents"] == pytest.approx(expected, rel=1e-4)
