@@ -103,6 +103,19 @@ class Totals(TypedDict):
     roi_high: float | None
 
 
+class OfferResult(TypedDict):
+    """One offer of one treatment: given, redeemed, and the margin of those given it against the control."""
+
+    treatment_id: int
+    treatment: str
+    code: str
+    given: int
+    redeemed: int
+    redemption_rate: float
+    margin_per_member: Difference
+    incremental_margin_cents: float | None
+
+
 class Methods(TypedDict):
     """How a run compared its cells, so that every version names its own methods."""
 
@@ -119,6 +132,7 @@ class ResultsPayload(TypedDict):
     by_stage: list[StageResult]
     by_segment: list[SegmentResult]
     head_to_head: list[Duel]
+    by_offer: NotRequired[list[OfferResult]]
 
 
 MEAN_TESTS = {

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import connection
 
-from campaigns.models import AudienceMember, Campaign, Treatment
+from campaigns.models import AudienceMember, Campaign, ContactHistory, Treatment
 from customers.models import EngagementEvent, Purchase
 from reporting.statistics import MEMBER_COLUMNS
 
@@ -106,6 +106,41 @@ def members_frame(campaign: Campaign) -> pd.DataFrame:
             column_types={"is_control": pa.bool_(), "responded": pa.bool_(), "response_day": pa.float64()},
             true_values=["t"],
             false_values=["f"],
+        ),
+    )
+    return table.to_pandas()
+
+
+# Every offer code each treated member was sent, and whether they redeemed it inside the treatment's window.
+OFFERS_SQL = f"""
+SELECT h.customer_id, h.treatment_id, sent.offer_code,
+       EXISTS (SELECT 1 FROM {Purchase._meta.db_table} p
+               WHERE p.customer_id = h.customer_id AND p.offer_code = sent.offer_code AND p.quantity > 0
+                 AND p.purchased_at >= m.contacted_on::timestamptz
+                 AND p.purchased_at < m.contacted_on::timestamptz + t.response_window_days * interval '1 day')
+FROM {ContactHistory._meta.db_table} h
+CROSS JOIN LATERAL jsonb_array_elements_text(h.offer_codes) AS sent(offer_code)
+JOIN {Treatment._meta.db_table} t ON t.id = h.treatment_id
+JOIN {AudienceMember._meta.db_table} m ON m.campaign_id = h.campaign_id AND m.customer_id = h.customer_id
+WHERE h.campaign_id = %(campaign)s
+"""
+OFFER_COLUMNS = ["customer_id", "treatment_id", "code", "redeemed"]
+
+
+def offers_frame(campaign: Campaign) -> pd.DataFrame:
+    """One row per offer sent to a treated member, with whether they redeemed it in the window."""
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        statement = cursor.mogrify(OFFERS_SQL, {"campaign": campaign.pk}).decode()
+        cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", buffer)
+    if not buffer.getbuffer().nbytes:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in OFFER_COLUMNS})
+    buffer.seek(0)
+    table = pa_csv.read_csv(
+        buffer,
+        read_options=pa_csv.ReadOptions(column_names=OFFER_COLUMNS),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={"redeemed": pa.bool_(), "code": pa.string()}, true_values=["t"], false_values=["f"]
         ),
     )
     return table.to_pandas()

@@ -14,18 +14,28 @@ from campaigns.services.workflow import CampaignError
 from core.services import Progress
 from reporting import statistics as stats
 from reporting.models import CampaignResult
-from reporting.payload import Duel, Methods, ResultsPayload, SegmentResult, StageResult, Totals, TreatmentResult
-from reporting.responses import members_frame
+from reporting.payload import (
+    Duel,
+    Methods,
+    OfferResult,
+    ResultsPayload,
+    SegmentResult,
+    StageResult,
+    Totals,
+    TreatmentResult,
+)
+from reporting.responses import members_frame, offers_frame
 from segments.models import LifecycleStage
 
 
-def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload:
+def results_compute(campaign: Campaign, members: pd.DataFrame, offers: pd.DataFrame | None = None) -> ResultsPayload:
     """The payload of a results run: per treatment, totals, breakdowns, head to head and response curves.
 
     With a shared control, `members` holds each control member once per treatment (measured by that
     treatment's definition): comparisons per treatment use those copies, counts of people use one.
     """
     treatments = list(campaign.treatments.select_related("segment", "response_category").order_by("priority", "code"))
+    offers = offers if offers is not None else offers_frame(campaign)
     stage_names = dict(LifecycleStage.objects.values_list("id", "name")) | {0: "(unknown)"}
     method = {"method": campaign.mean_test, "seed": campaign.seed}
     people = members.drop_duplicates("customer_id")
@@ -109,6 +119,11 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
     stats.adjust_p_values(duels, campaign.p_adjustment)
     for duel in duels:
         stats.verdict(duel)
+    code_of = {treatment.pk: treatment.code for treatment in treatments}
+    by_offer = [
+        OfferResult(**row, treatment=code_of.get(row["treatment_id"], ""))
+        for row in stats.offer_results(members, offers, **method)
+    ]
     methods = Methods(
         control=campaign.control_design,
         mean_test=campaign.mean_test,
@@ -122,6 +137,7 @@ def results_compute(campaign: Campaign, members: pd.DataFrame) -> ResultsPayload
         by_stage=by_stage,
         by_segment=by_segment,
         head_to_head=duels,
+        by_offer=by_offer,
     )
 
 

@@ -279,3 +279,31 @@ def cumulative_response(members: pd.DataFrame, days: int) -> dict[str, list[floa
         counts = np.bincount(first_days.astype(int), minlength=days)[:days]
         curves[name] = (np.cumsum(counts) / len(cell)).round(6).tolist() if len(cell) else []
     return curves
+
+
+def offer_results(members: pd.DataFrame, offers: pd.DataFrame, *, method: str = "welch", seed: int = 0) -> list[dict]:
+    """Per treatment and offer: how many were given it and redeemed it, and the margin per member of those
+    given it against the treatment's control. Members were not randomised between offers (each got the offers
+    scored best for them), so an offer's difference mixes what the offer did with who was given it."""
+    if offers.empty:
+        return []
+    rows = []
+    treated = members[~members["is_control"]].set_index("customer_id")["margin_cents"]
+    for (treatment_id, code), group in offers.groupby(["treatment_id", "code"], sort=True):
+        control = members[(members["treatment_id"] == treatment_id) & members["is_control"]]["margin_cents"]
+        holders = treated.reindex(group["customer_id"].to_numpy()).dropna()
+        margin = mean_difference(holders, control, method=method, seed=seed)
+        rows.append(
+            {
+                "treatment_id": int(treatment_id),
+                "code": str(code),
+                "given": len(group),
+                "redeemed": int(group["redeemed"].sum()),
+                "redemption_rate": float(group["redeemed"].mean()),
+                "margin_per_member": margin,
+                "incremental_margin_cents": margin["difference"] * len(group)
+                if margin["difference"] is not None
+                else None,
+            }
+        )
+    return rows

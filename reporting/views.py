@@ -201,6 +201,18 @@ def result_rows(result: CampaignResult) -> list[list]:
         lines("stage", row["code"], row["stage"], row)
     for row in result.payload["by_segment"]:
         lines("segment", "", row["segment"], row)
+    for row in result.payload.get("by_offer", []):
+        margin = row["margin_per_member"]
+        line = ["offer", row["treatment"], row["code"], "treatment", row["given"], row["redeemed"]]
+        line += [row["redemption_rate"], *[None] * (len(RESULT_COLUMNS) - 4)]
+        blank = [None] * 5
+        for key, _, _ in DIFFERENCE_COLUMNS:
+            line += (
+                [margin["difference"], margin["low"], margin["high"], margin["p_value"], margin.get("p_adjusted")]
+                if key == "margin_per_member"
+                else blank
+            )
+        rows.append(line)
     return rows
 
 

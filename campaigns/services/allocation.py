@@ -58,14 +58,14 @@ SHARE_COLUMNS = ["customer_id", "category_id", "share", "last_days"]
 # Redemptions of every offer code sent before, per lifecycle stage of the customer at the build: the record
 # that the scores learn from. A redemption is a purchase with the code inside the treatment's window.
 MEASURED_SQL = f"""
-SELECT code, coalesce(m.stage_id, 0) AS stage_id, count(*) AS given,
+SELECT sent.offer_code, coalesce(m.stage_id, 0) AS stage_id, count(*) AS given,
        count(*) FILTER (WHERE EXISTS (
            SELECT 1 FROM {Purchase._meta.db_table} p
-           WHERE p.customer_id = h.customer_id AND p.offer_code = code AND p.quantity > 0
+           WHERE p.customer_id = h.customer_id AND p.offer_code = sent.offer_code AND p.quantity > 0
              AND p.purchased_at >= h.contacted_at
              AND p.purchased_at < h.contacted_at + t.response_window_days * interval '1 day')) AS redeemed
 FROM {ContactHistory._meta.db_table} h
-CROSS JOIN LATERAL jsonb_array_elements_text(h.offer_codes) AS code
+CROSS JOIN LATERAL jsonb_array_elements_text(h.offer_codes) AS sent(offer_code)
 JOIN {Treatment._meta.db_table} t ON t.id = h.treatment_id
 JOIN {AudienceMember._meta.db_table} m ON m.campaign_id = h.campaign_id AND m.customer_id = h.customer_id
 WHERE h.campaign_id <> %(campaign)s
