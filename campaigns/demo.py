@@ -17,6 +17,7 @@ from campaigns.services import (
     campaign_submit,
     treatment_save,
 )
+from campaigns.services.allocation import allocation_needed, allocation_start
 from core.services import Progress
 from segments.models import Portfolio, Segment
 
@@ -91,6 +92,9 @@ TEST_DESIGNS = {
     "Garden season": {"control_design": "shared", "shared_control_share": "0.100", "p_adjustment": "holm"},
 }
 
+# Treatments that give each customer their best offers from the bank, and how many.
+BEST_OFFERS = {"Beauty week": 2, "High spender thanks": 3, "Online-first bundle": 3, "Autumn return": 2}
+
 
 def demo_seed(seed: int, name: str) -> int:
     """A campaign's own seed, from the demo's and its name: the same demo splits and responds the same way."""
@@ -132,8 +136,15 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
                 response_window_days=30,
                 expected_response_rate="0.0600",
                 expected_order_value_cents=4_500,
+                **(
+                    {"offer_strategy": "best_n", "offers_per_customer": BEST_OFFERS[name]}
+                    if name in BEST_OFFERS
+                    else {}
+                ),
             )
         audience_build(campaign=campaign, user=marketer)
+        if allocation_needed(campaign):
+            allocation_start(campaign)
         campaign_submit(campaign=campaign, user=marketer)
         campaign_approve(campaign=campaign, user=manager, comment="Fits the quarter's plan.")
         contacted_at = timezone.make_aware(datetime.combine(start, time(9, 0)))

@@ -13,6 +13,7 @@ from core.services import Progress, demo_users_ensure
 from customers.demo.retailer import write_retailer
 from customers.imports.run import import_file
 from customers.services import monthly_sales_refresh
+from offers.demo import offer_bank_load
 from reporting.demo import results_demo_load
 from segments.demo import lifecycle_load
 
@@ -37,6 +38,7 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
     monthly_sales_refresh()
     lifecycle = lifecycle_load(end=end, progress=progress.span(60, 90))
+    offers = offer_bank_load(end=end, seed=seed)
     campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 96))
     results = results_demo_load(end=end, seed=seed, progress=progress.span(96, 100))
     return {
@@ -45,6 +47,7 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
         "history_ends": str(end),
         "rows": loaded,
         **lifecycle,
+        **offers,
         **campaigns,
         **results,
     }

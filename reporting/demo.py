@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from campaigns.demo import CAMPAIGNS, demo_seed
-from campaigns.models import Campaign
+from campaigns.models import Campaign, ContactHistory
 from core.services import Progress
 from customers.imports.run import import_file
 from customers.models import Customer
@@ -60,6 +60,12 @@ def responses_load(*, end: date, seed: int) -> int:
     for campaign in Campaign.objects.filter(name__in=[name for name, *_ in CAMPAIGNS]).prefetch_related("treatments"):
         members = members_frame(campaign)
         rng = np.random.default_rng(demo_seed(seed, campaign.name))
+        # Most responders to a treatment that sent offers redeem one of theirs.
+        sent = dict(
+            ContactHistory.objects.filter(campaign=campaign)
+            .exclude(offer_codes=[])
+            .values_list("customer_id", "offer_codes")
+        )
         for treatment in campaign.treatments.all():
             lift = TRUE_LIFTS.get((campaign.name, treatment.code), 0.0)
             own = members[members["treatment_id"] == treatment.pk]
@@ -82,6 +88,7 @@ def responses_load(*, end: date, seed: int) -> int:
                         "quantity": 1,
                         "revenue": f"{rng.lognormal(3.5, 0.5):.2f}",
                         "category": "GRO",
+                        "offer_code": sent[customer_id][0] if customer_id in sent and rng.random() < 0.7 else "",
                     }
                 )
     if not lines:

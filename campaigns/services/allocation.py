@@ -265,7 +265,9 @@ def allocation_start(campaign: Campaign, *, progress: Progress | None = None) ->
         inputs = inputs_load(campaign, offers=offers)
         report(45, "Allocating within every cap")
         problem = inputs.problem()
-        result = solver.allocate(problem, workers=settings.ALLOCATION_THREADS)
+        # A pass over every member costs little below a few hundred thousand: more of them tighten the prices.
+        passes = max(1, min(20, 2_000_000 // max(count, 1)))
+        result = solver.allocate(problem, workers=settings.ALLOCATION_THREADS, full_passes=passes)
         report(75, "Keeping every member's offers")
         _write(run, inputs, result.offers, problem.value)
         run.plan = {"offer_ids": [offer.pk for offer in offers], "measured": inputs.measured.tolist()}

@@ -50,3 +50,25 @@ def test_the_value_model_started_from_its_page_is_dated_and_checked_with_the_fea
     assert fit.as_of == FeatureRun.objects.first().as_of == date(2026, 6, 30)
     # The held-out half year ends where the features do, so it holds the orders that were really placed.
     assert fit.calibration["total_actual"] > 0
+
+
+@pytest.mark.django_db
+def test_the_demo_bank_is_allocated_within_its_caps_and_measured_per_offer(demo):
+    from campaigns.demo import BEST_OFFERS
+    from campaigns.services.release import current_allocation
+    from offers.models import Offer
+
+    assert Offer.objects.count() >= 150
+    binding = 0
+    for name, slots in BEST_OFFERS.items():
+        campaign = Campaign.objects.get(name=name)
+        run = current_allocation(campaign)
+        assert run is not None and run.gap < 0.005, name
+        assert all(row["max_quantity"] is None or row["given"] <= row["max_quantity"] for row in run.per_offer), name
+        binding += sum(row["binding"] for row in run.per_offer)
+        by_offer = latest_result(campaign).payload["by_offer"]
+        # Members who respond to a treatment that works mostly redeem one of their offers.
+        assert by_offer, name
+        if TRUE_LIFTS[(name, "A")] > 0:
+            assert sum(row["redeemed"] for row in by_offer) > 0, name
+    assert binding > 0  # some caps are tight enough to bind
