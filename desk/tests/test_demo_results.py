@@ -54,7 +54,10 @@ def test_the_value_model_started_from_its_page_is_dated_and_checked_with_the_fea
 
 @pytest.mark.django_db
 def test_the_demo_bank_is_allocated_within_its_caps_and_measured_per_offer(demo):
+    from django.db.models import Count
+
     from campaigns.demo import BEST_OFFERS
+    from campaigns.models import OfferAllocation
     from campaigns.services.release import current_allocation
     from offers.models import Offer
 
@@ -66,6 +69,8 @@ def test_the_demo_bank_is_allocated_within_its_caps_and_measured_per_offer(demo)
         assert run is not None and run.gap < 0.005, name
         assert all(row["max_quantity"] is None or row["given"] <= row["max_quantity"] for row in run.per_offer), name
         binding += sum(row["binding"] for row in run.per_offer)
+        most = OfferAllocation.objects.filter(run=run).values("customer_id").annotate(n=Count("slot"))
+        assert max(row["n"] for row in most) == slots, name
         by_offer = latest_result(campaign).payload["by_offer"]
         # Members who respond to a treatment that works mostly redeem one of their offers.
         assert by_offer, name
