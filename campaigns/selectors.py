@@ -147,9 +147,9 @@ def _cap_worth(row: dict) -> str:
     if not row["binding"]:
         return ""
     if row["budget_price"] and row["budget_cap_cents"] is not None and row["max_quantity"] is None:
-        return f"one more unit of its budget is worth {row['budget_price']:,.2f} in expected value"
+        return f"each 1.00 more of its budget would add {row['budget_price']:,.2f} of expected value"
     if row["quantity_price_cents"]:
-        return f"one more customer allowed is worth {row['quantity_price_cents'] / 100:,.2f} in expected value"
+        return f"one more customer allowed would add {row['quantity_price_cents'] / 100:,.2f} of expected value"
     return "binding, worth nothing more at the margin"
 
 
