@@ -14,7 +14,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_marketer_switches_to_best_offers_and_sees_the_gap(
-    page: Page, live_server, celery_worker, no_global_control, make_campaign, bank, marketer  # noqa: F811
+    page: Page,
+    live_server,
+    celery_worker,
+    no_global_control,
+    make_campaign,
+    bank,
+    marketer,  # noqa: F811
 ):
     shares_for(population(400))
     campaign = make_campaign("Garden weekend")
