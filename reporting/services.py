@@ -122,7 +122,7 @@ def results_compute(campaign: Campaign, members: pd.DataFrame, offers: pd.DataFr
     code_of = {treatment.pk: treatment.code for treatment in treatments}
     by_offer = [
         OfferResult(**row, treatment=code_of.get(row["treatment_id"], ""))
-        for row in stats.offer_results(members, offers, **method)
+        for row in sorted(stats.offer_results(members, offers, **method), key=lambda row: -row["given"])
     ]
     methods = Methods(
         control=campaign.control_design,

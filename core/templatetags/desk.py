@@ -41,5 +41,12 @@ def pvalue(p: float | None) -> str:
 
 
 @register.filter
+def p_is(p: float | None) -> str:
+    """A p-value after its sign: "= 0.30", "= 1.2e-07", "< 1e-16"."""
+    text = pvalue(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
+@register.filter
 def get_item(mapping: dict, key: object) -> object:
     return mapping.get(key) if mapping else None
