@@ -20,7 +20,7 @@ def test_a_marketer_switches_to_best_offers_and_sees_the_gap(
     no_global_control,
     make_campaign,
     bank,
-    marketer,  # noqa: F811
+    marketer,
 ):
     shares_for(population(400))
     campaign = make_campaign("Garden weekend")
