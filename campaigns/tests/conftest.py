@@ -1,11 +1,13 @@
 from datetime import date
 
+import numpy as np
 import pytest
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, contact_policy_update, treatment_save
-from customers.models import Customer
-from segments.models import CustomerFeatures, LifecycleStage, Portfolio, PortfolioBudget, Segment
+from customers.models import Category, Customer, Store
+from offers.models import Offer
+from segments.models import CustomerCategoryShare, CustomerFeatures, LifecycleStage, Portfolio, PortfolioBudget, Segment
 from segments.tests.conftest import history  # noqa: F401  (a purchase history to describe)
 
 EVERYONE = {"all": []}
@@ -100,3 +102,45 @@ def make_campaign(portfolio, marketer):
         return campaign
 
     return make
+
+
+VALID = {"valid_from": date(2026, 1, 1), "valid_until": date(2027, 12, 31)}
+
+
+@pytest.fixture
+def bank(db) -> dict[str, Offer]:
+    garden = Category.objects.create(code="GAR", name="Garden", margin_rate="0.40")
+    food = Category.objects.create(code="FOOD", name="Food", margin_rate="0.25")
+    store = Store.objects.create(code="S1", name="High Street")
+    offers = {
+        "garden_15": dict(kind="percent_off", value=15, category=garden, max_quantity=20),
+        "garden_5": dict(kind="amount_off", value=5, category=garden),
+        "food_10": dict(kind="percent_off", value=10, category=food, budget_cap_cents=3_000),
+        "food_gift": dict(kind="gift", value=3, category=food),
+        "double_points": dict(kind="points", value=2),
+        "expired": dict(kind="percent_off", value=50, valid_until=date(2026, 1, 31)),
+        "inactive": dict(kind="percent_off", value=50, active=False),
+        "sms_only": dict(kind="percent_off", value=50, channels=["sms"]),
+        "one_store": dict(kind="percent_off", value=50),
+    }
+    made = {}
+    for code, fields in offers.items():
+        made[code] = Offer.objects.create(
+            code=code.upper(),
+            name=code.replace("_", " "),
+            expected_redemption_rate="0.1000",
+            cost_per_redemption_cents=100,
+            **{**VALID, **fields},
+        )
+    made["one_store"].stores.set([store])
+    return made
+
+
+def shares_for(customers, seed: int = 1) -> None:
+    rng = np.random.default_rng(seed)
+    categories = list(Category.objects.all())
+    CustomerCategoryShare.objects.bulk_create(
+        CustomerCategoryShare(customer=customer, category=category, share=float(share), last_purchase_days=int(days))
+        for customer in customers
+        for category, share, days in zip(categories, rng.dirichlet([1, 1]), rng.integers(0, 400, 2), strict=True)
+    )

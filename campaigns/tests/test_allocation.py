@@ -1,9 +1,6 @@
 """Offers allocated 1:1 to a campaign's best-offer treatments: every cap and rule holds, ineligible offers are
 never given, the gap to the bound is reported, and chunks agree with one run."""
 
-from datetime import date
-
-import numpy as np
 import pytest
 from django.db.models import Count
 from django.test import override_settings
@@ -11,53 +8,10 @@ from django.test import override_settings
 from campaigns.models import AllocationRun, AudienceMember, OfferAllocation
 from campaigns.services import audience_build
 from campaigns.tasks import offer_allocation_job, offer_allocation_spec
-from campaigns.tests.conftest import population
+from campaigns.tests.conftest import population, shares_for
 from core.models import Job
 from core.services import job_run
-from customers.models import Category, Store
-from offers.models import Offer
-from segments.models import CustomerCategoryShare
-
-VALID = {"valid_from": date(2026, 1, 1), "valid_until": date(2027, 12, 31)}
-
-
-@pytest.fixture
-def bank(db) -> dict[str, Offer]:
-    garden = Category.objects.create(code="GAR", name="Garden", margin_rate="0.40")
-    food = Category.objects.create(code="FOOD", name="Food", margin_rate="0.25")
-    store = Store.objects.create(code="S1", name="High Street")
-    offers = {
-        "garden_15": dict(kind="percent_off", value=15, category=garden, max_quantity=20),
-        "garden_5": dict(kind="amount_off", value=5, category=garden),
-        "food_10": dict(kind="percent_off", value=10, category=food, budget_cap_cents=3_000),
-        "food_gift": dict(kind="gift", value=3, category=food),
-        "double_points": dict(kind="points", value=2),
-        "expired": dict(kind="percent_off", value=50, valid_until=date(2026, 1, 31)),
-        "inactive": dict(kind="percent_off", value=50, active=False),
-        "sms_only": dict(kind="percent_off", value=50, channels=["sms"]),
-        "one_store": dict(kind="percent_off", value=50),
-    }
-    made = {}
-    for code, fields in offers.items():
-        made[code] = Offer.objects.create(
-            code=code.upper(),
-            name=code.replace("_", " "),
-            expected_redemption_rate="0.1000",
-            cost_per_redemption_cents=100,
-            **{**VALID, **fields},
-        )
-    made["one_store"].stores.set([store])
-    return made
-
-
-def shares_for(customers, seed: int = 1) -> None:
-    rng = np.random.default_rng(seed)
-    categories = list(Category.objects.all())
-    CustomerCategoryShare.objects.bulk_create(
-        CustomerCategoryShare(customer=customer, category=category, share=float(share), last_purchase_days=int(days))
-        for customer in customers
-        for category, share, days in zip(categories, rng.dirichlet([1, 1]), rng.integers(0, 400, 2), strict=True)
-    )
+from customers.models import Category
 
 
 def allocate(campaign) -> AllocationRun:

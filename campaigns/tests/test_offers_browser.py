@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from campaigns.models import AllocationRun
-from campaigns.tests.conftest import population
-from campaigns.tests.test_allocation import bank, shares_for  # noqa: F401  (the offer bank fixture)
+from campaigns.tests.conftest import population, shares_for
 from campaigns.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
