@@ -495,7 +495,9 @@ def _finite(value: float) -> float | None:
 
 
 def member_offer_reasons(run: AllocationRun, customer_id: int) -> list[dict]:
-    """Why a member got each of their offers: the parts of its score, recomputed as the run scored them."""
+    """Why a member got each of their offers: the parts of its score, recomputed with the run's offers and
+    measured rates on the member's current features (the same as the run's unless features were refreshed
+    since); the expected value is the one the run allocated on."""
     given = list(
         OfferAllocation.objects.filter(run=run, customer_id=customer_id)
         .order_by("slot")
