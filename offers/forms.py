@@ -46,9 +46,9 @@ class OfferForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         offer = self.instance
         if offer.pk:
-            self.fields["cost_per_redemption"].initial = offer.cost_per_redemption_cents / 100
+            self.fields["cost_per_redemption"].initial = f"{offer.cost_per_redemption_cents / 100:.2f}"
             self.fields["budget_cap"].initial = (
-                offer.budget_cap_cents / 100 if offer.budget_cap_cents is not None else None
+                f"{offer.budget_cap_cents / 100:.2f}" if offer.budget_cap_cents is not None else None
             )
             self.fields["channels"].initial = offer.channels
             self.fields["stores"].initial = list(offer.stores.all())
