@@ -1,21 +1,8 @@
 from django import forms
 
 from campaigns.models import Campaign, ContactPolicy, Treatment
+from core.forms import DeskForm
 from offers.models import Offer
-
-
-class DeskForm:
-    """Bootstrap's small controls on every field."""
-
-    def style_fields(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs["class"] = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                widget.attrs["class"] = "form-select form-select-sm"
-            else:
-                widget.attrs["class"] = "form-control form-control-sm"
 
 
 class CampaignForm(DeskForm, forms.ModelForm):

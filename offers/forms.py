@@ -1,10 +1,11 @@
 from django import forms
 
+from core.forms import DeskForm
 from customers.models import Channel, Store
 from offers.models import Offer
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(DeskForm, forms.ModelForm):
     cost_per_redemption = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, initial=0)
     budget_cap = forms.DecimalField(
         min_value=0,
@@ -52,15 +53,7 @@ class OfferForm(forms.ModelForm):
             )
             self.fields["channels"].initial = offer.channels
             self.fields["stores"].initial = list(offer.stores.all())
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.CheckboxSelectMultiple):
-                continue
-            if isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs["class"] = "form-check-input"
-            elif isinstance(field.widget, forms.Select | forms.SelectMultiple):
-                field.widget.attrs["class"] = "form-select form-select-sm"
-            else:
-                field.widget.attrs["class"] = "form-control form-control-sm"
+        self.style_fields()
 
     def offer_fields(self) -> dict:
         fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
