@@ -195,9 +195,10 @@ def policy_rules(policy: ContactPolicy, caps: dict[str, ChannelCap]) -> list[str
         "out of it. Customers who subscribed to no topic have no preference and stay in.",
         f"Per channel, at most {capped}." if capped else "No channel has a cap of its own.",
         f"Across all channels, at most {_contacts(policy.max_contacts)} in any {policy.window_days} days.",
-        "Caps count the contacts sent and those planned by other campaigns whose audience is built (submitted, "
-        "approved or audience built) within a cap's days before or after the send date, which is the start date "
-        "or today once it has passed. A customer with as many as the cap already is left out (fatigue).",
+        "A cap of K contacts in D days counts the contacts sent, and those planned by other campaigns whose "
+        "audience is built (submitted, approved or audience built), up to D - 1 days before or after the send "
+        "date (the start date, or today once it has passed). A customer who already has K is left out "
+        "(fatigue): no D days around the send can then hold more than K.",
         "A campaign released on another day than its build assumed is checked again at release: if its audience "
         "now holds suppressed customers or passes a cap, the release is refused until the audience is rebuilt.",
     ]

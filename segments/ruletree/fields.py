@@ -25,8 +25,8 @@ OP_LABELS = {
     "not_in": "is none of",
     "has": "consents to",
     "lacks": "does not consent to",
-    "has_any": "has one of the topics",
-    "has_none": "has none of the topics",
+    "has_any": "has one of",
+    "has_none": "has none of",
 }
 
 
