@@ -10,11 +10,13 @@ class CampaignsConfig(AppConfig):
         from campaigns.imports import CONTACTS
         from campaigns.models import ContactHistory
         from campaigns.panels import customer_contacts_panel, customer_offers_panel
+        from campaigns.suppression_imports import SUPPRESSIONS
         from core.panels import panel_register
         from customers.imports.kinds import KINDS
         from segments.features import contact_log_register
 
         KINDS[CONTACTS.name] = CONTACTS
+        KINDS[SUPPRESSIONS.name] = SUPPRESSIONS
         contact_log_register(table=ContactHistory._meta.db_table)
         panel_register(
             slot="customer.marketing",

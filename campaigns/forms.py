@@ -1,6 +1,6 @@
 from django import forms
 
-from campaigns.models import Campaign, ContactPolicy, Treatment
+from campaigns.models import Campaign, Channel, ChannelCap, ContactPolicy, Treatment
 from core.forms import DeskForm
 from offers.models import Offer
 
@@ -64,6 +64,7 @@ class TreatmentForm(DeskForm, forms.ModelForm):
             "code",
             "segment",
             "channel",
+            "topic",
             "message_name",
             "content_ref",
             "offer_strategy",
@@ -87,6 +88,7 @@ class TreatmentForm(DeskForm, forms.ModelForm):
             self.fields["expected_order_value"].initial = self.instance.expected_order_value_cents / 100
             self.fields["cost_per_redemption"].initial = self.instance.cost_per_redemption_cents / 100
         self.fields["segment"].required = True
+        self.fields["topic"].widget.attrs["list"] = "topics-carried"
         self.fields["offer"].queryset = Offer.objects.filter(active=True) | Offer.objects.filter(
             pk=self.instance.offer_id or 0
         )
@@ -117,6 +119,52 @@ class ContactPolicyForm(DeskForm, forms.ModelForm):
             "global_control_share",
             "global_control_salt",
         ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
+class ChannelCapsForm(DeskForm, forms.Form):
+    """Per channel: at most so many contacts in so many days; both empty leaves only the overall cap."""
+
+    def __init__(self, *args: object, caps: dict[str, ChannelCap], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for channel, label in Channel.choices:
+            cap = caps.get(channel)
+            contacts = forms.IntegerField(
+                required=False, min_value=1, max_value=32_767, initial=cap and cap.max_contacts, label="contacts"
+            )
+            days = forms.IntegerField(
+                required=False, min_value=1, max_value=32_767, initial=cap and cap.window_days, label="days"
+            )
+            self.fields[f"{channel}_max"], self.fields[f"{channel}_days"] = contacts, days
+            self.rows.append((label, channel))
+        self.style_fields()
+
+    def bound_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [(label, self[f"{channel}_max"], self[f"{channel}_days"]) for label, channel in self.rows]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for label, channel in self.rows:
+            contacts, days = cleaned.get(f"{channel}_max"), cleaned.get(f"{channel}_days")
+            if (contacts is None) != (days is None):
+                self.add_error(f"{channel}_max", f"Give {label} both a number of contacts and of days, or neither.")
+        return cleaned
+
+    def channel_caps(self) -> dict[str, tuple[int, int] | None]:
+        caps = {}
+        for _, channel in self.rows:
+            contacts, days = self.cleaned_data[f"{channel}_max"], self.cleaned_data[f"{channel}_days"]
+            caps[channel] = None if contacts is None else (contacts, days)
+        return caps
+
+
+class SuppressionForm(DeskForm, forms.Form):
+    customer = forms.CharField(max_length=64, label="Customer id", help_text="As the customer files name them.")
+    reason = forms.CharField(max_length=200, help_text="A complaint, a legal hold, a member of staff...")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -157,6 +157,15 @@ class Treatment(models.Model):
         max_digits=5, decimal_places=4, default="0.0500", validators=[MinValueValidator(0), MaxValueValidator(1)]
     )
     expected_order_value_cents = models.PositiveIntegerField(default=0)
+    topic = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=(
+            "The subscription topic the message belongs to. A customer who subscribed to some topics but not "
+            "this one has opted out of it and is left out; a customer who chose no topics has no preference and "
+            "stays in. Leave empty for a message under no topic."
+        ),
+    )
 
     class Response(models.TextChoices):
         PURCHASE = "purchase", "Any purchase"
@@ -245,6 +254,45 @@ class ContactPolicy(models.Model):
 
     def needs_consent(self, channel: str) -> bool:
         return bool(getattr(self, f"consent_{channel}", False))
+
+
+class ChannelCap(models.Model):
+    """At most this many contacts per customer on one channel in any this many days, on top of the overall cap.
+    A channel without a row has only the overall cap."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices, unique=True)
+    max_contacts = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    window_days = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["channel"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: at most {self.max_contacts} in {self.window_days} days"
+
+
+class Suppression(models.Model):
+    """A customer no campaign may contact, whatever their consent: a complaint, a legal hold, a member of staff."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="suppression")
+    reason = models.CharField(max_length=200)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the row came from a suppressions file.",
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} suppressed: {self.reason}"
 
 
 class AudienceBuild(models.Model):

@@ -1,4 +1,4 @@
-"""Reads: campaigns for lists and pages, audiences, and the contact files."""
+"""Reads: campaigns for lists and pages, audiences, the contact files, the policy in words, the suppression list."""
 
 from collections.abc import Iterator
 
@@ -6,7 +6,18 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from campaigns.models import AllocationRun, AudienceBuild, AudienceMember, Campaign, ContactHistory, Treatment
+from campaigns.models import (
+    AllocationRun,
+    AudienceBuild,
+    AudienceMember,
+    Campaign,
+    Channel,
+    ChannelCap,
+    ContactHistory,
+    ContactPolicy,
+    Suppression,
+    Treatment,
+)
 from core.lib.spreadsheet import safe_cell
 from core.models import Job
 from core.selectors import jobs_visible_to
@@ -162,3 +173,36 @@ def allocation_job_pending(campaign: Campaign, user: AbstractBaseUser) -> Job | 
         .order_by("-pk")
         .first()
     )
+
+
+def _contacts(count: int) -> str:
+    return f"{count} contact{'s' if count != 1 else ''}"
+
+
+def policy_rules(policy: ContactPolicy, caps: dict[str, ChannelCap]) -> list[str]:
+    """The rules every audience build applies, in the order it applies them, in words."""
+    guarded = [label for value, label in Channel.choices if policy.needs_consent(value)]
+    capped = "; ".join(
+        f"{_contacts(cap.max_contacts)} on {cap.get_channel_display()} in {cap.window_days} days"
+        for cap in caps.values()
+    )
+    return [
+        "Customers on the suppression list are never contacted, whatever their consent.",
+        f"The global control group ({float(policy.global_control_share):.1%} of customers) is never contacted.",
+        f"{', '.join(guarded) or 'No channel'} reach{'es' if len(guarded) == 1 else ''} only customers who consented "
+        "to the channel.",
+        "A treatment with a topic leaves out customers who subscribed to topics but not to that one: they opted "
+        "out of it. Customers who subscribed to no topic have no preference and stay in.",
+        f"Per channel, at most {capped}." if capped else "No channel has a cap of its own.",
+        f"Across all channels, at most {_contacts(policy.max_contacts)} in any {policy.window_days} days.",
+        "A cap of K contacts in D days counts the contacts sent, and those planned by other campaigns whose "
+        "audience is built (submitted, approved or audience built), up to D - 1 days before or after the send "
+        "date (the start date, or today once it has passed). A customer who already has K is left out "
+        "(fatigue): no D days around the send can then hold more than K.",
+        "A campaign released on another day than its build assumed is checked again at release: if its audience "
+        "now holds suppressed customers or passes a cap, the release is refused until the audience is rebuilt.",
+    ]
+
+
+def suppressions_list() -> QuerySet[Suppression]:
+    return Suppression.objects.select_related("customer", "added_by").order_by("-added_at", "-id")

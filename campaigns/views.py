@@ -11,8 +11,16 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from campaigns import selectors
-from campaigns.forms import CampaignForm, CommentForm, ContactPolicyForm, TestDesignForm, TreatmentForm
-from campaigns.models import Campaign, Channel, Treatment
+from campaigns.forms import (
+    CampaignForm,
+    ChannelCapsForm,
+    CommentForm,
+    ContactPolicyForm,
+    SuppressionForm,
+    TestDesignForm,
+    TreatmentForm,
+)
+from campaigns.models import Campaign, Channel, Suppression, Treatment
 from campaigns.services import (
     CampaignError,
     campaign_approve,
@@ -24,18 +32,25 @@ from campaigns.services import (
     campaign_test_design_update,
     contact_policy,
     contact_policy_update,
+    suppression_add,
+    suppression_remove,
     treatment_save,
 )
+from campaigns.services.pressure import channel_caps
 from campaigns.services.release import budget_position, current_allocation, planned_cost_cents
 from campaigns.tasks import audience_build_enqueue, offer_allocation_enqueue
 from core.charts import figure_data
 from core.models import Job
 from core.selectors import jobs_visible_to
+from customers.selectors import topics as customer_topics
 
 WATERFALL_STEPS = [
+    ("suppressed", "Suppressed"),
     ("global_control", "Global control"),
     ("no_consent", "No consent"),
-    ("fatigue", "Fatigue"),
+    ("topic_opt_out", "Topic opt-out"),
+    ("channel_fatigue", "Fatigue on the channel"),
+    ("fatigue", "Fatigue overall"),
     ("higher_priority", "Higher-priority treatment"),
 ]
 
@@ -75,13 +90,15 @@ def _waterfall_steps(campaign: Campaign) -> list[tuple[str, str]]:
 
 
 def _waterfall(code: str, counts: dict, steps: list[tuple[str, str]]) -> dict:
+    # Builds made before a reason existed did not count it: their waterfall leaves the step out.
+    steps = [(key, label) for key, label in steps if key in counts]
     labels = ["Segment", *(label for _, label in steps), "Eligible", "Holdout (control)", "Contacted"]
     values = [counts["segment"], *(-counts[key] for key, _ in steps), None, -counts["control"], None]
     figure = go.Figure(
         go.Waterfall(
             x=labels,
             y=[value or 0 for value in values],
-            measure=["absolute", "relative", "relative", "relative", "relative", "total", "relative", "total"],
+            measure=["absolute", *(["relative"] * len(steps)), "total", "relative", "total"],
             text=[f"{abs(value):,}" if value is not None else "" for value in values],
             textposition="outside",
             decreasing={"marker": {"color": "#dc2626"}},
@@ -103,6 +120,10 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "build": build,
         "sizes": selectors.audience_sizes(campaign),
         "steps": _waterfall_steps(campaign),
+        "exclusions": [
+            (code, counts, [(key, counts.get(key)) for key, _ in _waterfall_steps(campaign)])
+            for code, counts in (build.counts.items() if build else [])
+        ],
         "waterfalls": [
             {"id": f"chart-waterfall-{code}", "figure": _waterfall(code, counts, _waterfall_steps(campaign))}
             for code, counts in (build.counts.items() if build else [])
@@ -153,9 +174,8 @@ def treatment_edit(request: HttpRequest, campaign_id: int, treatment_id: int | N
         else:
             messages.success(request, "Treatment saved.")
             return redirect("campaigns:detail", campaign_id=campaign.pk)
-    return render(
-        request, "campaigns/treatment_form.html", {"campaign": campaign, "treatment": treatment, "form": form}
-    )
+    context = {"campaign": campaign, "treatment": treatment, "form": form, "topics": customer_topics()}
+    return render(request, "campaigns/treatment_form.html", context)
 
 
 @permission_required("campaigns.view_campaigns", raise_exception=True)
@@ -280,16 +300,52 @@ def contact_file(request: HttpRequest, campaign_id: int, channel: str) -> Stream
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def policy(request: HttpRequest) -> HttpResponse:
     may_change = request.user.has_perm("campaigns.change_policy")
-    form = ContactPolicyForm(request.POST or None, instance=contact_policy())
+    current, caps = contact_policy(), channel_caps()
+    form = ContactPolicyForm(request.POST or None, instance=current)
+    caps_form = ChannelCapsForm(request.POST or None, caps=caps, prefix="cap")
     if request.method == "POST":
         if not may_change:
             raise PermissionDenied("Only managers change the contact policy.")
-        if form.is_valid():
-            contact_policy_update(**form.cleaned_data)
-            messages.success(request, "Contact policy saved. It applies to the next audience builds.")
+        if form.is_valid() and caps_form.is_valid():
+            contact_policy_update(channel_caps=caps_form.channel_caps(), **form.cleaned_data)
+            messages.success(request, "Contact policy saved. It applies to the next audience builds and releases.")
             return redirect("campaigns:policy")
-    return render(
-        request,
-        "campaigns/policy.html",
-        {"form": form, "may_change": may_change, "history": contact_policy().history.all()[:20]},
-    )
+    context = {
+        "form": form,
+        "caps_form": caps_form,
+        "rules": selectors.policy_rules(current, caps),
+        "may_change": may_change,
+        "history": current.history.all()[:20],
+    }
+    return render(request, "campaigns/policy.html", context)
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def suppression_list(request: HttpRequest) -> HttpResponse:
+    may_change = request.user.has_perm("campaigns.change_suppressions")
+    form = SuppressionForm(request.POST or None)
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied("Only managers and admins change the suppression list.")
+        if form.is_valid():
+            try:
+                suppression_add(
+                    external_id=form.cleaned_data["customer"], reason=form.cleaned_data["reason"], user=request.user
+                )
+            except CampaignError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Customer added to the suppression list.")
+                return redirect("campaigns:suppressions")
+    suppressions = selectors.suppressions_list()
+    context = {"form": form, "may_change": may_change, "suppressions": suppressions[:500]}
+    return render(request, "campaigns/suppressions.html", context | {"total": suppressions.count()})
+
+
+@require_POST
+@permission_required("campaigns.change_suppressions", raise_exception=True)
+def suppression_delete(request: HttpRequest, suppression_id: int) -> HttpResponse:
+    suppression = get_object_or_404(Suppression, pk=suppression_id)
+    suppression_remove(suppression=suppression, user=request.user)
+    messages.info(request, f"Customer {suppression.customer.external_id} may be contacted again.")
+    return redirect("campaigns:suppressions")

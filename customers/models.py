@@ -163,6 +163,7 @@ class DataImport(models.Model):
         EVENTS = "events", "Engagement events"
         CONTACTS = "contacts", "Campaign contacts (measured elsewhere)"
         OFFERS = "offers", "Offer bank"
+        SUPPRESSIONS = "suppressions", "Suppression list (never contact)"
 
     job = models.OneToOneField("core.Job", on_delete=models.CASCADE, related_name="data_import")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -162,6 +162,13 @@ def regions() -> list[str]:
     return list(Store.objects.exclude(region="").order_by("region").values_list("region", flat=True).distinct())
 
 
+def topics() -> list[str]:
+    """The topics customers subscribed to, as the customer files named them."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT unnest(topics) FROM {Customer._meta.db_table} ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
+
+
 def stores() -> QuerySet[Store]:
     return Store.objects.order_by("code")
 

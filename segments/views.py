@@ -36,7 +36,7 @@ DEFAULT_RULES = {"all": []}
 
 
 def _builder_config() -> dict:
-    from customers.selectors import categories, regions, stores
+    from customers.selectors import categories, regions, stores, topics
 
     return {
         "fields": [
@@ -49,6 +49,7 @@ def _builder_config() -> dict:
             "home_store": [store.code for store in stores()],
             "last_channel": ["store", "online"],
             "stage": [stage.code for stage in selectors.stages()],
+            "topics": topics(),
         },
         "channels": list(CHANNELS),
         "categories": [category.code for category in categories()],

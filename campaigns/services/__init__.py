@@ -1,7 +1,8 @@
-"""Writes to campaigns: the workflow, treatments, the contact policy, audience builds and releases."""
+"""Writes to campaigns: the workflow, treatments, the contact policy, suppressions, audience builds, releases."""
 
 from campaigns.services.audience import audience_build
 from campaigns.services.release import campaign_release
+from campaigns.services.suppressions import suppression_add, suppression_remove
 from campaigns.services.workflow import (
     CampaignError,
     campaign_approve,
@@ -29,5 +30,7 @@ __all__ = [
     "campaign_test_design_update",
     "contact_policy",
     "contact_policy_update",
+    "suppression_add",
+    "suppression_remove",
     "treatment_save",
 ]

@@ -4,12 +4,12 @@ One INSERT ... SELECT builds the whole audience of a campaign inside the
 transaction that deletes the previous one, so the new snapshot replaces the
 old atomically and a build that fails (or whose worker dies) leaves the old
 snapshot in place. Exclusions are applied in a fixed order and each candidate
-is counted under the first that applies: global control, no consent, fatigue,
-then a higher-priority treatment of the same campaign.
+is counted under the first that applies: the suppression list, global control,
+no consent, topic opt-out, fatigue on the treatment's channel, fatigue overall
+(see pressure.py), then a higher-priority treatment of the same campaign.
 """
 
 import json
-from datetime import timedelta
 from time import monotonic
 from typing import Any
 
@@ -17,10 +17,10 @@ import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
 from scipy import stats
 
-from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactHistory, ContactPolicy, Treatment
+from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactPolicy, Suppression, Treatment
+from campaigns.services import pressure
 from campaigns.services.workflow import CampaignError, contact_policy, shared_population_check
 from core.services import Progress
 from customers.models import ConsentChannel, Customer
@@ -32,7 +32,17 @@ from segments.services import segment_rules_lookup
 BUILDABLE = {Campaign.Status.DRAFT, Campaign.Status.SUBMITTED, Campaign.Status.APPROVED, Campaign.Status.AUDIENCE_BUILT}
 # Shares are compared as parts per million of a 63-bit hash: fine enough for any holdout a marketer sets.
 PARTS = 1_000_000
-REASONS = ["global_control", "no_consent", "fatigue", "higher_priority"]
+REASONS = [
+    "suppressed",
+    "global_control",
+    "no_consent",
+    "topic_opt_out",
+    "channel_fatigue",
+    "fatigue",
+    "higher_priority",
+]
+# The reasons a customer is held out of the whole build; "higher_priority" is counted by the ranking.
+EXCLUSIONS = REASONS[:-1]
 
 # A channel that needs consent reaches a customer who gave it, or anyone when the policy does not ask for it.
 CONSENT_CASES = "\n".join(
@@ -45,19 +55,21 @@ WITH candidates AS (
 ), flagged AS (
     SELECT c.*,
         CASE
+            WHEN s.customer_id IS NOT NULL THEN 'suppressed'
             WHEN (hashtextextended(%(salt)s || ':' || c.customer_id, 0) & 9223372036854775807) %% {parts}
                  < %(global_control)s THEN 'global_control'
             WHEN NOT CASE c.channel
                 {consents}
                 ELSE TRUE END THEN 'no_consent'
-            WHEN tired.customer_id IS NOT NULL THEN 'fatigue'
+            -- A customer who chose topics but not this one opted out; one who chose none has no preference.
+            WHEN c.topic <> '' AND cardinality(cu.topics) > 0 AND NOT c.topic = ANY(cu.topics) THEN 'topic_opt_out'
+            WHEN {over_channel_cap} THEN 'channel_fatigue'
+            WHEN coalesce(p.overall, 0) >= %(max_contacts)s THEN 'fatigue'
         END AS excluded
     FROM candidates c
     JOIN {customers} cu ON cu.id = c.customer_id
-    LEFT JOIN (
-        SELECT customer_id FROM {contacts} WHERE contacted_at >= %(fatigue_since)s
-        GROUP BY customer_id HAVING count(*) >= %(max_contacts)s
-    ) tired ON tired.customer_id = c.customer_id
+    LEFT JOIN {suppressions} s ON s.customer_id = c.customer_id
+    LEFT JOIN ({pressure}) p ON p.customer_id = c.customer_id
 ), ranked AS (
     {ranked}
 ), chosen AS (
@@ -69,9 +81,7 @@ WITH candidates AS (
     SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id FROM chosen
 ), excluded AS (
     SELECT treatment_id, count(*) AS segment,
-        count(*) FILTER (WHERE excluded = 'global_control') AS global_control,
-        count(*) FILTER (WHERE excluded = 'no_consent') AS no_consent,
-        count(*) FILTER (WHERE excluded = 'fatigue') AS fatigue,
+        {exclusion_counts},
         count(*) FILTER (WHERE rank > 1) AS higher_priority
     FROM ranked GROUP BY treatment_id
 ), cells AS (
@@ -86,13 +96,15 @@ WITH candidates AS (
           FROM chosen GROUP BY 1, 2, 3) per_stage
     GROUP BY treatment_id, is_control
 )
-SELECT e.treatment_id, e.segment, e.global_control, e.no_consent, e.fatigue, e.higher_priority,
+SELECT e.treatment_id, e.segment, {reason_columns},
        c.is_control, c.members, c.recency, c.frequency, c.revenue_cents, c.sd_recency, c.sd_frequency,
        c.sd_revenue_cents, m.stages
 FROM excluded e
 LEFT JOIN cells c ON c.treatment_id = e.treatment_id
 LEFT JOIN mix m ON m.treatment_id = c.treatment_id AND m.is_control = c.is_control
-"""
+""".replace(
+    "{exclusion_counts}", ",\n        ".join(f"count(*) FILTER (WHERE excluded = '{r}') AS {r}" for r in EXCLUSIONS)
+).replace("{reason_columns}", ", ".join(f"e.{reason}" for reason in REASONS))
 RANK_BY_PRIORITY = """SELECT flagged.*, CASE WHEN excluded IS NULL THEN
         row_number() OVER (PARTITION BY customer_id, excluded IS NULL ORDER BY priority, treatment_id) END AS rank
     FROM flagged"""
@@ -107,9 +119,10 @@ RANK_RANDOMISED = """SELECT shared.*, CASE WHEN excluded IS NULL THEN
         END AS rank
     FROM (SELECT treatment_id, priority, channel, holdout, customer_id, recency_days, frequency, revenue_cents,
                  stage_id,
-                 (ARRAY['global_control', 'no_consent', 'fatigue'])[min(CASE excluded WHEN 'global_control' THEN 1
-                     WHEN 'no_consent' THEN 2 WHEN 'fatigue' THEN 3 END) OVER (PARTITION BY customer_id)] AS excluded
-          FROM flagged) shared"""
+                 ({exclusions})[min(array_position({exclusions}, excluded)) OVER (PARTITION BY customer_id)] AS excluded
+          FROM flagged) shared""".replace(
+    "{exclusions}", "ARRAY[" + ", ".join(f"'{reason}'" for reason in EXCLUSIONS) + "]"
+)
 # With one treatment no customer can be wanted twice: no need to sort every candidate by customer.
 RANK_ALONE = "SELECT flagged.*, CASE WHEN excluded IS NULL THEN 1 END AS rank FROM flagged"
 
@@ -128,11 +141,12 @@ def _candidates(campaign: Campaign, treatments: list[Treatment]) -> tuple[str, d
         )
         parts.append(
             f"SELECT {int(treatment.pk)}::bigint AS treatment_id, {int(treatment.priority)} AS priority, "
-            f"%({prefix}channel)s::text AS channel, {round(float(holdout) * PARTS)} AS holdout, "
+            f"%({prefix}channel)s::text AS channel, %({prefix}topic)s::text AS topic, "
+            f"{round(float(holdout) * PARTS)} AS holdout, "
             f"f.customer_id, f.recency_days, f.frequency, f.revenue_cents, f.stage_id "
             f"FROM {FEATURES} f WHERE {condition}"
         )
-        params |= {f"{prefix}channel": treatment.channel, **condition_params}
+        params |= {f"{prefix}channel": treatment.channel, f"{prefix}topic": treatment.topic, **condition_params}
     return "\nUNION ALL\n".join(parts), params
 
 
@@ -146,9 +160,13 @@ def audience_build(
        commits, so a build that waited for it reads the treatments after the
        other build and is numbered after it. The audience in place is always the
        newest build's; no older build can finish after it.
-    2. Delete its members and insert the new ones with one INSERT ... SELECT,
+    2. Take the contact-pressure lock, which every build and release takes
+       after its campaign's: builds of different campaigns run one after the
+       other from here, so each counts the members the one before committed,
+       and two campaigns built back to back cannot pass a cap together.
+    3. Delete its members and insert the new ones with one INSERT ... SELECT,
        which also counts each treatment's exclusions by reason.
-    3. Keep the counts and a balance check of treatment against control, under
+    4. Keep the counts and a balance check of treatment against control, under
        the next version (read under the same lock).
     """
     report = progress or (lambda percent, message="": None)
@@ -164,6 +182,8 @@ def audience_build(
             raise CampaignError("Add a treatment before building the audience.")
         shared_population_check(campaign, treatments)
         policy = contact_policy()
+        with connection.cursor() as cursor:
+            pressure.lock(cursor)
         report(10, "Selecting, excluding and splitting customers")
         counts, balance = _build(campaign, treatments, policy)
         report(75, "Keeping the counts")
@@ -185,6 +205,10 @@ def audience_build(
 def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolicy) -> tuple[dict, dict]:
     """Replace the members, and return each treatment's counts and balance check, from one statement."""
     candidates, candidate_params = _candidates(campaign, treatments)
+    caps = pressure.channel_caps()
+    counted, pressure_params = pressure.pressure(
+        campaign=campaign, on=pressure.send_date(campaign), policy=policy, caps=caps
+    )
     rankings = {False: RANK_BY_PRIORITY, True: RANK_RANDOMISED}
     ranked = RANK_ALONE if len(treatments) == 1 else rankings[campaign.shares_control]
     statement = BUILD_SQL.format(
@@ -192,7 +216,9 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         ranked=ranked,
         parts=PARTS,
         customers=Customer._meta.db_table,
-        contacts=ContactHistory._meta.db_table,
+        suppressions=Suppression._meta.db_table,
+        pressure=counted,
+        over_channel_cap=pressure.over_channel_cap(caps, channel="c.channel", counted="p"),
         members=AudienceMember._meta.db_table,
         consents=CONSENT_CASES,
     )
@@ -200,8 +226,8 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         "salt": policy.global_control_salt,
         "global_control": round(float(policy.global_control_share) * PARTS),
         **{f"consent_{channel}": getattr(policy, f"consent_{channel}") for channel in ConsentChannel.values},
-        "fatigue_since": timezone.now() - timedelta(days=policy.window_days),
         "max_contacts": policy.max_contacts,
+        **pressure_params,
         "campaign": campaign.pk,
         "seed": campaign.seed,
         **candidate_params,

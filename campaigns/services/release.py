@@ -1,14 +1,24 @@
 """Releasing a campaign: the budget check, the contact history and the status, in one transaction."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import AllocationRun, AudienceMember, Campaign, ContactHistory, OfferAllocation, Treatment
-from campaigns.services.workflow import CampaignError, check_transition
+from campaigns.models import (
+    AllocationRun,
+    AudienceMember,
+    Campaign,
+    Channel,
+    ContactHistory,
+    OfferAllocation,
+    Suppression,
+    Treatment,
+)
+from campaigns.services import pressure
+from campaigns.services.workflow import CampaignError, check_transition, contact_policy
 from core.lib import tables
 from core.lib.money import format_cents as money
 from offers.models import Offer
@@ -30,6 +40,64 @@ RELEASE_SQL = f"""
     ) given ON given.customer_id = m.customer_id
     WHERE m.campaign_id = %(campaign)s AND NOT m.is_control
 """
+
+
+# The release's members against the policy as it stands on the send date: suppressed since the build, or past a
+# cap because the send date moved or other campaigns were released or planned around it.
+RECHECK_SQL = f"""
+    SELECT t.channel,
+           count(*) FILTER (WHERE s.customer_id IS NOT NULL) AS suppressed,
+           count(*) FILTER (WHERE {{over_channel_cap}}) AS channel_fatigue,
+           count(*) FILTER (WHERE coalesce(p.overall, 0) >= %(max_contacts)s) AS fatigue
+    FROM {AudienceMember._meta.db_table} m
+    JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+    LEFT JOIN {Suppression._meta.db_table} s ON s.customer_id = m.customer_id
+    LEFT JOIN ({{pressure}}) p ON p.customer_id = m.customer_id
+    WHERE m.campaign_id = %(campaign)s AND NOT m.is_control
+    GROUP BY t.channel
+"""
+
+
+def policy_check(campaign: Campaign, on: date) -> None:
+    """Refuse, naming how many customers and which rule, a release whose members the policy now excludes."""
+    policy, caps = contact_policy(), pressure.channel_caps()
+    counted, params = pressure.pressure(campaign=campaign, on=on, policy=policy, caps=caps)
+    statement = RECHECK_SQL.format(
+        pressure=counted, over_channel_cap=pressure.over_channel_cap(caps, channel="t.channel", counted="p")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {**params, "campaign": campaign.pk, "max_contacts": policy.max_contacts})
+        rows = cursor.fetchall()
+    problems = []
+    suppressed = sum(row[1] for row in rows)
+    if suppressed:
+        problems.append(f"{_customers(suppressed)} on the suppression list")
+    for channel, _, over_channel, _ in rows:
+        if over_channel:
+            cap = caps[channel]
+            problems.append(
+                f"{_customers(over_channel)} past the {Channel(channel).label} cap of "
+                f"{_plural(cap.max_contacts, 'contact')} in {cap.window_days} days"
+            )
+    overall = sum(row[3] for row in rows)
+    if overall:
+        problems.append(
+            f"{_customers(overall)} past the overall cap of {_plural(policy.max_contacts, 'contact')} "
+            f"in {policy.window_days} days"
+        )
+    if problems:
+        raise CampaignError(
+            f"Sending {campaign.name} on {on:%d %b %Y} would contact {'; '.join(problems)}, counting the contacts "
+            "released and planned around that day. Build the audience again: the build leaves them out."
+        )
+
+
+def _customers(count: int) -> str:
+    return _plural(count, "customer")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
 
 
 def planned_cost_cents(campaign: Campaign) -> int:
@@ -85,7 +153,11 @@ def campaign_release(
        release against the same budget waits here until this one commits,
        and then sees its cost as committed.
     2. Refuse if the planned cost does not fit what remains of the budget.
-    3. Write one contact-history row per treatment member (never control),
+    3. Take the contact-pressure lock (after the campaign's, as builds do) and
+       refuse if, on the send date, members are suppressed or would pass a
+       contact cap: a campaign released later than planned is checked again
+       against what was released and planned around its new date.
+    4. Write one contact-history row per treatment member (never control),
        date every member of the audience with the send date, and book the cost.
 
     The send date is the campaign's start, or now for a campaign released once it has started: results
@@ -127,6 +199,9 @@ def campaign_release(
                 f"Releasing would cost {money(planned)} but only {money(remaining)} of {campaign.portfolio}'s "
                 f"{campaign.quarter_label} budget of {money(budget.amount_cents)} is left."
             )
+        with connection.cursor() as cursor:
+            pressure.lock(cursor)
+        policy_check(campaign, timezone.localtime(contacted_at).date())
         with connection.cursor() as cursor:
             cursor.execute(
                 RELEASE_SQL, {"at": contacted_at, "campaign": campaign.pk, "run": allocated.pk if allocated else 0}

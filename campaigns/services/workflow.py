@@ -8,7 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, ContactPolicy, Treatment
+from campaigns.models import Campaign, Channel, ChannelCap, ContactPolicy, Treatment
+from customers.models import Customer
 from segments.models import Portfolio
 
 Status = Campaign.Status
@@ -130,11 +131,21 @@ def treatment_save(*, campaign: Campaign, treatment: Treatment | None = None, **
         treatment.offer, treatment.offer_code = None, ""
     if treatment.response_kind == Treatment.Response.OFFER_CODE and not treatment.response_offer_code:
         treatment.response_offer_code = treatment.offer_code
+    treatment.topic = (treatment.topic or "").strip()
+    _topic_check(treatment.topic)
     treatment.full_clean()
     others = [other for other in campaign.treatments.select_related("segment") if other.pk != treatment.pk]
     shared_population_check(campaign, [*others, treatment])
     treatment.save()
     return treatment
+
+
+def _topic_check(topic: str) -> None:
+    """A topic no customer subscribed to would leave out everyone who chose topics: it is a slip of the keyboard."""
+    if topic and not Customer.objects.filter(topics__contains=[topic]).exists():
+        raise CampaignError(
+            f"No customer subscribed to the topic {topic!r}; topics are written as the customer files name them."
+        )
 
 
 @transaction.atomic
@@ -214,10 +225,32 @@ def contact_policy() -> ContactPolicy:
 
 
 @transaction.atomic
-def contact_policy_update(**fields: Any) -> ContactPolicy:
+def contact_policy_update(
+    *, channel_caps: dict[str, tuple[int, int] | None] | None = None, **fields: Any
+) -> ContactPolicy:
+    """Change the policy; `channel_caps` gives a channel (at most so many contacts, in so many days), or None to
+    leave the channel with only the overall cap. Channels it does not name keep their caps."""
     policy = ContactPolicy.objects.select_for_update().get(pk=contact_policy().pk)
     for name, value in fields.items():
         setattr(policy, name, value)
     policy.full_clean()
     policy.save()
+    for channel, cap in (channel_caps or {}).items():
+        if channel not in Channel.values:
+            raise CampaignError(f"There is no channel called {channel!r}.")
+        _channel_cap_set(channel, cap)
     return policy
+
+
+def _channel_cap_set(channel: str, cap: tuple[int, int] | None) -> None:
+    existing = ChannelCap.objects.filter(channel=channel).first()
+    if cap is None:
+        if existing:
+            existing.delete()
+        return
+    row = existing or ChannelCap(channel=channel)
+    if (row.max_contacts, row.window_days) == cap:
+        return
+    row.max_contacts, row.window_days = cap
+    row.full_clean()
+    row.save()

@@ -20,7 +20,10 @@ def test_build_audience_prints_the_counts_of_every_treatment(no_global_control, 
     population(30, email_every=3)
     campaign = make_campaign(treatments=[{"holdout_share": "0"}])
     output = run("build_audience", "welcome back")
-    assert "A: segment 30; excluded: global control 0, no consent 20, fatigue 0, higher priority 0" in output
+    assert (
+        "A: segment 30; excluded: suppressed 0, global control 0, no consent 20, topic opt out 0, channel fatigue 0, "
+        "fatigue 0, higher priority 0"
+    ) in output
     assert "treatment 10, control 0" in output
     assert AudienceMember.objects.filter(campaign=campaign).count() == 10
     job = Job.objects.get(kind=Job.Kind.AUDIENCE_BUILD)

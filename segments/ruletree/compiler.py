@@ -10,7 +10,7 @@ false, never NULL, which is what makes "not" behave as people expect.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from customers.models import Category, Store
+from customers.models import Category, Customer, Store
 from segments.models import CustomerCategoryShare, CustomerFeatures, LifecycleStage
 from segments.ruletree.fields import FIELDS
 from segments.ruletree.validation import RuleError, validate
@@ -60,6 +60,8 @@ class Compiler:
         if spec.kind == "consent":
             column = f"consent_{value}"  # value checked against the known channels by validate()
             return f"{'' if op == 'has' else 'NOT '}{alias}.{column}"
+        if spec.kind == "topic":
+            return self._topics(op, value, alias)
         if spec.kind == "category_share":
             return self._share(op, value, alias)
         return self._segment(op, value, alias)
@@ -87,6 +89,15 @@ class Compiler:
             test = f"{alias}.{column} = ANY({self._value(values)})"
         # A customer without a value is in no list, and so not "none of" one either.
         return test if op == "in" else f"({alias}.{column} IS NOT NULL AND NOT ({test}))"
+
+    def _topics(self, op: str, topics: list[str], alias: str) -> str:
+        """Topics are the customer's own choice, read from the customer row (the features keep no copy): a
+        customer who subscribed to nothing has none of any list."""
+        subscribed = (
+            f"EXISTS (SELECT 1 FROM {Customer._meta.db_table} topic_holder WHERE topic_holder.id = {alias}.customer_id"
+            f" AND topic_holder.topics::text[] && {self._value(list(topics))}::text[])"
+        )
+        return subscribed if op == "has_any" else f"NOT {subscribed}"
 
     def _share(self, op: str, value: dict, alias: str) -> str:
         """A customer with no purchase in the category has a share of 0."""

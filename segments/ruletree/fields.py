@@ -9,6 +9,7 @@ CHOICE_OPS = ("in", "not_in")
 CONSENT_OPS = ("has", "lacks")
 SHARE_OPS = ("lt", "lte", "gt", "gte")
 SEGMENT_OPS = ("in", "not_in")
+TOPIC_OPS = ("has_any", "has_none")
 CHANNELS = tuple(ConsentChannel.values)
 OP_LABELS = {
     "eq": "=",
@@ -24,6 +25,8 @@ OP_LABELS = {
     "not_in": "is none of",
     "has": "consents to",
     "lacks": "does not consent to",
+    "has_any": "has one of",
+    "has_none": "has none of",
 }
 
 
@@ -31,7 +34,7 @@ OP_LABELS = {
 class Field:
     name: str
     label: str
-    kind: str  # number, money, choice, consent, category_share, segment
+    kind: str  # number, money, choice, consent, topic, category_share, segment
     column: str = ""  # the features table's column (or expression over it)
     group: str = "Behaviour"
     scale: int = 1  # money: the column holds cents, rules hold currency units
@@ -43,6 +46,7 @@ class Field:
             "money": NUMBER_OPS,
             "choice": CHOICE_OPS,
             "consent": CONSENT_OPS,
+            "topic": TOPIC_OPS,
             "category_share": SHARE_OPS,
             "segment": SEGMENT_OPS,
         }[self.kind]
@@ -73,6 +77,7 @@ FIELDS = {
         Field("last_channel", "Last bought", "choice", "last_channel", group="Behaviour"),
         Field("stage", "Lifecycle stage", "choice", "stage_id", group="Profile"),
         Field("consent", "Consent", "consent", group="Profile"),
+        Field("topics", "Topics subscribed to", "topic", group="Profile"),
         Field("category_share", "Share of spend in a category", "category_share", group="Behaviour"),
         Field("segment", "Member of segment", "segment", group="Segments"),
     ]

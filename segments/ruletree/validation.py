@@ -104,6 +104,10 @@ def _value_problem(kind: str, op: str, value: Any) -> str | None:
         if not (isinstance(value, list) and value and all(isinstance(item, str | int) for item in value)):
             return "needs a list of one or more values"
         return None
+    if kind == "topic":
+        if not (isinstance(value, list) and value and all(isinstance(item, str) and item for item in value)):
+            return "needs a list of one or more topics"
+        return None
     if kind == "consent":
         return None if value in CHANNELS else f"needs one of {', '.join(CHANNELS)}"
     if kind == "category_share":

@@ -17,6 +17,7 @@ from segments.services import segment_count
 NUMBER_FIELDS = [f for f in FIELDS.values() if f.kind in ("number", "money")]
 REGIONS = ["North", "South", "East"]
 CATEGORIES = ["FOOD", "HOME", "TOYS"]
+TOPICS = ["offers", "recipes", "style", "events"]
 POPULATION = 240
 
 
@@ -30,7 +31,10 @@ def population(db):
     ]
     categories = [Category.objects.create(code=code, name=code, margin_rate="0.3") for code in CATEGORIES]
     stages = list(LifecycleStage.objects.all())
-    customers = Customer.objects.bulk_create(Customer(external_id=f"P{n}") for n in range(POPULATION))
+    customers = Customer.objects.bulk_create(
+        Customer(external_id=f"P{n}", topics=[topic for topic in TOPICS if rng.random() < 0.3])
+        for n in range(POPULATION)
+    )
 
     def maybe(values: np.ndarray, missing: float = 0.2) -> list:
         return [None if rng.random() < missing else value.item() for value in values]
@@ -87,6 +91,7 @@ def population(db):
 
 def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     features = pd.DataFrame.from_records(CustomerFeatures.objects.values()).set_index("customer_id")
+    features["topics"] = pd.Series(dict(Customer.objects.values_list("id", "topics")))
     shares = pd.DataFrame.from_records(CustomerCategoryShare.objects.values("customer_id", "category__code", "share"))
     return features, shares
 
@@ -139,6 +144,9 @@ def evaluate(node: dict, features: pd.DataFrame, shares: pd.DataFrame, ids: dict
     if spec.kind == "consent":
         column = features[f"consent_{value}"].astype(bool)
         return column if op == "has" else ~column
+    if spec.kind == "topic":
+        holds = features["topics"].map(lambda topics: bool(set(topics) & set(value)))
+        return holds if op == "has_any" else ~holds
     if spec.kind == "category_share":
         mine = shares[shares["category__code"] == value["category"]].set_index("customer_id")["share"]
         share = mine.reindex(features.index).fillna(0.0)
@@ -185,6 +193,8 @@ def conditions(draw) -> dict:
         condition["value"] = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3))
     elif spec.kind == "consent":
         condition["value"] = draw(st.sampled_from(CHANNELS))
+    elif spec.kind == "topic":
+        condition["value"] = draw(st.lists(st.sampled_from([*TOPICS, "family"]), min_size=1, max_size=3))
     else:
         condition["value"] = {
             "category": draw(st.sampled_from([*CATEGORIES, "NONE"])),
@@ -248,6 +258,12 @@ def test_compiled_sql_agrees_with_pandas_on_random_rules(population):
         ({"field": "consent", "op": "has", "value": "sms"}, lambda f: f.consent_sms),
         ({"field": "consent", "op": "lacks", "value": "sms"}, lambda f: not f.consent_sms),
         (
+            {"field": "topics", "op": "has_any", "value": ["recipes", "style"]},
+            lambda f: bool({"recipes", "style"} & set(f.customer.topics)),
+        ),
+        # Customers who subscribed to nothing have none of the topics, and are counted here.
+        ({"field": "topics", "op": "has_none", "value": ["offers"]}, lambda f: "offers" not in f.customer.topics),
+        (
             {"field": "rfm_total", "op": "gte", "value": 12},
             lambda f: f.r_score is not None and f.r_score + f.f_score + f.m_score >= 12,
         ),
@@ -255,7 +271,7 @@ def test_compiled_sql_agrees_with_pandas_on_random_rules(population):
     ids=lambda value: value.get("op") + "-" + value.get("field") if isinstance(value, dict) else "",
 )
 def test_each_operator_selects_what_it_says(population, condition, expected):
-    everyone = CustomerFeatures.objects.select_related("home_store", "stage")
+    everyone = CustomerFeatures.objects.select_related("home_store", "stage", "customer")
     wanted = {row.customer_id for row in everyone if expected(row)}
     assert wanted, "the population should hold customers for every condition"
     assert sql_members(condition) == wanted

@@ -137,7 +137,7 @@
       const single = Array.isArray(previous) ? previous[0] : (typeof previous === "number" ? previous : 0);
       return op === "between" ? [single, single] : single;
     }
-    if (field.kind === "choice") return [];
+    if (field.kind === "choice" || field.kind === "topic") return [];
     if (field.kind === "consent") return this.config.channels[0];
     if (field.kind === "category_share") return {category: this.config.categories[0] || "", share: 0.25};
     if (field.kind === "segment") return (this.config.segments[0] || {}).id;
@@ -158,7 +158,7 @@
       }
       return [number(condition.value, function (v) { condition.value = v; })];
     }
-    if (field.kind === "choice") {
+    if (field.kind === "choice" || field.kind === "topic") {
       const options = this.config.choices[field.name] || [];
       return [select(options, (condition.value || []).map(String), function (event) {
         condition.value = Array.from(event.target.selectedOptions).map(function (option) { return option.value; });
