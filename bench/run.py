@@ -177,6 +177,14 @@ def bench_results(arguments: argparse.Namespace) -> None:
     print(manage("shell", "-c", "from bench.jobs import results; results()").stdout)
 
 
+def bench_allocation(arguments: argparse.Namespace) -> None:
+    """The allocation job on 1M members and 200 offers: as one part, then as four parts on two worker processes.
+    Each path runs in a process of its own, so that each peak memory is its own."""
+    manage("migrate", "--noinput")
+    for step in ("prepare", "one_job", "parts"):
+        print(manage("shell", "--no-imports", "-c", f"from bench.allocation import {step}; {step}()").stdout, end="")
+
+
 def bench_offers(arguments: argparse.Namespace) -> None:
     """Offer allocation on synthetic values, in a process of its own so that its peak memory is its own."""
     command = [sys.executable, "-m", "bench.offers", "--customers", str(arguments.customers), "--offers"]
@@ -198,6 +206,9 @@ def main() -> None:
     )
     commands.add_parser("audience", help="time an audience build").set_defaults(run=bench_audience)
     commands.add_parser("results", help="time a campaign's results").set_defaults(run=bench_results)
+    commands.add_parser("allocation", help="time the 1:1 offer allocation job on the bench database").set_defaults(
+        run=bench_allocation
+    )
     offers = commands.add_parser("offers", help="time a 1:1 offer allocation (no database)")
     offers.add_argument("--customers", type=int, default=1_000_000)
     offers.add_argument("--offers", type=int, default=200)

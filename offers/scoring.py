@@ -111,36 +111,29 @@ def score(customers: Customers, offers: Offers, measured: np.ndarray, allowed: n
 
     in_category = offers.category >= 0
     columns = np.where(in_category, offers.category, 0)
-    share = customers.share[:, columns] if customers.share.shape[1] else np.zeros((n, len(columns)), np.float32)
-    last = customers.last_days[:, columns] if customers.last_days.shape[1] else np.full((n, len(columns)), np.inf)
-    affinity = SHARE_WEIGHT * share + RECENCY_WEIGHT * np.exp(-last / RECENCY_DAYS)
-    affinity = np.where(in_category[None, :], affinity, WHOLE_RANGE_AFFINITY).astype(np.float32)
+    # Affinity depends on the offer's category only: worked out per category, then spread over its offers.
+    by_category = SHARE_WEIGHT * customers.share + RECENCY_WEIGHT * np.exp(-customers.last_days / RECENCY_DAYS)
+    affinity = by_category[:, columns] if by_category.shape[1] else np.zeros((n, len(columns)), np.float32)
+    affinity = np.where(in_category[None, :], affinity, WHOLE_RANGE_AFFINITY).astype(np.float32, copy=False)
 
     kind = offers.kind[None, :]
     value = offers.value.astype(np.float32)[None, :]
-    saving = np.select(
-        [kind == 0, kind == 1, kind == 2, kind == 3, kind == 4],
-        [
-            np.broadcast_to(value / 100, (n, len(columns))),
-            value / aov,
-            np.broadcast_to((value - 1) * 0.01, (n, len(columns))),
-            value / aov,
-            np.full((n, len(columns)), 0.5, np.float32),
-        ],
-    )
-    saving = np.clip(saving, 0, 1).astype(np.float32)
-    appeal = (0.6 + 0.8 * np.minimum(saving / FULL_APPEAL_SAVING, 1)).astype(np.float32)
+    # Only amounts off and gifts save something that depends on the customer (their average order).
+    same_for_all = np.select([kind == 0, kind == 2, kind == 4], [value / 100, (value - 1) * 0.01, np.float32(0.5)])
+    saving = np.where((kind == 1) | (kind == 3), value / aov, same_for_all)
+    saving = np.clip(saving, 0, 1).astype(np.float32, copy=False)
+    appeal = (0.6 + 0.8 * np.minimum(saving / FULL_APPEAL_SAVING, 1)).astype(np.float32, copy=False)
 
     measured_part = measured[customers.stage]
     probability = offers.rate.astype(np.float32)[None, :] * (0.4 + 1.2 * affinity) * appeal * measured_part
-    probability = np.minimum(probability, MAX_PROBABILITY).astype(np.float32)
+    probability = np.minimum(probability, MAX_PROBABILITY).astype(np.float32, copy=False)
 
     own_rate = np.where(np.isfinite(customers.margin_rate), customers.margin_rate, 0.3).astype(np.float32)[:, None]
     rate = np.where(np.isfinite(offers.margin_rate), offers.margin_rate, np.nan).astype(np.float32)[None, :]
     margin_rate = np.where(np.isfinite(rate), rate, own_rate)
     order_margin = aov * margin_rate
     worth = probability * (order_margin - offers.cost_cents.astype(np.float32)[None, :])
-    worth = np.where(allowed[customers.eligible_group], worth, np.nan).astype(np.float32)
+    worth = np.where(allowed[customers.eligible_group], worth, np.nan).astype(np.float32, copy=False)
     return Scored(affinity, saving, appeal, measured_part, probability, order_margin, worth)
 
 
