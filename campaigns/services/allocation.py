@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from campaigns.models import AllocationRun, AudienceMember, Campaign, ContactHistory, OfferAllocation, Treatment
 from campaigns.services.workflow import CampaignError
+from core.lib import tables
 from core.services import Progress
 from customers.models import Category, Purchase
 from offers import allocation as solver
@@ -254,6 +255,9 @@ def allocation_start(campaign: Campaign, *, progress: Progress | None = None) ->
         .order_by("customer_id")
         .values_list("customer_id", flat=True)
     )
+    # The build has just replaced the audience: without fresh statistics PostgreSQL plans the reads below as if
+    # it still held the old one, and fetches a million members by a million index lookups.
+    tables.analyze(AudienceMember._meta.db_table)
     count = ids.count()
     chunk_size = settings.ALLOCATION_CHUNK_CUSTOMERS
     chunks = max(1, math.ceil(count / chunk_size))
