@@ -212,15 +212,22 @@ class Treatment(models.Model):
         """What counts as a response, in words: "A purchase in Kitchen within 14 days"."""
         detail = {
             self.Response.CATEGORY: lambda: "A purchase in " + str(self.response_category or "the response category"),
-            self.Response.OFFER_CODE: lambda: f"A purchase redeeming {self.response_offer_code or self.offer_code}",
+            self.Response.OFFER_CODE: lambda: (
+                f"A purchase redeeming {self.response_offer_code or self.offer_code}"
+                if self.response_offer_code or self.offer_code
+                else "A purchase redeeming one of the offers sent"
+            ),
             self.Response.EVENT: lambda: f"An engagement event of kind {self.response_event_kind}",
         }.get(self.response_kind, lambda: "Any purchase")()
         return f"{detail} within {self.response_window_days} days of contact"
 
     @property
     def counts_its_own_offer(self) -> bool:
-        """Whether responses are redemptions of the fixed offer the treatment sends (treatment_save stores it)."""
-        sends_offer = self.offer_strategy == self.OfferStrategy.FIXED and bool(self.offer_id or self.offer_code)
+        """Whether responses are redemptions of the offers the treatment sends: its fixed offer (treatment_save
+        stores its code) or each member's best offers."""
+        sends_offer = self.offer_strategy == self.OfferStrategy.BEST_N or (
+            self.offer_strategy == self.OfferStrategy.FIXED and bool(self.offer_id or self.offer_code)
+        )
         return self.response_kind == self.Response.OFFER_CODE and sends_offer
 
 

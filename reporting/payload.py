@@ -22,6 +22,7 @@ class CellSummary(TypedDict):
     redemptions: int
     events: NotRequired[int]  # engagement events of the response kind, for event responses
     margin_unknown_revenue_cents: NotRequired[int]  # revenue of lines imported without a margin
+    offer_cost_cents: NotRequired[int]  # what the offers redeemed in the window cost
     response_rate: float | None
     orders_per_member: float | None
     events_per_member: NotRequired[float | None]

@@ -28,6 +28,7 @@ MEMBER_COLUMNS = [
     "response_day",
     "events",
     "unmargined_cents",
+    "offer_cost_cents",
 ]
 SIGNIFICANCE = 0.05
 RESAMPLES = 2000  # bootstrap resamples: p-values down to 1 / 2,001
@@ -49,6 +50,7 @@ def cell_summary(members: pd.DataFrame) -> CellSummary:
         "redemptions": int(members["redemptions"].sum()),
         "events": int(members["events"].sum()),
         "margin_unknown_revenue_cents": int(members["unmargined_cents"].sum()),
+        "offer_cost_cents": int(members["offer_cost_cents"].sum()),
     }
     for name in ("responders", "orders", "events", "revenue_cents", "margin_cents"):
         summary[f"{name}_per_member"] = summary[name] / count if count else None
@@ -183,7 +185,10 @@ def profit_and_loss(
         return difference * treated if difference is not None else 0.0
 
     contact_cost = treated * cost_per_contact_cents
-    offer_cost = comparison["treatment"]["redemptions"] * cost_per_redemption_cents
+    # What the redeemed offers cost (each best offer its own cost); results stored before that was counted
+    # per member priced every redemption at the treatment's cost.
+    treated_cell = comparison["treatment"]
+    offer_cost = treated_cell.get("offer_cost_cents", treated_cell["redemptions"] * cost_per_redemption_cents)
     margin = comparison["margin_per_member"]
     incremental_margin = scaled(margin["difference"])
     net = incremental_margin - contact_cost - offer_cost

@@ -58,6 +58,7 @@ def test_every_metric_of_a_hand_made_campaign(spring):
         "redemptions": 1,
         "events": 0,
         "margin_unknown_revenue_cents": 0,
+        "offer_cost_cents": 100,  # one redemption at 1.00
         "orders_per_member": 0.75,
         "events_per_member": 0.0,
         "revenue_cents_per_member": 950.0,
@@ -73,6 +74,7 @@ def test_every_metric_of_a_hand_made_campaign(spring):
         "redemptions": 0,
         "events": 0,
         "margin_unknown_revenue_cents": 0,
+        "offer_cost_cents": 0,
         "orders_per_member": 0.5,
         "events_per_member": 0.0,
         "revenue_cents_per_member": 400.0,

@@ -56,3 +56,42 @@ def test_results_count_redemptions_and_margin_per_offer(no_global_control, make_
     new = stages.index(LifecycleStage.objects.get(code="new").pk) + 1
     column = [offer.code for offer in offers].index("GARDEN_15")
     assert measured[new, column] == pytest.approx((5 + 20) / 220 / 0.1)
+
+
+def test_best_offers_cost_what_each_redeemed_offer_costs(no_global_control, make_campaign, bank, tmp_path):
+    customers = population(200)
+    shares_for(customers)
+    campaign = make_campaign(
+        treatments=[
+            {
+                "offer_strategy": "best_n",
+                "offers_per_customer": 2,
+                "holdout_share": "0.2",
+                "response_kind": "offer_code",
+                "cost_per_redemption_cents": 999,  # not what a best offer costs: each offer has its own cost
+            }
+        ]
+    )
+    for code, cost in (("GARDEN_5", 500), ("FOOD_10", 250)):
+        bank[code.lower()].cost_per_redemption_cents = cost
+        bank[code.lower()].save()
+    ready(campaign)
+    allocate(campaign)
+    campaign_release(campaign=campaign, user=campaign.owner, contacted_at=timezone.now() - timedelta(days=3))
+    sent = dict(ContactHistory.objects.filter(campaign=campaign).values_list("customer__external_id", "offer_codes"))
+    garden = [external for external, codes in sent.items() if "GARDEN_5" in codes][:3]
+    food = [external for external, codes in sent.items() if "FOOD_10" in codes and external not in garden][:2]
+    day = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+    lines = [(external, "GARDEN_5") for external in garden] + [(external, "FOOD_10") for external in food]
+    path = tmp_path / "redemptions.csv"
+    path.write_text(
+        "line_id,customer_id,purchased_at,quantity,revenue,margin,offer_code,order_ref\n"
+        + "".join(f"R{n},{external},{day},1,30.00,9.00,{code},O{n}\n" for n, (external, code) in enumerate(lines))
+    )
+    import_file(kind="purchases", path=path)
+    row = results_run(campaign=campaign).payload["treatments"][0]
+    assert row["response"] == "A purchase redeeming one of the offers sent within 30 days of contact"
+    # Redeeming any of one's own best offers is a response to them; the control was sent none.
+    assert (row["treatment"]["responders"], row["control"]["responders"]) == (5, 0)
+    assert row["treatment"]["redemptions"] == 5
+    assert row["offer_cost_cents"] == 3 * 500 + 2 * 250
