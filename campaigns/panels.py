@@ -4,14 +4,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from campaigns.models import AllocationRun, OfferAllocation
+from campaigns.models import AllocationRun, OfferAllocation, Suppression
 from campaigns.selectors import customer_contacts
 from campaigns.services.allocation import member_offer_reasons
 from customers.models import Customer
 
 
 def customer_contacts_panel(request: HttpRequest, customer: Customer) -> dict[str, Any]:
-    return {"contacts": customer_contacts(customer.pk)}
+    suppression = Suppression.objects.filter(customer=customer).select_related("added_by").first()
+    return {"contacts": customer_contacts(customer.pk), "suppression": suppression}
 
 
 def customer_offers_panel(request: HttpRequest, customer: Customer) -> dict[str, Any]:

@@ -186,6 +186,15 @@ def test_suppressed_customers_are_excluded_first(make_campaign, manager):
     assert counts["segment"] == 3 + counts["global_control"] + counts["no_consent"] + counts["treatment"]
 
 
+def test_a_suppressed_customers_page_says_they_are_never_contacted_and_why(client, make_campaign, manager):
+    customers = population(2)
+    suppression_add(external_id=customers[0].external_id, reason="Legal hold", user=manager)
+    client.force_login(manager)
+    page = client.get(f"/customers/{customers[0].pk}/").content.decode()
+    assert "Never contacted:" in page and "(Legal hold), added by" in page and manager.username in page
+    assert "Never contacted:" not in client.get(f"/customers/{customers[1].pk}/").content.decode()
+
+
 def test_a_customer_suppressed_after_the_build_stops_the_release(no_global_control, make_campaign, manager):
     customers = population(5)
     campaign = approved_and_built(make_campaign(treatments=[{"holdout_share": "0"}]))
