@@ -29,6 +29,7 @@ from campaigns.models import AllocationRun, AudienceMember, Campaign
 from campaigns.services import allocation
 from offers import allocation as solver
 from offers import scoring
+from offers.demo import typical_saving
 
 CAMPAIGN = "Bench allocation"
 OFFERS_PER_CATEGORY = 16
@@ -245,14 +246,7 @@ def _offer(
 ) -> dict:
     kind, values, rates = KINDS[rng.integers(len(KINDS))]
     value = values[rng.integers(len(values))]
-    order = unit_price * 2.5  # a typical order in the category
-    saving = {
-        "percent off": order * value / 100,
-        "amount off": value,
-        "points multiplier": order * (value - 1) * 0.01,
-        "free gift": value,
-        "buy one get one": unit_price,
-    }[kind]
+    saving = typical_saving(kind, value, unit_price)
     rate = round(float(rng.uniform(*rates)), 4)
     quantity = int(TYPICAL_DEMAND * rng.choice([0.05, 0.1, 0.2, 0.4])) if rng.random() < 0.6 else ""
     allowed = TYPICAL_DEMAND * float(rng.choice([0.1, 0.2, 0.4]))

@@ -15,14 +15,14 @@ import pandas as pd
 from customers.demo.retailer import CATEGORIES, STORES
 from customers.imports.run import import_file
 
-# kind, value choices (percent, amount, points multiple or gift value), cost per redemption as a share of the
-# category's typical order, expected redemption rate
+# kind as the offer file writes it, the values it may take (percent, amount, points multiple or gift value),
+# expected redemption rates
 KINDS = [
-    ("percent off", [5, 10, 15, 20, 25, 30], None, (0.03, 0.12)),
-    ("amount off", [2, 3, 5, 8, 10, 15], None, (0.03, 0.10)),
-    ("points multiplier", [2, 3, 4, 5], None, (0.05, 0.15)),
-    ("free gift", [2, 3, 5, 8], None, (0.04, 0.10)),
-    ("buy one get one", [0], None, (0.02, 0.08)),
+    ("percent off", [5, 10, 15, 20, 25, 30], (0.03, 0.12)),
+    ("amount off", [2, 3, 5, 8, 10, 15], (0.03, 0.10)),
+    ("points multiplier", [2, 3, 4, 5], (0.05, 0.15)),
+    ("free gift", [2, 3, 5, 8], (0.04, 0.10)),
+    ("buy one get one", [0], (0.02, 0.08)),
 ]
 WHOLE_RANGE = 16  # offers on any purchase, besides those of a category
 
@@ -44,19 +44,30 @@ def offer_bank_load(*, end: date, seed: int) -> dict[str, int]:
     return {"offers": len(frame)}
 
 
-def _offer(
-    rng: np.random.Generator, code: str, category_name: str, category: str, unit_price: float, end: date
-) -> dict:
-    kind, values, _, rates = KINDS[rng.integers(len(KINDS))]
-    value = values[rng.integers(len(values))]
-    order = unit_price * 2.5  # a typical order in the category
-    saving = {
+def typical_order(unit_price: float) -> float:
+    """A typical order in a category whose items cost about `unit_price`."""
+    return unit_price * 2.5
+
+
+def typical_saving(kind: str, value: float, unit_price: float) -> float:
+    """What an offer saves on a typical order of its category: its cost per redemption to the retailer."""
+    order = typical_order(unit_price)
+    return {
         "percent off": order * value / 100,
         "amount off": value,
         "points multiplier": order * (value - 1) * 0.01,
         "free gift": value,
         "buy one get one": unit_price,
     }[kind]
+
+
+def _offer(
+    rng: np.random.Generator, code: str, category_name: str, category: str, unit_price: float, end: date
+) -> dict:
+    kind, values, rates = KINDS[rng.integers(len(KINDS))]
+    value = values[rng.integers(len(values))]
+    order = typical_order(unit_price)
+    saving = typical_saving(kind, value, unit_price)
     label = {
         "percent off": f"{value}% off {category_name.lower()}",
         "amount off": f"{value} off {category_name.lower()}",
