@@ -154,11 +154,11 @@ def inputs_load(
     pairs = members[["treatment_id", "store_id"]].astype(int)
     groups = pairs.drop_duplicates().reset_index(drop=True)
     group_of = pairs.merge(groups.reset_index(), on=["treatment_id", "store_id"], how="left")["index"]
+    offer_stores = [{store.pk for store in offer.stores.all()} for offer in offers]
     allowed = np.zeros((max(len(groups), 1), len(offers)), bool)
     for row, (treatment_id, store_id) in enumerate(groups.itertuples(index=False, name=None)):
         channel = treatments[treatment_id].channel
-        for column, offer in enumerate(offers):
-            stores = {store.pk for store in offer.stores.all()}
+        for column, (offer, stores) in enumerate(zip(offers, offer_stores, strict=True)):
             allowed[row, column] = (not offer.channels or channel in offer.channels) and (
                 not stores or store_id in stores
             )
