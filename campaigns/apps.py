@@ -10,14 +10,19 @@ class CampaignsConfig(AppConfig):
         from campaigns.imports import CONTACTS
         from campaigns.models import ContactHistory
         from campaigns.panels import customer_contacts_panel, customer_offers_panel
+        from campaigns.services.release import committed_cents
         from campaigns.suppression_imports import SUPPRESSIONS
         from core.panels import panel_register
         from customers.imports.kinds import KINDS
         from segments.features import contact_log_register
+        from segments.portfolios import budget_floor_register
 
         KINDS[CONTACTS.name] = CONTACTS
         KINDS[SUPPRESSIONS.name] = SUPPRESSIONS
         contact_log_register(table=ContactHistory._meta.db_table)
+        budget_floor_register(
+            lambda portfolio_id, year, quarter: committed_cents(portfolio_id=portfolio_id, year=year, quarter=quarter)
+        )
         panel_register(
             slot="customer.marketing",
             template="campaigns/_customer_contacts.html",

@@ -16,7 +16,8 @@ def owns_campaign_portfolio(user, campaign) -> bool:
 rules.add_perm("campaigns.view_campaigns", has_any_role)
 rules.add_perm("campaigns.add_campaign", is_marketer | is_manager)
 rules.add_perm("campaigns.change_campaign", owns_campaign | is_manager)
-rules.add_perm("campaigns.approve_campaign", owns_campaign_portfolio | is_manager)
+# Separation of duties: whoever created a campaign never approves it, whatever their role.
+rules.add_perm("campaigns.approve_campaign", (owns_campaign_portfolio | is_manager) & ~owns_campaign)
 rules.add_perm("campaigns.download_contacts", owns_campaign | is_manager | is_admin)
 rules.add_perm("campaigns.change_policy", is_manager)
 rules.add_perm("campaigns.change_suppressions", is_manager | is_admin)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
@@ -276,6 +277,10 @@ def campaign_action(request: HttpRequest, campaign_id: int, action: str) -> Http
             raise PermissionDenied("Unknown action.")
     except CampaignError as error:
         messages.error(request, str(error))
+    # Decisions taken from the inbox go back to it.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("campaigns:detail", campaign_id=campaign_id)
 
 

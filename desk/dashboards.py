@@ -13,6 +13,7 @@ from core.models import Job
 from core.selectors import job_counts_by_day, jobs_visible_to
 from customers.models import MonthlySales
 from customers.selectors import CustomerFilters, customer_count, monthly_sales
+from desk.inbox import inbox
 
 STATUS_COLOURS = {"succeeded": "#16a34a", "failed": "#dc2626", "running": "#2563eb", "queued": "#9ca3af"}
 
@@ -27,6 +28,7 @@ def home_dashboard(user: AbstractBaseUser) -> dict[str, Any]:
             {"label": "Jobs failed", "value": jobs.filter(status=Job.Status.FAILED).count()},
         ],
         "recent_jobs": jobs[:8],
+        "inbox": inbox(user),
         "charts": [
             {"id": "chart-sales", "figure": sales_chart(list(monthly_sales()))},
             {"id": "chart-jobs", "figure": jobs_chart(job_counts_by_day(user))},

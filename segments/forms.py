@@ -1,8 +1,10 @@
 import json
 
 from django import forms
+from django.contrib.auth import get_user_model
 
-from segments.models import LifecycleStage, PortfolioObjective, Segment
+from core.forms import DeskForm
+from segments.models import LifecycleStage, Portfolio, PortfolioObjective, Segment
 from segments.ruletree.validation import RuleError, validate
 
 
@@ -43,22 +45,50 @@ class StageForm(forms.ModelForm):
         fields = ["name", "position", "description", "colour", "rules"]
 
 
-class BudgetForm(forms.Form):
+class BudgetForm(DeskForm, forms.Form):
     year = forms.IntegerField(min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int)
     amount = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2)
+    why = forms.CharField(max_length=500, label="Why", help_text="Kept in the budget's history.")
+    # The budget's version the user saw (0: none yet), so that a change made meanwhile is not overwritten.
+    version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(DeskForm, forms.ModelForm):
+    why = forms.CharField(max_length=500, required=False, label="Why")
+
     class Meta:
         model = PortfolioObjective
         fields = ["kind", "target_stage", "target_percent", "year", "quarter"]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+        self.style_fields()
+
+
+class PortfolioForm(DeskForm, forms.ModelForm):
+    why = forms.CharField(max_length=500, label="Why", help_text="Kept in the portfolio's history.")
+
+    class Meta:
+        model = Portfolio
+        fields = ["name", "stage", "owner", "team", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "team": forms.SelectMultiple(attrs={"size": 5})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["owner"].queryset = users
+        self.fields["team"].queryset = users
+        self.style_fields()
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = forms.CharField(max_length=1000, required=False)
 
 
 class PeriodsForm(forms.Form):

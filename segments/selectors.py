@@ -7,18 +7,23 @@ from itertools import islice
 
 import numpy as np
 import pandas as pd
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.lib.history import Change, changes, merged
+from core.lib.money import format_cents
 from customers.models import Customer
 from segments import features
 from segments.models import (
+    BudgetRequest,
     CustomerFeatures,
     FeatureRun,
     LifecycleStage,
     Portfolio,
+    PortfolioBudget,
     PortfolioObjective,
     Segment,
     StageAssignment,
@@ -357,3 +362,50 @@ def value_export_rows(*, horizon: Horizon) -> Iterator[list[object]]:
 
 def editable_portfolios(user: AbstractBaseUser) -> QuerySet[Portfolio]:
     return portfolios() if user.has_perm("segments.manage_portfolios") else portfolios().filter(owner=user)
+
+
+def portfolio_budget(portfolio: Portfolio, year: int, quarter: int) -> PortfolioBudget | None:
+    return portfolio.budgets.filter(year=year, quarter=quarter).first()
+
+
+def budget_requests(*, portfolio: Portfolio | None = None, status: str | None = None) -> QuerySet[BudgetRequest]:
+    requests = BudgetRequest.objects.select_related("portfolio__stage", "requested_by", "decided_by")
+    if portfolio is not None:
+        requests = requests.filter(portfolio=portfolio)
+    if status is not None:
+        requests = requests.filter(status=status)
+    return requests.order_by("-requested_at")
+
+
+def budget_request_get(request_id: int) -> BudgetRequest:
+    return get_object_or_404(budget_requests(), pk=request_id)
+
+
+def portfolio_history(portfolio: Portfolio) -> list[Change]:
+    """Who changed the portfolio, its budgets and its objectives, when, what and why: newest first."""
+    return merged(
+        changes(
+            portfolio.history.all(),
+            shown={"name": None, "owner": _user_name, "description": None},
+            subject=lambda entry: "Portfolio",
+        ),
+        changes(
+            PortfolioBudget.history.filter(portfolio_id=portfolio.pk),
+            shown={"amount_cents": format_cents},
+            subject=lambda entry: f"Budget {entry.year} Q{entry.quarter}",
+        ),
+        changes(
+            PortfolioObjective.history.filter(portfolio_id=portfolio.pk),
+            shown={"kind": _objective_kind, "target_percent": None},
+            subject=lambda entry: f"Objective {entry.year} Q{entry.quarter}",
+        ),
+    )
+
+
+def _objective_kind(kind: str) -> str:
+    return PortfolioObjective.Kind(kind).label
+
+
+def _user_name(user_id: int) -> str:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return str(user) if user else f"user {user_id}"

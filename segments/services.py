@@ -3,7 +3,6 @@
 import io
 from datetime import date, timedelta
 from time import monotonic
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +23,6 @@ from segments.models import (
     CustomerFeatures,
     FeatureRun,
     LifecycleStage,
-    Portfolio,
-    PortfolioBudget,
-    PortfolioObjective,
     Segment,
     SegmentSize,
     StagingRun,
@@ -347,17 +343,6 @@ def segments_measure() -> int:
     return measured
 
 
-# Portfolios
-
-
-@transaction.atomic
-def portfolio_budget_set(*, portfolio: Portfolio, year: int, quarter: int, amount_cents: int) -> PortfolioBudget:
-    budget, _ = PortfolioBudget.objects.select_for_update().update_or_create(
-        portfolio=portfolio, year=year, quarter=quarter, defaults={"amount_cents": amount_cents}
-    )
-    return budget
-
-
 @transaction.atomic
 def stage_update(
     *, stage: LifecycleStage, name: str, position: int, description: str, colour: str, rules: dict
@@ -372,12 +357,3 @@ def stage_update(
     stage.full_clean()
     stage.save()
     return stage
-
-
-def portfolio_objective_add(*, portfolio: Portfolio, **fields: Any) -> PortfolioObjective:
-    objective = PortfolioObjective(portfolio=portfolio, **fields)
-    if objective.kind == PortfolioObjective.Kind.MOVE_TO and not objective.target_stage_id:
-        raise ValidationError({"target_stage": "Say which stage the customers should move to."})
-    objective.full_clean()
-    objective.save()
-    return objective

@@ -7,8 +7,10 @@ import plotly.graph_objects as go
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
@@ -17,14 +19,29 @@ from core.lib.spreadsheet import safe_cell
 from core.models import Job
 from core.panels import panels_render
 from segments import selectors
-from segments.forms import BudgetForm, ObjectiveForm, PeriodsForm, RulesOnlyForm, SegmentForm, StageForm
-from segments.models import Portfolio
+from segments.forms import (
+    BudgetForm,
+    DecisionForm,
+    ObjectiveForm,
+    PeriodsForm,
+    PortfolioForm,
+    RulesOnlyForm,
+    SegmentForm,
+    StageForm,
+)
+from segments.models import BudgetRequest, Portfolio
+from segments.portfolios import (
+    PortfolioError,
+    budget_change,
+    budget_request_decide,
+    objective_delete,
+    objective_save,
+    portfolio_save,
+)
 from segments.ruletree.fields import CHANNELS, FIELDS, OP_LABELS
 from segments.ruletree.validation import RuleError
 from segments.services import (
     VALUE_HORIZON_DAYS,
-    portfolio_budget_set,
-    portfolio_objective_add,
     segment_count,
     segment_save,
     stage_update,
@@ -282,13 +299,6 @@ def value_export(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("segments.view_portfolios", raise_exception=True)
-def portfolio_list(request: HttpRequest) -> HttpResponse:
-    sizes = selectors.stage_sizes_now()
-    rows = [(portfolio, sizes.get(portfolio.stage_id, 0)) for portfolio in selectors.portfolios()]
-    return render(request, "segments/portfolio_list.html", {"rows": rows})
-
-
-@permission_required("segments.view_portfolios", raise_exception=True)
 def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = selectors.portfolio_get(portfolio_id)
     may_change = request.user.has_perm("segments.change_portfolio", portfolio)
@@ -311,20 +321,60 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
         flows = selectors.migration_around(portfolio.stage, periods[-2], periods[-1])
         title = f"In and out of {portfolio.stage.name}, {periods[-2]} to {periods[-1]}"
         charts.append({"id": "chart-migration", "figure": sankey(flows, title)})
+    budget = selectors.portfolio_budget(portfolio, year, quarter)
     context = {
         "portfolio": portfolio,
         "may_change": may_change,
+        "may_manage": request.user.has_perm("segments.manage_portfolios"),
+        "may_decide": request.user.has_perm("segments.approve_budgets"),
         "size_now": selectors.stage_size_now(portfolio.stage),
         # The campaigns that spend the budget, and what they measured, are reporting's: it adds them as panels.
         "main_panels": panels_render("portfolio.main", request, portfolio),
         "side_panels": panels_render("portfolio.side", request, portfolio),
         "objectives": selectors.portfolio_objectives(portfolio),
         "charts": charts,
-        "budget_form": BudgetForm(initial={"year": year, "quarter": quarter}),
+        "requests": selectors.budget_requests(portfolio=portfolio)[:10],
+        "history": selectors.portfolio_history(portfolio),
+        "budget_form": BudgetForm(
+            initial={
+                "year": year,
+                "quarter": quarter,
+                "amount": budget.amount_cents / 100 if budget else None,
+                "version": budget.version if budget else 0,
+            }
+        ),
         "objective_form": ObjectiveForm(initial={"year": year, "quarter": quarter}),
         "current_quarter": (year, quarter),
+        "asks": may_change and not request.user.has_perm("segments.manage_portfolios"),
     }
     return render(request, "segments/portfolio_detail.html", context)
+
+
+@permission_required("segments.manage_portfolios", raise_exception=True)
+def portfolio_edit(request: HttpRequest, portfolio_id: int | None = None) -> HttpResponse:
+    portfolio = selectors.portfolio_get(portfolio_id) if portfolio_id else None
+    form = PortfolioForm(request.POST or None, instance=portfolio)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = portfolio_save(
+                user=request.user,
+                why=data["why"],
+                portfolio=portfolio,
+                stage=data["stage"],
+                name=data["name"],
+                owner=data["owner"],
+                description=data["description"],
+                team=list(data["team"]),
+            )
+        except PortfolioError as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{saved} saved.")
+            return redirect("segments:portfolio", portfolio_id=saved.pk)
+    return render(request, "segments/portfolio_form.html", {"form": form, "portfolio": portfolio})
 
 
 def _portfolio_for_change(request: HttpRequest, portfolio_id: int) -> Portfolio:
@@ -334,24 +384,65 @@ def _portfolio_for_change(request: HttpRequest, portfolio_id: int) -> Portfolio:
     return portfolio
 
 
+def _problems(form: BudgetForm | ObjectiveForm) -> str:
+    return "; ".join(error for errors in form.errors.values() for error in errors)
+
+
 @require_POST
 @permission_required("segments.view_portfolios", raise_exception=True)
 def portfolio_budget(request: HttpRequest, portfolio_id: int) -> HttpResponse:
+    """A manager sets the budget; the owner asks for a change that a manager decides."""
     portfolio = _portfolio_for_change(request, portfolio_id)
     form = BudgetForm(request.POST)
-    if form.is_valid():
-        portfolio_budget_set(
+    if not form.is_valid():
+        messages.error(request, "The budget was not changed: " + _problems(form))
+        return redirect("segments:portfolio", portfolio_id=portfolio.pk)
+    data = form.cleaned_data
+    try:
+        outcome = budget_change(
             portfolio=portfolio,
-            year=form.cleaned_data["year"],
-            quarter=form.cleaned_data["quarter"],
-            amount_cents=int(form.cleaned_data["amount"] * 100),
+            year=data["year"],
+            quarter=data["quarter"],
+            amount_cents=int(data["amount"] * 100),
+            user=request.user,
+            why=data["why"],
+            expected_version=data["version"],
         )
-        messages.success(request, "Budget saved.")
+    except PortfolioError as error:
+        messages.error(request, str(error))
     else:
-        messages.error(
-            request, "The budget was not saved: " + "; ".join(e for errs in form.errors.values() for e in errs)
-        )
+        if isinstance(outcome, BudgetRequest):
+            messages.success(request, f"Asked for {outcome.amount_cents / 100:,.2f}: a manager decides.")
+        else:
+            messages.success(request, f"Budget of {outcome.year} Q{outcome.quarter} set.")
     return redirect("segments:portfolio", portfolio_id=portfolio.pk)
+
+
+@require_POST
+@permission_required("segments.approve_budgets", raise_exception=True)
+def budget_request_decide_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    budget_request = selectors.budget_request_get(request_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to approve or reject.")
+    else:
+        try:
+            decided = budget_request_decide(
+                request=budget_request,
+                user=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+            )
+        except PortfolioError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, f"{decided.portfolio} {decided.quarter_label}: {decided.get_status_display().lower()}."
+            )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("segments:portfolio", args=[budget_request.portfolio_id])
+    return redirect(back)
 
 
 @require_POST
@@ -360,15 +451,30 @@ def portfolio_objective(request: HttpRequest, portfolio_id: int) -> HttpResponse
     portfolio = _portfolio_for_change(request, portfolio_id)
     form = ObjectiveForm(request.POST)
     if form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "why"}
         try:
-            portfolio_objective_add(portfolio=portfolio, **form.cleaned_data)
+            objective_save(portfolio=portfolio, user=request.user, why=form.cleaned_data["why"], **fields)
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
+        except PortfolioError as error:
+            form.add_error(None, str(error))
     if form.errors:
-        messages.error(
-            request, "The objective was not added: " + "; ".join(e for errs in form.errors.values() for e in errs)
-        )
+        messages.error(request, "The objective was not added: " + _problems(form))
     else:
         messages.success(request, "Objective added.")
+    return redirect("segments:portfolio", portfolio_id=portfolio.pk)
+
+
+@require_POST
+@permission_required("segments.view_portfolios", raise_exception=True)
+def portfolio_objective_delete(request: HttpRequest, portfolio_id: int, objective_id: int) -> HttpResponse:
+    portfolio = _portfolio_for_change(request, portfolio_id)
+    objective = get_object_or_404(portfolio.objectives, pk=objective_id)
+    try:
+        objective_delete(objective=objective, user=request.user, why=request.POST.get("why", ""))
+    except PortfolioError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Objective removed.")
     return redirect("segments:portfolio", portfolio_id=portfolio.pk)

@@ -22,6 +22,14 @@ def percent(share: float | None, digits: int = 1) -> str:
 
 
 @register.filter
+def percent_points(difference: float | None, digits: int = 1) -> str:
+    """A difference of two shares (0.012) in percentage points, signed (+1.2 pts)."""
+    if difference is None:
+        return ""
+    return f"{float(difference) * 100:+.{digits}f} pts"
+
+
+@register.filter
 def as_of(day: date | None) -> str:
     """An as-of date in words: "as of the end of 2011-12-09"."""
     return as_of_words(day) if day else ""

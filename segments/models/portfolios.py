@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from segments.models.lifecycle import LifecycleStage
 
@@ -11,7 +12,11 @@ class Portfolio(models.Model):
     stage = models.OneToOneField(LifecycleStage, on_delete=models.PROTECT, related_name="portfolio")
     name = models.CharField(max_length=120)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="portfolios")
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="portfolio_teams", help_text="Who works on its campaigns."
+    )
     description = models.TextField(blank=True)
+    history = HistoricalRecords(m2m_fields=[team])
 
     class Meta:
         ordering = ["stage__position"]
@@ -21,10 +26,16 @@ class Portfolio(models.Model):
 
 
 class PortfolioBudget(models.Model):
+    """The approved budget of a portfolio for a quarter: what releases may spend. Requested changes wait in
+    BudgetRequest until a manager decides them."""
+
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="budgets")
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
     amount_cents = models.BigIntegerField(validators=[MinValueValidator(0)])
+    # Raised by every change: a change made on an older version was made without seeing the newer one.
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["portfolio", "year", "quarter"]
@@ -59,6 +70,7 @@ class PortfolioObjective(models.Model):
     )
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["portfolio", "year", "quarter", "id"]
@@ -69,3 +81,50 @@ class PortfolioObjective(models.Model):
             return f"Move {self.target_percent}% of {stage} to {target} in {self.year} Q{self.quarter}"
         direction = "under" if self.kind == self.Kind.KEEP_BELOW else "over"
         return f"Keep {self.portfolio.stage} {direction} {self.target_percent}% in {self.year} Q{self.quarter}"
+
+
+class BudgetRequest(models.Model):
+    """A segment owner's request to change their portfolio's budget for a quarter, decided by a manager."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a manager"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Replaced by a newer request"
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="budget_requests")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
+    amount_cents = models.BigIntegerField(validators=[MinValueValidator(0)])
+    approved_cents = models.BigIntegerField(help_text="The approved budget when the request was made.")
+    reason = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portfolio", "year", "quarter"],
+                condition=models.Q(status="pending"),
+                name="one_pending_budget_request_per_quarter",
+            ),
+            models.CheckConstraint(condition=models.Q(amount_cents__gte=0), name="budget_request_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.portfolio} {self.year} Q{self.quarter}: {self.amount_cents / 100:,.2f}"
+
+    @property
+    def quarter_label(self) -> str:
+        return f"{self.year} Q{self.quarter}"
+
+    @property
+    def change_cents(self) -> int:
+        return self.amount_cents - self.approved_cents

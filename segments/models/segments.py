@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Segment(models.Model):
@@ -11,6 +12,8 @@ class Segment(models.Model):
     counted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Sizes are measurements, kept in SegmentSize: the history is of what people changed.
+    history = HistoricalRecords(excluded_fields=["size", "counted_at", "updated_at"])
 
     class Meta:
         ordering = ["name"]
