@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("offers.urls")),
     # One namespace, two apps: the results pages moved to reporting without changing their names.
     path("", include((campaign_urlpatterns + campaign_results_urlpatterns, "campaigns"))),
+    path("", include("reporting.urls")),
     path("", include("core.urls")),
     path("", include("desk.urls")),
 ]

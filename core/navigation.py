@@ -21,9 +21,9 @@ class Section:
 
 SECTIONS = [
     Section("home", "Home", "house", "h", "home"),
-    Section("plan", "Plan", "calendar3", "p", None),
+    Section("plan", "Plan", "calendar3", "p", "reporting:plan"),
     Section("campaigns", "Campaigns", "megaphone", "c", "campaigns:list"),
-    Section("portfolios", "Portfolios", "briefcase", "o", "segments:portfolios"),
+    Section("portfolios", "Portfolios", "briefcase", "o", "reporting:portfolios"),
     Section("segments", "Segments", "diagram-3", "s", "segments:list"),
     Section("offers", "Offers", "tags", "f", "offers:bank"),
     Section("customers", "Customers", "people", "u", "customers:list"),

@@ -16,3 +16,15 @@ class ReportingConfig(AppConfig):
         panel_register(
             slot="portfolio.side", template="reporting/_portfolio_budgets.html", context=panels.portfolio_budgets_panel
         )
+        panel_register(
+            slot="portfolio.main",
+            template="reporting/_portfolio_burn.html",
+            context=panels.portfolio_burn_panel,
+            order=-10,
+        )
+        panel_register(
+            slot="portfolio.main",
+            template="reporting/_portfolio_moves.html",
+            context=panels.portfolio_moves_panel,
+            order=10,
+        )

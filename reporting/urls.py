@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views
+from reporting import plan_views, views
 
 # The results pages and the planner were first served by campaigns and keep their `campaigns:` names, so every
 # link and bookmark still resolves: config/urls.py adds these to the campaigns' namespace.
@@ -15,4 +15,12 @@ campaign_urlpatterns = [
         views.response_definition_edit,
         name="response_definition",
     ),
+]
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("plan/", plan_views.plan, name="plan"),
+    path("plan/campaigns/<int:campaign_id>/dates/", plan_views.plan_dates, name="plan_dates"),
+    path("portfolios/", plan_views.portfolio_list, name="portfolios"),
 ]

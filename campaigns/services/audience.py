@@ -248,6 +248,8 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
             **{reason: int(first[reason]) if first is not None else 0 for reason in ["segment", *REASONS]},
             "treatment": int(cells[False].members) if False in cells else 0,
             "control": int(cells[True].members) if True in cells else 0,
+            # Treated members per stage id (0: not staged), for the plan's contact pressure by stage.
+            "stages": json.loads(cells[False].stages) if False in cells and cells[False].stages else {},
         }
         if len(cells) == 2:
             balance[str(treatment.pk)] = _balance(cells[False], cells[True])

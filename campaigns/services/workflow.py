@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Channel, ChannelCap, ContactPolicy, Treatment
+from core.lib.history import recorded
 from customers.models import Customer
 from segments.models import Portfolio
 
@@ -171,6 +172,23 @@ def campaign_test_design_update(*, campaign: Campaign, **choices: Any) -> Campai
 
 
 @transaction.atomic
+def campaign_reschedule(*, campaign: Campaign, user: AbstractBaseUser, start_date: date, end_date: date) -> Campaign:
+    """Move a draft campaign's dates (as dragged on the plan); it is charged to the quarter it now starts in."""
+    campaign = _locked(campaign)
+    if not campaign.editable:
+        raise CampaignError(f"{campaign.name} is {campaign.get_status_display().lower()}: only a draft's dates move.")
+    if end_date < start_date:
+        raise CampaignError("The campaign cannot end before it starts.")
+    campaign.start_date, campaign.end_date = start_date, end_date
+    campaign.year, campaign.quarter = start_date.year, (start_date.month - 1) // 3 + 1
+    campaign.full_clean()
+    recorded(campaign, user=user, why="Dates moved on the plan").save(
+        update_fields=["start_date", "end_date", "year", "quarter"]
+    )
+    return campaign
+
+
+@transaction.atomic
 def campaign_submit(*, campaign: Campaign, user: AbstractBaseUser) -> Campaign:
     campaign = _locked(campaign)
     campaign.status = check_transition(campaign, "submit")
@@ -183,8 +201,13 @@ def campaign_submit(*, campaign: Campaign, user: AbstractBaseUser) -> Campaign:
 
 @transaction.atomic
 def campaign_approve(*, campaign: Campaign, user: AbstractBaseUser, comment: str = "") -> Campaign:
+    """Approve a submitted campaign. A second person approves: never the campaign's creator, whatever their role."""
     campaign = _locked(campaign)
     campaign.status = check_transition(campaign, "approve")
+    if campaign.owner_id is not None and campaign.owner_id == user.pk:
+        raise CampaignError(
+            f"You created {campaign.name}, so someone else approves it: its portfolio's owner or a manager."
+        )
     campaign.approved_by, campaign.approved_at, campaign.approval_comment = user, timezone.now(), comment
     if campaign.builds.exists():
         campaign.status = Status.AUDIENCE_BUILT

@@ -1,0 +1,463 @@
+"""The quarter's plan: every campaign and treatment with its contacts and money, planned against measured.
+
+One read of the quarter (`quarter_plan`) in a fixed number of queries whatever the number of campaigns, then
+pure arithmetic for the budget grid and the weekly contact pressure. Money is in integer cents and every row of
+the grid is the sum of the rows below it, so a total is always the sum of what is shown.
+
+Where the figures come from:
+- contacts: the treated members of the latest audience build; before a build, the segment's last count less
+  the holdout (an estimate, marked as one);
+- planned cost (campaigns not yet released): contacts times the cost per contact, plus the redemptions the
+  expected response rate predicts times the cost per redemption, or, for best-offer treatments once offers are
+  allocated, what the allocated offers are expected to cost;
+- committed: the cost booked when the campaign was released, shared over its treatments by their planned cost;
+- spent: the contact and offer costs measured by the campaign's latest results;
+- forecast net: expected incremental margin (contacts x response rate x order value x margin rate) less the
+  planned or committed cost;
+- measured net and ROI: the latest results' incremental margin less costs.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q
+
+from campaigns.models import AllocationRun, AudienceBuild, Campaign, ContactPolicy, Treatment
+from campaigns.services.pressure import channel_caps
+from campaigns.services.workflow import contact_policy
+from customers.models import Channel, ConsentChannel, Customer
+from reporting.models import CampaignResult
+from segments.models import BudgetRequest, Portfolio, PortfolioBudget, StagingRun
+from segments.selectors import quarter_bounds
+
+RELEASED = (Campaign.Status.RELEASED, Campaign.Status.MEASURING, Campaign.Status.CLOSED)
+NO_PORTFOLIO = 0
+
+
+@dataclass
+class PlannedTreatment:
+    campaign: Campaign
+    treatment: Treatment
+    contacts: int
+    exact: bool  # counted from the audience build, not estimated from the segment
+    stages: dict[int, int]  # contacts per stage id, where the build counted them
+    planned_cents: int = 0
+    committed_cents: int = 0
+    spent_cents: int = 0
+    forecast_net_cents: int = 0
+    measured_margin_cents: int | None = None
+    measured_net_cents: int | None = None
+
+    @property
+    def released(self) -> bool:
+        return self.campaign.status in RELEASED
+
+
+@dataclass
+class QuarterPlan:
+    year: int
+    quarter: int
+    first: date
+    last: date
+    campaigns: list[Campaign]
+    treatments: list[PlannedTreatment]
+    portfolios: list[Portfolio]
+    budgets: dict[int, PortfolioBudget]
+    pending: dict[int, BudgetRequest]
+    policy: ContactPolicy
+    caps: dict
+    measured: dict[int, dict] = field(default_factory=dict)  # campaign id: totals of its latest results
+
+    def of_campaign(self, campaign: Campaign) -> list[PlannedTreatment]:
+        return [row for row in self.treatments if row.campaign.pk == campaign.pk]
+
+
+def quarter_plan(year: int, quarter: int) -> QuarterPlan:
+    first, last = quarter_bounds(year, quarter)
+    # A campaign belongs to the quarter it is charged to; one that only runs into it is shown on the calendar.
+    campaigns = list(
+        Campaign.objects.filter(Q(year=year, quarter=quarter) | Q(start_date__lte=last, end_date__gte=first))
+        .select_related("portfolio__stage", "owner")
+        .order_by("start_date", "name")
+    )
+    ids = [campaign.pk for campaign in campaigns]
+    treatments = list(
+        Treatment.objects.filter(campaign_id__in=ids).select_related("segment").order_by("campaign_id", "priority")
+    )
+    builds = _latest_builds(ids)
+    allocated = _allocated_cost(ids, builds)
+    measured, measured_treatments = _measured(ids)
+    by_id = {campaign.pk: campaign for campaign in campaigns}
+    arms: dict[int, int] = defaultdict(int)
+    for treatment in treatments:
+        arms[treatment.campaign_id] += 1
+    rows = []
+    for treatment in treatments:
+        campaign = by_id[treatment.campaign_id]
+        build = builds.get(campaign.pk)
+        counted = (build or {}).get(treatment.code)
+        if counted is not None:
+            contacts, exact = int(counted.get("treatment", 0)), True
+            stages = {int(stage): int(n) for stage, n in counted.get("stages", {}).items()}
+        else:
+            contacts, exact, stages = _estimate(campaign, treatment, arms[campaign.pk]), False, {}
+        if not stages and campaign.portfolio_id:
+            stages = {campaign.portfolio.stage_id: contacts}
+        rows.append(PlannedTreatment(campaign, treatment, contacts, exact, stages))
+    _share_offer_costs(rows, allocated)
+    for row in rows:
+        figures = measured_treatments.get(row.treatment.pk)
+        if figures:
+            row.spent_cents = round(figures["cost"])
+            row.measured_margin_cents = round(figures["margin"])
+            row.measured_net_cents = round(figures["net"])
+    _share_commitments(rows, campaigns)
+    for row in rows:
+        cost = row.committed_cents if row.released else row.planned_cents
+        row.forecast_net_cents = round(_expected_margin(row)) - cost
+    return QuarterPlan(
+        year=year,
+        quarter=quarter,
+        first=first,
+        last=last,
+        campaigns=campaigns,
+        treatments=rows,
+        portfolios=list(Portfolio.objects.select_related("stage", "owner")),
+        budgets={b.portfolio_id: b for b in PortfolioBudget.objects.filter(year=year, quarter=quarter)},
+        pending={
+            r.portfolio_id: r
+            for r in BudgetRequest.objects.filter(year=year, quarter=quarter, status=BudgetRequest.Status.PENDING)
+        },
+        policy=contact_policy(),
+        caps=channel_caps(),
+        measured=measured,
+    )
+
+
+def _latest_builds(campaign_ids: list[int]) -> dict[int, dict]:
+    """Each campaign's latest audience build counts, per treatment code."""
+    builds = (
+        AudienceBuild.objects.filter(campaign_id__in=campaign_ids)
+        .order_by("campaign_id", "-version")
+        .distinct("campaign_id")
+        .values_list("campaign_id", "version", "counts")
+    )
+    return {campaign_id: {**counts, "_version": version} for campaign_id, version, counts in builds}
+
+
+def _allocated_cost(campaign_ids: list[int], builds: dict[int, dict]) -> dict[int, float]:
+    """Per campaign: the expected cost of the offers allocated to its current build's best-offer members."""
+    runs = (
+        AllocationRun.objects.filter(campaign_id__in=campaign_ids, status=AllocationRun.Status.PUBLISHED)
+        .order_by("campaign_id", "build_version", "-created_at")
+        .values_list("campaign_id", "build_version", "per_offer")
+    )
+    cost: dict[int, float] = defaultdict(float)
+    seen = set()
+    for campaign_id, version, per_offer in runs:
+        if version != builds.get(campaign_id, {}).get("_version") or campaign_id in seen:
+            continue
+        seen.add(campaign_id)
+        cost[campaign_id] = sum(offer.get("spent_cents", 0) for offer in per_offer)
+    return cost
+
+
+MEASURED_SQL = f"""
+    SELECT DISTINCT ON (campaign_id) campaign_id, payload -> 'totals', payload -> 'treatments'
+    FROM {CampaignResult._meta.db_table}
+    WHERE campaign_id = ANY(%(ids)s) AND payload IS NOT NULL
+    ORDER BY campaign_id, version DESC
+"""
+
+
+def _measured(campaign_ids: list[int]) -> tuple[dict[int, dict], dict[int, dict]]:
+    """The latest results' totals per campaign, and cost, incremental margin and net per treatment."""
+    if not campaign_ids:
+        return {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(MEASURED_SQL, {"ids": campaign_ids})
+        rows = cursor.fetchall()
+    totals, treatments = {}, {}
+    for campaign_id, campaign_totals, campaign_treatments in rows:
+        totals[campaign_id] = _json(campaign_totals)
+        for result in _json(campaign_treatments) or []:
+            cost = result.get("contact_cost_cents", 0) + result.get("offer_cost_cents", 0)
+            treatments[result["treatment_id"]] = {
+                "cost": cost,
+                "margin": result.get("incremental_margin_cents", 0),
+                "net": result.get("net_cents", 0),
+            }
+    return totals, treatments
+
+
+def _json(value: object) -> object:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _holdout(campaign: Campaign, treatment: Treatment) -> float:
+    share = campaign.shared_control_share if campaign.shares_control else treatment.holdout_share
+    return float(share)
+
+
+def _estimate(campaign: Campaign, treatment: Treatment, arms: int) -> int:
+    """Treated contacts before a build: the segment's last count less the holdout (and, with a shared
+    control, spread evenly over the campaign's `arms` treatments)."""
+    size = (treatment.segment.size or 0) if treatment.segment else 0
+    spread = arms if campaign.shares_control and arms else 1
+    return round(size * (1 - _holdout(campaign, treatment)) / spread)
+
+
+def _share_offer_costs(rows: list[PlannedTreatment], allocated: dict[int, float]) -> None:
+    """Planned cost per treatment; a campaign's allocated offers are shared over its best-offer treatments by
+    their contacts (the allocation prices offers for the campaign as a whole)."""
+    best_contacts: dict[int, int] = defaultdict(int)
+    for row in rows:
+        if row.treatment.offer_strategy == Treatment.OfferStrategy.BEST_N:
+            best_contacts[row.campaign.pk] += row.contacts
+    for row in rows:
+        treatment, campaign_id = row.treatment, row.campaign.pk
+        contact = row.contacts * treatment.cost_per_contact_cents
+        if treatment.offer_strategy == Treatment.OfferStrategy.BEST_N and campaign_id in allocated:
+            share = row.contacts / best_contacts[campaign_id] if best_contacts[campaign_id] else 0
+            row.planned_cents = round(contact + allocated[campaign_id] * share)
+            continue
+        redemptions = row.contacts * float(treatment.expected_response_rate) * treatment.cost_per_redemption_cents
+        row.planned_cents = round(contact + redemptions)
+
+
+def _expected_margin(row: PlannedTreatment) -> float:
+    treatment = row.treatment
+    responders = row.contacts * float(treatment.expected_response_rate)
+    return responders * treatment.expected_order_value_cents * float(treatment.expected_margin_rate)
+
+
+def _share_commitments(rows: list[PlannedTreatment], campaigns: list[Campaign]) -> None:
+    """Share each released campaign's committed cost over its treatments by their planned cost, to the cent."""
+    for campaign in campaigns:
+        if campaign.status not in RELEASED:
+            continue
+        mine = [row for row in rows if row.campaign.pk == campaign.pk]
+        if not mine:
+            continue
+        weights = [max(row.planned_cents, 0) for row in mine]
+        if not sum(weights):
+            weights = [1] * len(mine)
+        shares = [campaign.committed_cents * weight // sum(weights) for weight in weights]
+        remainder = campaign.committed_cents - sum(shares)
+        order = sorted(range(len(mine)), key=lambda i: -(campaign.committed_cents * weights[i] % sum(weights)))
+        for index in order[:remainder]:
+            shares[index] += 1
+        for row, share in zip(mine, shares, strict=True):
+            row.committed_cents = share
+
+
+# The budget grid
+
+
+@dataclass
+class GridRow:
+    key: str
+    label: str
+    budget: int | None  # None on channel rows: budgets are set per portfolio
+    planned: int
+    committed: int
+    spent: int
+    forecast_net: int
+    measured_net: int | None
+    pending: int | None = None  # a budget change waiting for a manager
+    portfolio_id: int | None = None
+    children: list["GridRow"] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.budget is None else self.budget - self.committed - self.planned
+
+    def as_dict(self) -> dict:
+        row = {
+            "key": self.key,
+            "label": self.label,
+            "budget": self.budget,
+            "planned": self.planned,
+            "committed": self.committed,
+            "spent": self.spent,
+            "forecast_net": self.forecast_net,
+            "measured_net": self.measured_net,
+            "remaining": self.remaining,
+            "pending": self.pending,
+            "portfolio_id": self.portfolio_id,
+        }
+        if self.children:
+            row["_children"] = [child.as_dict() for child in self.children]
+        return row
+
+
+def _sum_rows(key: str, label: str, rows: list[PlannedTreatment]) -> GridRow:
+    measured = [row.measured_net_cents for row in rows if row.measured_net_cents is not None]
+    return GridRow(
+        key=key,
+        label=label,
+        budget=None,
+        planned=sum(row.planned_cents for row in rows if not row.released),
+        committed=sum(row.committed_cents for row in rows if row.released),
+        spent=sum(row.spent_cents for row in rows),
+        forecast_net=sum(row.forecast_net_cents for row in rows),
+        measured_net=sum(measured) if measured else None,
+    )
+
+
+def budget_grid(plan: QuarterPlan) -> tuple[list[GridRow], GridRow]:
+    """A row per portfolio with a row per channel inside it, and the totals row (the sum of the portfolios)."""
+    charged = [row for row in plan.treatments if (row.campaign.year, row.campaign.quarter) == (plan.year, plan.quarter)]
+    by_portfolio: dict[int, list[PlannedTreatment]] = defaultdict(list)
+    for row in charged:
+        by_portfolio[row.campaign.portfolio_id or NO_PORTFOLIO].append(row)
+    grid = []
+    for portfolio in plan.portfolios:
+        grid.append(_portfolio_row(plan, portfolio.pk, str(portfolio), by_portfolio.get(portfolio.pk, [])))
+    if by_portfolio.get(NO_PORTFOLIO):
+        grid.append(_portfolio_row(plan, NO_PORTFOLIO, "No portfolio", by_portfolio[NO_PORTFOLIO]))
+    measured = [row.measured_net for row in grid if row.measured_net is not None]
+    total = GridRow(
+        key="total",
+        label="Total",
+        budget=sum(row.budget or 0 for row in grid),
+        planned=sum(row.planned for row in grid),
+        committed=sum(row.committed for row in grid),
+        spent=sum(row.spent for row in grid),
+        forecast_net=sum(row.forecast_net for row in grid),
+        measured_net=sum(measured) if measured else None,
+    )
+    return grid, total
+
+
+def _portfolio_row(plan: QuarterPlan, portfolio_id: int, label: str, rows: list[PlannedTreatment]) -> GridRow:
+    channels: dict[str, list[PlannedTreatment]] = defaultdict(list)
+    for row in rows:
+        channels[row.treatment.channel].append(row)
+    children = [
+        _sum_rows(f"{portfolio_id}-{channel}", Channel(channel).label, channels[channel])
+        for channel in Channel.values
+        if channel in channels
+    ]
+    measured = [child.measured_net for child in children if child.measured_net is not None]
+    budget = plan.budgets.get(portfolio_id)
+    pending = plan.pending.get(portfolio_id)
+    return GridRow(
+        key=str(portfolio_id),
+        label=label,
+        budget=budget.amount_cents if budget else 0,
+        planned=sum(child.planned for child in children),
+        committed=sum(child.committed for child in children),
+        spent=sum(child.spent for child in children),
+        forecast_net=sum(child.forecast_net for child in children),
+        measured_net=sum(measured) if measured else None,
+        pending=pending.amount_cents if pending else None,
+        portfolio_id=portfolio_id or None,
+        children=children,
+    )
+
+
+# Contact pressure
+
+
+def weeks(plan: QuarterPlan) -> list[date]:
+    """The Mondays of the weeks that touch the quarter."""
+    monday = plan.first - timedelta(days=plan.first.weekday())
+    result = []
+    while monday <= plan.last:
+        result.append(monday)
+        monday += timedelta(days=7)
+    return result
+
+
+def send_day(row: PlannedTreatment) -> date:
+    campaign = row.campaign
+    return campaign.released_at.date() if campaign.released_at else campaign.start_date
+
+
+@dataclass(frozen=True)
+class Pressure:
+    """Contacts per week, and contacts per customer over the cap's window ending each week, for one key."""
+
+    key: str
+    label: str
+    per_week: list[int]
+    per_customer: list[float]
+    estimated: list[int]  # of per_week, the contacts estimated from segment counts
+    cap: float | None
+
+
+def pressure_by_channel(plan: QuarterPlan, consenting: dict[str, int]) -> list[Pressure]:
+    result = []
+    for channel in Channel.values:
+        rows = [row for row in plan.treatments if row.treatment.channel == channel]
+        if not rows:
+            continue
+        cap = plan.caps.get(channel)
+        window = cap.window_days if cap else plan.policy.window_days
+        limit = cap.max_contacts if cap else plan.policy.max_contacts
+        contacts = [(send_day(row), row.contacts, row.exact) for row in rows]
+        label = Channel(channel).label
+        result.append(_pressure(plan, channel, label, contacts, consenting.get(channel), window, limit))
+    return result
+
+
+def pressure_by_stage(plan: QuarterPlan, stages: dict[int, tuple[str, int]]) -> list[Pressure]:
+    """Per lifecycle stage: `stages` maps stage id to its name and size."""
+    per_stage: dict[int, list[tuple[date, int, bool]]] = defaultdict(list)
+    for row in plan.treatments:
+        for stage_id, contacts in row.stages.items():
+            per_stage[stage_id].append((send_day(row), contacts, row.exact))
+    window, limit = plan.policy.window_days, plan.policy.max_contacts
+    return [
+        _pressure(plan, str(stage_id), name, per_stage[stage_id], size, window, limit)
+        for stage_id, (name, size) in stages.items()
+        if per_stage.get(stage_id)
+    ]
+
+
+def _pressure(
+    plan: QuarterPlan,
+    key: str,
+    label: str,
+    contacts: list[tuple[date, int, bool]],
+    base: int | None,
+    window_days: int,
+    limit: int,
+) -> Pressure:
+    mondays = weeks(plan)
+    per_week, estimated, per_customer = [], [], []
+    for monday in mondays:
+        sunday = monday + timedelta(days=6)
+        per_week.append(sum(n for day, n, _ in contacts if monday <= day <= sunday))
+        estimated.append(sum(n for day, n, exact in contacts if monday <= day <= sunday and not exact))
+        in_window = sum(n for day, n, _ in contacts if sunday - timedelta(days=window_days - 1) <= day <= sunday)
+        per_customer.append(in_window / base if base else 0.0)
+    return Pressure(key, label, per_week, per_customer, estimated, float(limit))
+
+
+def consenting_customers() -> dict[str, int]:
+    """Customers each channel may reach (consent where the channel needs it), cached: one scan of the customers."""
+    cached = cache.get("plan:consenting")
+    if cached is not None:
+        return cached
+    columns = ", ".join(f"count(*) FILTER (WHERE consent_{channel})" for channel in ConsentChannel.values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), {columns} FROM {Customer._meta.db_table}")
+        everyone, *consents = cursor.fetchone()
+    counts = {channel: everyone for channel in Channel.values}
+    counts.update(dict(zip(ConsentChannel.values, consents, strict=True)))
+    cache.set("plan:consenting", counts, 600)
+    return counts
+
+
+def stage_sizes() -> dict[int, tuple[str, int]]:
+    """Stage id: name and customers, from the latest staging."""
+    from segments.models import LifecycleStage
+
+    run = StagingRun.objects.order_by("-period_end").values_list("counts", flat=True).first() or {}
+    return {stage.pk: (stage.name, int(run.get(stage.code, 0))) for stage in LifecycleStage.objects.all()}
