@@ -161,3 +161,18 @@ def test_a_contact_file_per_channel_for_the_owner_only(
     assert len(lines) == 7 and lines[1].startswith("C000000,Customer 0,c0@example.com,A,Hello,")
     client.force_login(other_segment_owner)
     assert client.get(reverse("campaigns:contact_file", args=[campaign.pk, "email"])).status_code == 403
+
+
+def test_a_release_spends_only_the_approved_budget_while_an_increase_waits(
+    no_global_control, make_campaign, portfolio, segment_owner
+):
+    from segments.portfolios import budget_change
+
+    population(1_000)
+    PortfolioBudget.objects.filter(portfolio=portfolio).update(amount_cents=5_000)
+    campaign = make_campaign(treatments=[{"holdout_share": "0"}])  # 1,000 contacts at 0.10: 100.00
+    ready(campaign)
+    budget_change(portfolio=portfolio, year=2026, quarter=3, amount_cents=50_000, user=segment_owner, why="More")
+    with pytest.raises(CampaignError, match=r"budget of 50\.00"):
+        campaign_release(campaign=campaign, user=campaign.owner)
+    assert not ContactHistory.objects.filter(campaign=campaign).exists()

@@ -176,3 +176,18 @@ def test_the_control_design_is_fixed_with_the_audience_but_the_comparison_is_not
     assert Campaign.objects.get(pk=campaign.pk).mean_test == "bootstrap"
     client.force_login(segment_owner)
     assert client.get(url).status_code == 403
+
+
+def test_the_creator_of_a_campaign_never_approves_it(client, make_campaign, manager):
+    campaign = make_campaign()
+    Campaign.objects.filter(pk=campaign.pk).update(owner=manager)  # a manager who plans their own campaign
+    campaign.refresh_from_db()
+    campaign_submit(campaign=campaign, user=manager)
+    with pytest.raises(CampaignError, match="someone else approves it"):
+        campaign_approve(campaign=campaign, user=manager)
+    client.force_login(manager)
+    response = client.post(reverse("campaigns:action", args=[campaign.pk, "approve"]))
+    assert response.status_code == 403
+    campaign.refresh_from_db()
+    assert campaign.status == "submitted"
+    assert client.get(reverse("campaigns:detail", args=[campaign.pk])).context["may_approve"] is False
