@@ -96,6 +96,63 @@ TEST_DESIGNS = {
 BEST_OFFERS = {"Beauty week": 2, "High spender thanks": 3, "Online-first bundle": 3, "Autumn return": 2}
 
 
+# Next quarter's plan, in every state a plan goes through before release: name, portfolio stage, objective,
+# weeks into the quarter, treatments (as above), and how far it has gone.
+NEXT_QUARTER = [
+    (
+        "New year welcome",
+        "new",
+        "conversion",
+        1,
+        [("Never bought", "email", "Start the year with 10% off", 2, "0.10")],
+        "built",
+    ),
+    (
+        "January second order",
+        "one_time",
+        "traffic",
+        2,
+        [("Emailable regulars", "email", "Your next order, on us", 2, "0.10")],
+        "approved",
+    ),
+    (
+        "Spring best preview",
+        "best",
+        "margin",
+        5,
+        [("Top RFM", "email", "First look at spring", 2, "0.10")],
+        "submitted",
+    ),
+    (
+        "Lapsed spring letter",
+        "lapsed",
+        "traffic",
+        6,
+        [("Fading regulars", "direct_mail", "Spring is back, so are we", 60, "0.20")],
+        "submitted",
+    ),
+    (
+        "At-risk SMS reminder",
+        "at_risk",
+        "traffic",
+        8,
+        [("Likely to return", "sms", "Double points this week", 5, "0.20")],
+        "draft",
+    ),
+    (
+        "Home and garden week",
+        "repurchase",
+        "basket",
+        9,
+        [
+            ("Garden and home", "email", "Home and garden week", 2, "0.10"),
+            ("Garden and home", "push", "Home and garden week in the app", 1, "0.10"),
+        ],
+        "draft",
+    ),
+]
+
+
 def demo_seed(seed: int, name: str) -> int:
     """A campaign's own seed, from the demo's and its name: the same demo splits and responds the same way."""
     return int(hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
@@ -153,4 +210,50 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
         if campaign.end_date + timedelta(days=30) < end:
             campaign_close(campaign=campaign, user=marketer)
         released += 1
-    return {"campaigns": released}
+    planned = _next_quarter_load(end=end, seed=seed, marketer=marketer, manager=manager)
+    return {"campaigns": released, "planned_campaigns": planned}
+
+
+def _next_quarter_load(*, end: date, seed: int, marketer, manager) -> int:
+    """The quarter after the history's: drafts, campaigns waiting for their portfolio owner, approved ones and
+    one whose audience is built, so that the plan and the inboxes have something to show."""
+    year, quarter = (end.year + 1, 1) if end.month > 9 else (end.year, (end.month - 1) // 3 + 2)
+    first = date(year, 3 * quarter - 2, 1)
+    planned = 0
+    for number, (name, stage, objective, week, treatments, state) in enumerate(NEXT_QUARTER):
+        if Campaign.objects.filter(name=name).exists():
+            continue
+        start = first + timedelta(weeks=week)
+        campaign = campaign_create(
+            owner=marketer,
+            name=name,
+            portfolio=Portfolio.objects.get(stage__code=stage),
+            start_date=start,
+            end_date=start + timedelta(days=20),
+            objective=objective,
+            description=f"Planned: {treatments[0][2]}.",
+            seed=demo_seed(seed, name),
+            **({"control_design": "shared"} if len(treatments) > 1 else {}),
+        )
+        for position, (segment, channel, message, cost, holdout) in enumerate(treatments):
+            treatment_save(
+                campaign=campaign,
+                code=chr(65 + position),
+                segment=Segment.objects.get(name=segment),
+                channel=channel,
+                message_name=message,
+                content_ref=f"template-next-{number}-{position}",
+                holdout_share=holdout,
+                cost_per_contact_cents=cost,
+                priority=position + 1,
+                expected_response_rate="0.0500",
+                expected_order_value_cents=4_500,
+            )
+        if state in ("submitted", "approved", "built"):
+            campaign_submit(campaign=campaign, user=marketer)
+        if state in ("approved", "built"):
+            campaign_approve(campaign=campaign, user=manager, comment="In the plan we agreed.")
+        if state == "built":
+            audience_build(campaign=campaign, user=marketer)
+        planned += 1
+    return planned

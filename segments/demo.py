@@ -9,6 +9,7 @@ from core import roles
 from core.lib.days import as_of_words
 from core.services import DEMO_PASSWORD, Progress
 from segments.models import LifecycleStage, Portfolio, PortfolioBudget, PortfolioObjective, Segment
+from segments.portfolios import budget_change
 from segments.selectors import quarter_bounds, quarter_of
 from segments.services import features_refresh, segment_save, staging_run, value_model_fit
 
@@ -148,7 +149,9 @@ def _owner(username: str):
 
 def _portfolios(end: date) -> None:
     year, quarter = quarter_of(end)
-    quarters = [(year - (quarter - offset <= 0), (quarter - offset - 1) % 4 + 1) for offset in range(4, -2, -1)]
+    # The last four quarters, this one and the next (quarter numbers counted from year 0 step over new years).
+    quarters = [divmod(4 * year + quarter - 1 + offset, 4) for offset in range(-4, 2)]
+    quarters = [(budget_year, number + 1) for budget_year, number in quarters]
     for number, (code, name, owner, description) in enumerate(PORTFOLIOS):
         portfolio, _ = Portfolio.objects.update_or_create(
             stage=LifecycleStage.objects.get(code=code),
@@ -161,6 +164,10 @@ def _portfolios(end: date) -> None:
                 quarter=budget_quarter,
                 defaults={"amount_cents": (40_000 + 10_000 * number) * 100},
             )
+    marketer = get_user_model().objects.filter(username="marketer").first()
+    for portfolio in Portfolio.objects.all():
+        portfolio.team.set([marketer] if marketer else [])
+    _budget_request_pending(year, quarter)
     objectives = [
         ("new", PortfolioObjective.Kind.MOVE_TO, "repurchase", 12),
         ("one_time", PortfolioObjective.Kind.MOVE_TO, "repurchase", 8),
@@ -177,3 +184,20 @@ def _portfolios(end: date) -> None:
             quarter=quarter,
             defaults={"target_stage": LifecycleStage.objects.filter(code=target).first(), "target_percent": percent},
         )
+
+
+def _budget_request_pending(year: int, quarter: int) -> None:
+    """The New customers owner asks a manager for more money next quarter: the request waits in the inbox."""
+    year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    portfolio = Portfolio.objects.get(stage__code="new")
+    if portfolio.budget_requests.exists():
+        return
+    approved = portfolio.budgets.get(year=year, quarter=quarter).amount_cents
+    budget_change(
+        portfolio=portfolio,
+        year=year,
+        quarter=quarter,
+        amount_cents=approved + 15_000 * 100,
+        user=portfolio.owner,
+        why="The January welcome series doubles: last year's returned three times its cost.",
+    )

@@ -15,3 +15,18 @@ def test_seed_demo_loads_a_small_retailer(db):
     assert "800 customers" in out.getvalue()
     call_command("seed_demo", customers=800, seed=3, if_empty=True, stdout=out)
     assert "There are customers already" in out.getvalue()
+
+
+def test_the_demo_plans_next_quarter_in_every_state_before_release(db):
+    from campaigns.models import Campaign
+    from segments.models import BudgetRequest, Portfolio
+
+    call_command("seed_demo", customers=800, seed=3, stdout=io.StringIO())
+    latest = Campaign.objects.order_by("-start_date").first()
+    planned = Campaign.objects.filter(year=latest.year, quarter=latest.quarter)
+    assert {campaign.status for campaign in planned} == {"draft", "submitted", "approved", "audience_built"}
+    assert Portfolio.objects.count() >= 6
+    assert planned.values("portfolio").distinct().count() >= 6
+    assert BudgetRequest.objects.filter(status="pending").count() == 1
+    # Every owner of a portfolio can sign in: the plan's approvals have someone to make them.
+    assert all(portfolio.owner.has_usable_password() for portfolio in Portfolio.objects.all())
