@@ -1,5 +1,6 @@
 """Reads: segments and their members, stage history and migration, portfolios and their objectives."""
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -409,3 +410,24 @@ def _objective_kind(kind: str) -> str:
 def _user_name(user_id: int) -> str:
     user = get_user_model().objects.filter(pk=user_id).first()
     return str(user) if user else f"user {user_id}"
+
+
+def _rules_words(rules: dict) -> str:
+    text = json.dumps(rules, separators=(",", ":"))
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def segment_changes(segment: Segment) -> list[Change]:
+    return changes(
+        segment.history.all(),
+        shown={"name": None, "description": None, "rules": _rules_words},
+        subject=lambda entry: entry.name,
+    )
+
+
+def stage_changes(stage: LifecycleStage) -> list[Change]:
+    return changes(
+        stage.history.all(),
+        shown={"name": None, "position": None, "colour": None, "rules": _rules_words},
+        subject=lambda entry: entry.name,
+    )

@@ -124,6 +124,7 @@ def segment_edit(request: HttpRequest, segment_id: int | None = None) -> HttpRes
         "config": _builder_config(),
         "sample": selectors.segment_sample(rules, segment_id=segment.pk if segment else None) if segment else [],
         "size_chart": {"id": "chart-size", "figure": figure_data(figure, height=220)},
+        "history": selectors.segment_changes(segment) if segment else [],
     }
     return render(request, "segments/segment_edit.html", context)
 
@@ -229,7 +230,8 @@ def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
         stage_update(stage=stage, **form.cleaned_data)
         messages.success(request, f"Stage {stage.name} saved. Stages change when features are next refreshed.")
         return redirect("segments:lifecycle")
-    return render(request, "segments/stage_edit.html", {"stage": stage, "form": form})
+    context = {"stage": stage, "form": form, "history": selectors.stage_changes(stage)}
+    return render(request, "segments/stage_edit.html", context)
 
 
 @require_POST

@@ -275,3 +275,22 @@ def test_the_portfolio_page_runs_as_many_queries_for_six_objectives_as_for_one(c
     objective("keep_above", 1)
     assert portfolio.objectives.count() == 6
     assert queries_made(client, url) == for_one
+
+
+def test_a_segment_and_a_stage_show_who_changed_them(client, manager, admin_user, described):
+    segment = Segment.objects.create(name="Mine", owner=manager, rules=RULES)
+    client.force_login(manager)
+    client.post(
+        reverse("segments:edit", args=[segment.pk]), {"name": "Renamed", "description": "", "rules": json.dumps(RULES)}
+    )
+    page = client.get(reverse("segments:edit", args=[segment.pk])).content.decode()
+    history = page[page.index('id="segment-history"') :]
+    assert "mina" in history and "Name: Mine → Renamed" in history
+    stage = LifecycleStage.objects.get(code="new")
+    client.force_login(admin_user)
+    form = {"name": "Newcomers", "position": stage.position, "description": "", "colour": "#123456"}
+    client.post(reverse("segments:stage_edit", args=[stage.pk]), {**form, "rules": json.dumps({"all": []})})
+    page = client.get(reverse("segments:stage_edit", args=[stage.pk])).content.decode()
+    history = page[page.index('id="stage-history"') :]
+    # The stage came with the app, before its history was kept: its first entry shows what it became.
+    assert admin_user.username in history and "Name: Newcomers" in history
