@@ -461,3 +461,48 @@ def stage_sizes() -> dict[int, tuple[str, int]]:
 
     run = StagingRun.objects.order_by("-period_end").values_list("counts", flat=True).first() or {}
     return {stage.pk: (stage.name, int(run.get(stage.code, 0))) for stage in LifecycleStage.objects.all()}
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A portfolio's planned contacts per customer of its stage in the quarter, against its cadence goals."""
+
+    portfolio: Portfolio
+    contacts: int
+    customers: int
+    least: int | None
+    most: int | None
+
+    @property
+    def per_customer(self) -> float | None:
+        return self.contacts / self.customers if self.customers else None
+
+    @property
+    def verdict(self) -> str:
+        rate = self.per_customer
+        if rate is None or (self.least is None and self.most is None):
+            return ""
+        if self.least is not None and rate < self.least:
+            return "below"
+        if self.most is not None and rate > self.most:
+            return "above"
+        return "within"
+
+
+def cadence(plan: QuarterPlan, stages: dict[int, tuple[str, int]]) -> list[Cadence]:
+    """Contacts sent in the quarter to each portfolio's stage (by every campaign, whatever its portfolio)."""
+    contacts: dict[int, int] = defaultdict(int)
+    for row in plan.treatments:
+        if plan.first <= send_day(row) <= plan.last:
+            for stage_id, count in row.stages.items():
+                contacts[stage_id] += count
+    return [
+        Cadence(
+            portfolio,
+            contacts.get(portfolio.stage_id, 0),
+            stages.get(portfolio.stage_id, ("", 0))[1],
+            portfolio.cadence_min,
+            portfolio.cadence_max,
+        )
+        for portfolio in plan.portfolios
+    ]

@@ -63,7 +63,8 @@ def plan(request: HttpRequest) -> HttpResponse:
     grid, total = planning.budget_grid(quarter_plan)
     mondays = planning.weeks(quarter_plan)
     by_channel = planning.pressure_by_channel(quarter_plan, planning.consenting_customers())
-    by_stage = planning.pressure_by_stage(quarter_plan, planning.stage_sizes())
+    stages = planning.stage_sizes()
+    by_stage = planning.pressure_by_stage(quarter_plan, stages)
     window = quarter_plan.policy.window_days
     charts = [
         {
@@ -116,6 +117,7 @@ def plan(request: HttpRequest) -> HttpResponse:
         "results": _results_rows(quarter_plan),
         "counts": _status_counts(quarter_plan),
         "estimated": any(not row.exact for row in quarter_plan.treatments),
+        "cadence": planning.cadence(quarter_plan, stages),
     }
     return render(request, "reporting/plan.html", context)
 

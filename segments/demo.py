@@ -167,6 +167,9 @@ def _portfolios(end: date) -> None:
     marketer = get_user_model().objects.filter(username="marketer").first()
     for portfolio in Portfolio.objects.all():
         portfolio.team.set([marketer] if marketer else [])
+    # The best customers hear from us at least twice a quarter and at most six times.
+    Portfolio.objects.filter(stage__code="best").update(cadence_min=2, cadence_max=6)
+    Portfolio.objects.filter(stage__code="new").update(cadence_min=1, cadence_max=4)
     _budget_request_pending(year, quarter)
     objectives = [
         ("new", PortfolioObjective.Kind.MOVE_TO, "repurchase", 12),

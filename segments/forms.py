@@ -75,7 +75,7 @@ class PortfolioForm(DeskForm, forms.ModelForm):
 
     class Meta:
         model = Portfolio
-        fields = ["name", "stage", "owner", "team", "description"]
+        fields = ["name", "stage", "owner", "team", "cadence_min", "cadence_max", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2}), "team": forms.SelectMultiple(attrs={"size": 5})}
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -58,6 +58,8 @@ def portfolio_save(
     owner: AbstractBaseUser,
     description: str = "",
     team: list[AbstractBaseUser] | None = None,
+    cadence_min: int | None = None,
+    cadence_max: int | None = None,
 ) -> Portfolio:
     """Create or change a portfolio (managers only). A stage is run as one portfolio at most."""
     if not may_manage(user):
@@ -66,6 +68,7 @@ def portfolio_save(
         raise PortfolioError("Say why, for the portfolio's history.")
     portfolio = portfolio or Portfolio()
     portfolio.stage, portfolio.name, portfolio.owner, portfolio.description = stage, name.strip(), owner, description
+    portfolio.cadence_min, portfolio.cadence_max = cadence_min, cadence_max
     try:
         portfolio.full_clean()
     except ValidationError as error:

@@ -368,6 +368,8 @@ def portfolio_edit(request: HttpRequest, portfolio_id: int | None = None) -> Htt
                 owner=data["owner"],
                 description=data["description"],
                 team=list(data["team"]),
+                cadence_min=data["cadence_min"],
+                cadence_max=data["cadence_max"],
             )
         except PortfolioError as error:
             form.add_error(None, str(error))

@@ -13,7 +13,7 @@ from django.urls import reverse
 from campaigns.models import AudienceBuild, Campaign, Treatment
 from reporting import plan as planning
 from reporting.models import CampaignResult
-from segments.models import BudgetRequest, LifecycleStage, Portfolio, PortfolioBudget, Segment
+from segments.models import BudgetRequest, LifecycleStage, Portfolio, PortfolioBudget, Segment, StagingRun
 
 Status = Campaign.Status
 
@@ -252,3 +252,19 @@ def test_a_year_shows_four_quarters(client, quarter, marketer):
     page = client.get(reverse("reporting:plan"), {"year": 2026, "quarter": "year"}).content.decode()
     table = page[page.index('id="year-budget"') :]
     assert "Q1" in table and "Q4" in table and "10,000.00" in table
+
+
+def test_cadence_goals_compare_contacts_per_stage_customer_in_the_quarter(client, quarter, marketer):
+    new = quarter["new"]
+    Portfolio.objects.filter(pk=new.pk).update(cadence_min=2, cadence_max=6)
+    plan = planning.quarter_plan(2026, 3)
+    stage_id = new.stage_id
+    lines = {line.portfolio.name: line for line in planning.cadence(plan, {stage_id: ("New", 1_000)})}
+    # 900 + 400 estimated contacts of the draft and 300 built ones of the released campaign, all charged to
+    # the New stage (the portfolio's, where no build counted stages): 1,600 for 1,000 customers.
+    assert (lines["New customers"].contacts, lines["New customers"].per_customer) == (1_600, 1.6)
+    assert lines["New customers"].verdict == "below"
+    assert lines["Lapsed"].verdict == ""  # no goal set
+    StagingRun.objects.create(period_end=date(2026, 6, 30), counts={"new": 1_000})  # the page's stage sizes
+    page = plan_page(client, marketer)
+    assert "Below the goal" in page[page.index('id="plan-cadence"') :]

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -16,6 +17,13 @@ class Portfolio(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="portfolio_teams", help_text="Who works on its campaigns."
     )
     description = models.TextField(blank=True)
+    # Cadence goals: how often, on average, a customer of the stage should hear from us in a quarter.
+    cadence_min = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name="contacts a quarter, at least", help_text="Per customer of the stage."
+    )
+    cadence_max = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name="contacts a quarter, at most", help_text="Per customer of the stage."
+    )
     history = HistoricalRecords(m2m_fields=[team])
 
     class Meta:
@@ -23,6 +31,10 @@ class Portfolio(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.cadence_min is not None and self.cadence_max is not None and self.cadence_min > self.cadence_max:
+            raise ValidationError({"cadence_max": "The most contacts a quarter cannot be fewer than the least."})
 
 
 class PortfolioBudget(models.Model):
