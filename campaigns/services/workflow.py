@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Channel, ChannelCap, ContactPolicy, Treatment
 from core.lib.history import recorded
+from core.roles import is_manager
 from customers.models import Customer
 from segments.models import Portfolio
 
@@ -208,6 +209,11 @@ def campaign_approve(*, campaign: Campaign, user: AbstractBaseUser, comment: str
         raise CampaignError(
             f"You created {campaign.name}, so someone else approves it: its portfolio's owner or a manager."
         )
+    # Approval spends a portfolio's money: it is a manager's or the portfolio owner's, never a superuser's as such.
+    owns_portfolio = campaign.portfolio is not None and campaign.portfolio.owner_id == user.pk
+    if not (owns_portfolio or is_manager(user)):
+        approver = campaign.portfolio.owner if campaign.portfolio else "its portfolio's owner"
+        raise CampaignError(f"{campaign.name} is approved by {approver} or a manager.")
     campaign.approved_by, campaign.approved_at, campaign.approval_comment = user, timezone.now(), comment
     if campaign.builds.exists():
         campaign.status = Status.AUDIENCE_BUILT

@@ -191,3 +191,12 @@ def test_the_creator_of_a_campaign_never_approves_it(client, make_campaign, mana
     campaign.refresh_from_db()
     assert campaign.status == "submitted"
     assert client.get(reverse("campaigns:detail", args=[campaign.pk])).context["may_approve"] is False
+
+
+def test_a_superuser_is_not_an_approver_by_being_one(make_campaign, admin_user, marketer):
+    campaign = make_campaign()
+    campaign_submit(campaign=campaign, user=marketer)
+    with pytest.raises(CampaignError, match="is approved by omar or a manager"):
+        campaign_approve(campaign=campaign, user=admin_user)
+    campaign.refresh_from_db()
+    assert campaign.status == "submitted"
