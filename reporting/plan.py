@@ -6,7 +6,7 @@ the grid is the sum of the rows below it, so a total is always the sum of what i
 
 Where the figures come from:
 - contacts: the treated members of the latest audience build; before a build, the segment's last count less
-  the holdout (an estimate, marked as one);
+  the holdout (an estimate, marked as one), spread over stages as the segment's last count was;
 - planned cost (campaigns not yet released): contacts times the cost per contact, plus the redemptions the
   expected response rate predicts times the cost per redemption, or, for best-offer treatments once offers are
   allocated, what the allocated offers are expected to cost;
@@ -104,7 +104,8 @@ def quarter_plan(year: int, quarter: int) -> QuarterPlan:
             contacts, exact = int(counted.get("treatment", 0)), True
             stages = {int(stage): int(n) for stage, n in counted.get("stages", {}).items()}
         else:
-            contacts, exact, stages = _estimate(campaign, treatment, arms[campaign.pk]), False, {}
+            contacts, exact = _estimate(campaign, treatment, arms[campaign.pk]), False
+            stages = _spread(contacts, treatment.segment.stage_counts if treatment.segment else {})
         if not stages and campaign.portfolio_id:
             stages = {campaign.portfolio.stage_id: contacts}
         rows.append(PlannedTreatment(campaign, treatment, contacts, exact, stages))
@@ -209,6 +210,14 @@ def _estimate(campaign: Campaign, treatment: Treatment, arms: int) -> int:
     size = (treatment.segment.size or 0) if treatment.segment else 0
     spread = arms if campaign.shares_control and arms else 1
     return round(size * (1 - _holdout(campaign, treatment)) / spread)
+
+
+def _spread(contacts: int, stage_counts: dict[str, int]) -> dict[int, int]:
+    """Estimated contacts shared over the stages of the segment's last count, in proportion."""
+    total = sum(stage_counts.values())
+    if not total:
+        return {}
+    return {int(stage): round(contacts * count / total) for stage, count in stage_counts.items() if count}
 
 
 def _share_offer_costs(rows: list[PlannedTreatment], allocated: dict[int, float]) -> None:

@@ -152,11 +152,13 @@ def pressure_chart(series: list[Pressure], *, mondays: list[date], title: str, p
                 )
     figure.update_layout(
         barmode="stack",
-        title=title,
+        title={"text": title, "y": 0.97},
         yaxis_title="contacts per customer" if per_customer else "contacts",
         xaxis={"tickformat": "%d %b"},
     )
-    return figure_data(figure, height=280)
+    data = figure_data(figure, height=300)
+    data["layout"]["margin"]["t"] = 56  # room for the title's second line
+    return data
 
 
 PALETTE = ["#2563eb", "#f59e0b", "#16a34a", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d"]

@@ -90,7 +90,7 @@ def plan(request: HttpRequest) -> HttpResponse:
             "figure": pressure_chart(
                 by_stage,
                 mondays=mondays,
-                title=f"Contacts per customer in the last {window} days, by stage, against the cap",
+                title=f"Contacts per customer by stage<br><sup>in the last {window} days, against the cap</sup>",
                 per_customer=True,
             ),
         },
@@ -99,7 +99,8 @@ def plan(request: HttpRequest) -> HttpResponse:
             "figure": pressure_chart(
                 by_channel,
                 mondays=mondays,
-                title="Contacts per reachable customer in each channel's cap window, against its cap",
+                title="Contacts per reachable customer by channel<br><sup>in each channel's cap window, "
+                "against its cap</sup>",
                 per_customer=True,
             ),
         },

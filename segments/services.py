@@ -314,15 +314,30 @@ def segment_count(rules: dict, *, segment_id: int | None = None) -> int:
         return cursor.fetchone()[0]
 
 
+def segment_stage_counts(rules: dict, *, segment_id: int | None = None) -> dict[str, int]:
+    """The customers the rules select per lifecycle stage id ("0": no stage), in the same one scan as a count:
+    the plan spreads a segment's planned contacts over the stages it reaches."""
+    condition, params = compile_rules(
+        rules, segment_rules=segment_rules_lookup, visiting=(segment_id,) if segment_id else ()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT coalesce(f.stage_id, 0), count(*) FROM {features.FEATURES} f WHERE {condition} GROUP BY 1",
+            params,
+        )
+        return {str(stage_id): customers for stage_id, customers in cursor.fetchall()}
+
+
 @transaction.atomic
 def segment_save(
     *, segment: Segment | None, owner: AbstractBaseUser, name: str, description: str, rules: dict
 ) -> Segment:
     """Create or change a segment; its rules must compile, and its size is measured and kept."""
     segment = segment or Segment(owner=owner)
-    size = segment_count(rules, segment_id=segment.pk)
+    stage_counts = segment_stage_counts(rules, segment_id=segment.pk)
+    size = sum(stage_counts.values())
     segment.name, segment.description, segment.rules = name, description, rules
-    segment.size, segment.counted_at = size, timezone.now()
+    segment.size, segment.counted_at, segment.stage_counts = size, timezone.now(), stage_counts
     segment.save()
     SegmentSize.objects.create(segment=segment, measured_at=segment.counted_at, size=size)
     return segment
@@ -333,11 +348,11 @@ def segments_measure() -> int:
     measured = 0
     for segment in Segment.objects.all():
         try:
-            size = segment_count(segment.rules, segment_id=segment.pk)
+            stage_counts = segment_stage_counts(segment.rules, segment_id=segment.pk)
         except RuleError:
             continue
-        now = timezone.now()
-        Segment.objects.filter(pk=segment.pk).update(size=size, counted_at=now)
+        now, size = timezone.now(), sum(stage_counts.values())
+        Segment.objects.filter(pk=segment.pk).update(size=size, counted_at=now, stage_counts=stage_counts)
         SegmentSize.objects.create(segment=segment, measured_at=now, size=size)
         measured += 1
     return measured

@@ -268,3 +268,11 @@ def test_cadence_goals_compare_contacts_per_stage_customer_in_the_quarter(client
     StagingRun.objects.create(period_end=date(2026, 6, 30), counts={"new": 1_000})  # the page's stage sizes
     page = plan_page(client, marketer)
     assert "Below the goal" in page[page.index('id="plan-cadence"') :]
+
+
+def test_estimated_contacts_are_spread_over_the_stages_the_segment_reaches(quarter):
+    new, lapsed = LifecycleStage.objects.get(code="new"), LifecycleStage.objects.get(code="lapsed")
+    Segment.objects.filter(name="Spring welcome A").update(stage_counts={str(new.pk): 750, str(lapsed.pk): 250})
+    plan = planning.quarter_plan(2026, 3)
+    (welcome,) = [row for row in plan.treatments if row.campaign.name == "Spring welcome" and row.treatment.code == "A"]
+    assert welcome.stages == {new.pk: 675, lapsed.pk: 225}  # 900 estimated contacts, three quarters New

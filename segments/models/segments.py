@@ -10,10 +10,13 @@ class Segment(models.Model):
     rules = models.JSONField(default=dict)
     size = models.PositiveIntegerField(null=True, blank=True, help_text="Customers matching when last counted.")
     counted_at = models.DateTimeField(null=True, blank=True)
+    stage_counts = models.JSONField(
+        default=dict, blank=True, help_text="When last counted: its customers per lifecycle stage id (0: no stage)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Sizes are measurements, kept in SegmentSize: the history is of what people changed.
-    history = HistoricalRecords(excluded_fields=["size", "counted_at", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["size", "counted_at", "stage_counts", "updated_at"])
 
     class Meta:
         ordering = ["name"]

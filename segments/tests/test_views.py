@@ -294,3 +294,16 @@ def test_a_segment_and_a_stage_show_who_changed_them(client, manager, admin_user
     history = page[page.index('id="stage-history"') :]
     # The stage came with the app, before its history was kept: its first entry shows what it became.
     assert admin_user.username in history and "Name: Newcomers" in history
+
+
+def test_a_saved_segment_keeps_its_customers_per_stage(client, marketer, described):
+    from django.db.models import Count
+
+    from segments.models import CustomerFeatures
+
+    client.force_login(marketer)
+    client.post(reverse("segments:new"), {"name": "Everyone", "description": "", "rules": json.dumps({"all": []})})
+    segment = Segment.objects.get(name="Everyone")
+    by_stage = CustomerFeatures.objects.values_list("stage_id").annotate(customers=Count("customer_id"))
+    assert segment.stage_counts == {str(stage_id or 0): customers for stage_id, customers in by_stage}
+    assert sum(segment.stage_counts.values()) == segment.size == 5
