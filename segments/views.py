@@ -341,7 +341,7 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
             initial={
                 "year": year,
                 "quarter": quarter,
-                "amount": budget.amount_cents / 100 if budget else None,
+                "amount": f"{budget.amount_cents / 100:.2f}" if budget else None,
                 "version": budget.version if budget else 0,
             }
         ),

@@ -70,6 +70,8 @@ def changes(
             ]
         else:
             what = [f"{_label(entry, name)}: {_show(shown, name, _raw(entry, name))}" for name in shown]
+        if entry.history_type == "~" and not what and not entry.history_change_reason:
+            continue  # saved without a change worth showing (a relation set beside it, a recount)
         result.append(
             Change(
                 when=entry.history_date,

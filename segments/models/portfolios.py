@@ -44,7 +44,7 @@ class PortfolioBudget(models.Model):
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="budgets")
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
-    amount_cents = models.BigIntegerField(validators=[MinValueValidator(0)])
+    amount_cents = models.BigIntegerField(validators=[MinValueValidator(0)], verbose_name="amount")
     # Raised by every change: a change made on an older version was made without seeing the newer one.
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()

@@ -161,7 +161,7 @@ def test_every_change_is_kept_with_who_when_what_and_why(portfolio, segment_owne
     assert ("mina", "Budget 2026 Q3", "Changed", "Approved the request of omar: Autumn") in lines
     assert ("mina", "Budget 2026 Q3", "Created", "Autumn") in lines
     changed = next(change for change in log if change.action == "Changed" and change.subject == "Budget 2026 Q3")
-    assert changed.what == ["Amount cents: 1,000.00 → 1,500.00"]
+    assert changed.what == ["Amount: 1,000.00 → 1,500.00"]
     assert "Name: New customers → Newcomers" in log[0].what
 
 
