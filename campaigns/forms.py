@@ -54,6 +54,13 @@ class TestDesignForm(DeskForm, forms.ModelForm):
 
 
 class TreatmentForm(DeskForm, forms.ModelForm):
+    also_channels = forms.MultipleChoiceField(
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also on",
+        help_text=Treatment._meta.get_field("also_channels").help_text,
+    )
     cost_per_contact = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, initial=0)
     expected_order_value = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, initial=0)
     cost_per_redemption = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, initial=0)
@@ -64,6 +71,7 @@ class TreatmentForm(DeskForm, forms.ModelForm):
             "code",
             "segment",
             "channel",
+            "also_channels",
             "topic",
             "message_name",
             "content_ref",

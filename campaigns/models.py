@@ -1,6 +1,7 @@
 """Campaigns, their treatments, the company's contact policy, audiences and contact history."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -127,6 +128,16 @@ class Treatment(models.Model):
     code = models.CharField(max_length=16, help_text="Short name within the campaign, such as A or B.")
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.PROTECT, related_name="treatments")
     channel = models.CharField(max_length=16, choices=Channel.choices)
+    also_channels = ArrayField(
+        models.CharField(max_length=16, choices=Channel.choices),
+        default=list,
+        blank=True,
+        verbose_name="also on",
+        help_text=(
+            "The same message and offers also go out on these channels: each customer gets them on every one of "
+            "the treatment's channels they may be reached on (consent, caps), and counts once in the results."
+        ),
+    )
     message_name = models.CharField(max_length=160)
     content_ref = models.CharField(max_length=200, blank=True, help_text="Where the creative lives (template id, URL).")
     offer_strategy = models.CharField(max_length=8, choices=OfferStrategy.choices, default=OfferStrategy.NONE)
@@ -194,7 +205,17 @@ class Treatment(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign} / {self.code}"
 
+    @property
+    def channels(self) -> list[str]:
+        """Every channel the treatment goes out on, its first one first."""
+        return [self.channel, *(channel for channel in self.also_channels if channel != self.channel)]
+
+    @property
+    def channel_words(self) -> str:
+        return " and ".join(Channel(channel).label for channel in self.channels)
+
     def clean(self) -> None:
+        self.also_channels = sorted(set(self.also_channels) - {self.channel}, key=Channel.values.index)
         if self.offer_strategy == self.OfferStrategy.FIXED and not self.offer_id:
             raise ValidationError({"offer": "Choose the bank offer every treated customer receives."})
         needs = {
@@ -342,6 +363,12 @@ class AudienceMember(models.Model):
         Treatment, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="members"
     )
     is_control = models.BooleanField()
+    # Reachability is worked out for control members too, so that results by channel compare like with like.
+    channels = ArrayField(
+        models.CharField(max_length=16),
+        null=True,
+        help_text="For a treatment on several channels: those this member is reached on. Empty: its one channel.",
+    )
     contacted_on = models.DateField(null=True, help_text="The release date, for treatment and control alike.")
     stage = models.ForeignKey(
         "segments.LifecycleStage",

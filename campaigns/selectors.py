@@ -81,7 +81,7 @@ def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:
     slots = max(
         [
             slots_of.get(treatment.offer_strategy, lambda t: t.offers_per_customer)(treatment)
-            for treatment in campaign.treatments.filter(channel=channel)
+            for treatment in campaign.treatments.filter(Q(channel=channel) | Q(also_channels__contains=[channel]))
         ]
         or [0]
     )

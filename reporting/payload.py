@@ -67,6 +67,7 @@ class TreatmentResult(Comparison, ProfitAndLoss):
     code: str
     message: str
     channel: str
+    channels: NotRequired[list[str]]  # every channel of a treatment on several
     segment: str
     window_days: int
     response: NotRequired[str]  # what counted as a response, in words, when the run was made
@@ -80,6 +81,14 @@ class StageResult(Comparison):
 
 class SegmentResult(Comparison):
     segment: str
+
+
+class ChannelResult(Comparison):
+    """A treatment on several channels, its members grouped by the channels they were reached on (control
+    members by those they would have been): each customer counts once, in one group."""
+
+    code: str  # the treatment's
+    channels: str  # "E-mail and Push"
 
 
 class Duel(HeadToHead):
@@ -134,6 +143,7 @@ class ResultsPayload(TypedDict):
     by_segment: list[SegmentResult]
     head_to_head: list[Duel]
     by_offer: NotRequired[list[OfferResult]]
+    by_channel: NotRequired[list[ChannelResult]]
 
 
 MEAN_TESTS = {

@@ -37,7 +37,8 @@ WITH sent AS (
            coalesce(nullif(t.offer_code, ''), t.response_offer_code) AS redeemed_code,
            t.offer_strategy = 'best_n' AS best, t.cost_per_redemption_cents AS fixed_cost,
            -- The codes the member was sent (a treated member's own contact; control members were sent none).
-           coalesce(sent.codes, '{{}}') AS codes
+           coalesce(sent.codes, '{{}}') AS codes,
+           array_to_string(coalesce(m.channels, ARRAY[t.channel]::varchar[]), '+') AS channels
     FROM {AudienceMember._meta.db_table} m
     JOIN {Treatment._meta.db_table} t ON t.campaign_id = m.campaign_id
          AND (t.id = m.treatment_id OR (%(shared)s AND m.is_control))
@@ -91,7 +92,8 @@ SELECT mb.customer_id, mb.treatment_id, mb.is_control, mb.stage_id,
        floor(extract(epoch FROM CASE WHEN mb.response_kind = 'event' THEN e.first_at ELSE b.first_at END - mb.opens)
              / 86400)::int AS response_day,
        coalesce(e.events, 0), coalesce(b.unmargined_cents, 0),
-       CASE WHEN mb.best THEN coalesce(oc.offer_cost_cents, 0) ELSE coalesce(b.redemptions, 0) * mb.fixed_cost END
+       CASE WHEN mb.best THEN coalesce(oc.offer_cost_cents, 0) ELSE coalesce(b.redemptions, 0) * mb.fixed_cost END,
+       mb.channels
 FROM members mb
 LEFT JOIN bought b ON b.customer_id = mb.customer_id AND b.treatment_id = mb.treatment_id
 LEFT JOIN engaged e ON e.customer_id = mb.customer_id AND e.treatment_id = mb.treatment_id

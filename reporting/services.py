@@ -12,9 +12,11 @@ from django.utils import timezone
 from campaigns.models import AudienceMember, Campaign
 from campaigns.services.workflow import CampaignError
 from core.services import Progress
+from customers.models import Channel
 from reporting import statistics as stats
 from reporting.models import CampaignResult
 from reporting.payload import (
+    ChannelResult,
     Duel,
     Methods,
     OfferResult,
@@ -26,6 +28,11 @@ from reporting.payload import (
 )
 from reporting.responses import members_frame, offers_frame
 from segments.models import LifecycleStage
+
+
+def _channel_words(reached: str) -> str:
+    """ "email+push" as people read it: "E-mail and Push"."""
+    return " and ".join(Channel(channel).label for channel in str(reached).split("+") if channel in Channel.values)
 
 
 def results_compute(campaign: Campaign, members: pd.DataFrame, offers: pd.DataFrame | None = None) -> ResultsPayload:
@@ -49,6 +56,7 @@ def results_compute(campaign: Campaign, members: pd.DataFrame, offers: pd.DataFr
                 code=treatment.code,
                 message=treatment.message_name,
                 channel=treatment.channel,
+                channels=treatment.channels,
                 segment=str(treatment.segment or "(imported)"),
                 window_days=treatment.response_window_days,
                 response=treatment.response_definition,
@@ -96,6 +104,12 @@ def results_compute(campaign: Campaign, members: pd.DataFrame, offers: pd.DataFr
         for treatment in treatments
         for stage_id, group in members[members["treatment_id"] == treatment.pk].groupby("stage_id")
     ]
+    by_channel = [
+        ChannelResult(**stats.compare_cells(group, **method), code=treatment.code, channels=_channel_words(reached))
+        for treatment in treatments
+        if treatment.also_channels and "channels" in members
+        for reached, group in members[members["treatment_id"] == treatment.pk].groupby("channels")
+    ]
     segment_of = {treatment.pk: str(treatment.segment or "(imported)") for treatment in treatments}
     by_segment = [
         SegmentResult(**stats.compare_cells(group, **method), segment=segment)
@@ -138,6 +152,7 @@ def results_compute(campaign: Campaign, members: pd.DataFrame, offers: pd.DataFr
         by_segment=by_segment,
         head_to_head=duels,
         by_offer=by_offer,
+        by_channel=by_channel,
     )
 
 

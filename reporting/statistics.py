@@ -29,6 +29,7 @@ MEMBER_COLUMNS = [
     "events",
     "unmargined_cents",
     "offer_cost_cents",
+    "channels",  # the channels a member of a treatment on several is reached on, joined with "+"
 ]
 SIGNIFICANCE = 0.05
 RESAMPLES = 2000  # bootstrap resamples: p-values down to 1 / 2,001

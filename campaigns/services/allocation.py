@@ -157,9 +157,9 @@ def inputs_load(
     offer_stores = [{store.pk for store in offer.stores.all()} for offer in offers]
     allowed = np.zeros((max(len(groups), 1), len(offers)), bool)
     for row, (treatment_id, store_id) in enumerate(groups.itertuples(index=False, name=None)):
-        channel = treatments[treatment_id].channel
+        channels = treatments[treatment_id].channels  # the same offers go out on each of them
         for column, (offer, stores) in enumerate(zip(offers, offer_stores, strict=True)):
-            allowed[row, column] = (not offer.channels or channel in offer.channels) and (
+            allowed[row, column] = (not offer.channels or all(channel in offer.channels for channel in channels)) and (
                 not stores or store_id in stores
             )
     customers = scoring.Customers(

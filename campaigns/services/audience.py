@@ -7,6 +7,11 @@ snapshot in place. Exclusions are applied in a fixed order and each candidate
 is counted under the first that applies: the suppression list, global control,
 no consent, topic opt-out, fatigue on the treatment's channel, fatigue overall
 (see pressure.py), then a higher-priority treatment of the same campaign.
+
+A treatment on several channels reaches each customer on every one of them that
+they consented to and whose cap they have room on; they are left out as "no
+consent" or "fatigue on the channel" only when none is left. The channels found
+are kept with the member (control members too, for results by channel).
 """
 
 import json
@@ -49,6 +54,29 @@ CONSENT_CASES = "\n".join(
     f"WHEN '{channel}' THEN NOT %(consent_{channel})s OR cu.consent_{channel}" for channel in ConsentChannel.values
 )
 
+
+def _consents(channel: str) -> str:
+    return f"CASE {channel} {CONSENT_CASES} ELSE TRUE END"
+
+
+def _channel_tests(caps: dict, *, several: bool) -> dict[str, str]:
+    """The build's channel conditions. A treatment on one channel excludes a customer it may not reach there; one
+    on several keeps everyone reachable on at least one of them, and records those channels (`reach`)."""
+    if not several:
+        return {
+            "no_consent": f"NOT {_consents('c.channel')}",
+            "channel_fatigue": pressure.over_channel_cap(caps, channel="c.channel", counted="p"),
+            "reach": "NULL::text[]",
+        }
+    consented = f"FROM unnest(c.channels) WITH ORDINALITY AS offered (ch, position) WHERE {_consents('ch')}"
+    open_channel = f"NOT ({pressure.over_channel_cap(caps, channel='ch', counted='p')})"
+    return {
+        "no_consent": f"NOT EXISTS (SELECT 1 {consented})",
+        "channel_fatigue": f"NOT EXISTS (SELECT 1 {consented} AND {open_channel})",
+        "reach": f"ARRAY(SELECT ch {consented} AND {open_channel} ORDER BY position)",
+    }
+
+
 BUILD_SQL = """
 WITH candidates AS (
     {candidates}
@@ -58,14 +86,13 @@ WITH candidates AS (
             WHEN s.customer_id IS NOT NULL THEN 'suppressed'
             WHEN (hashtextextended(%(salt)s || ':' || c.customer_id, 0) & 9223372036854775807) %% {parts}
                  < %(global_control)s THEN 'global_control'
-            WHEN NOT CASE c.channel
-                {consents}
-                ELSE TRUE END THEN 'no_consent'
+            WHEN {no_consent} THEN 'no_consent'
             -- A customer who chose topics but not this one opted out; one who chose none has no preference.
             WHEN c.topic <> '' AND cardinality(cu.topics) > 0 AND NOT c.topic = ANY(cu.topics) THEN 'topic_opt_out'
-            WHEN {over_channel_cap} THEN 'channel_fatigue'
+            WHEN {channel_fatigue} THEN 'channel_fatigue'
             WHEN coalesce(p.overall, 0) >= %(max_contacts)s THEN 'fatigue'
-        END AS excluded
+        END AS excluded,
+        {reach} AS reach
     FROM candidates c
     JOIN {customers} cu ON cu.id = c.customer_id
     LEFT JOIN {suppressions} s ON s.customer_id = c.customer_id
@@ -77,8 +104,8 @@ WITH candidates AS (
            (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout AS is_control
     FROM ranked WHERE rank = 1
 ), inserted AS (
-    INSERT INTO {members} (campaign_id, customer_id, treatment_id, is_control, contacted_on, stage_id)
-    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id FROM chosen
+    INSERT INTO {members} (campaign_id, customer_id, treatment_id, is_control, contacted_on, stage_id, channels)
+    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id, reach FROM chosen
 ), excluded AS (
     SELECT treatment_id, count(*) AS segment,
         {exclusion_counts},
@@ -118,7 +145,7 @@ RANK_RANDOMISED = """SELECT shared.*, CASE WHEN excluded IS NULL THEN
                            ORDER BY hashtextextended(customer_id::text || ':' || treatment_id::text, %(seed)s))
         END AS rank
     FROM (SELECT treatment_id, priority, channel, holdout, customer_id, recency_days, frequency, revenue_cents,
-                 stage_id,
+                 stage_id, reach,
                  ({exclusions})[min(array_position({exclusions}, excluded)) OVER (PARTITION BY customer_id)] AS excluded
           FROM flagged) shared""".replace(
     "{exclusions}", "ARRAY[" + ", ".join(f"'{reason}'" for reason in EXCLUSIONS) + "]"
@@ -141,12 +168,18 @@ def _candidates(campaign: Campaign, treatments: list[Treatment]) -> tuple[str, d
         )
         parts.append(
             f"SELECT {int(treatment.pk)}::bigint AS treatment_id, {int(treatment.priority)} AS priority, "
-            f"%({prefix}channel)s::text AS channel, %({prefix}topic)s::text AS topic, "
+            f"%({prefix}channel)s::text AS channel, %({prefix}channels)s::text[] AS channels, "
+            f"%({prefix}topic)s::text AS topic, "
             f"{round(float(holdout) * PARTS)} AS holdout, "
             f"f.customer_id, f.recency_days, f.frequency, f.revenue_cents, f.stage_id "
             f"FROM {FEATURES} f WHERE {condition}"
         )
-        params |= {f"{prefix}channel": treatment.channel, f"{prefix}topic": treatment.topic, **condition_params}
+        params |= {
+            f"{prefix}channel": treatment.channel,
+            f"{prefix}channels": treatment.channels,
+            f"{prefix}topic": treatment.topic,
+            **condition_params,
+        }
     return "\nUNION ALL\n".join(parts), params
 
 
@@ -218,9 +251,8 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         customers=Customer._meta.db_table,
         suppressions=Suppression._meta.db_table,
         pressure=counted,
-        over_channel_cap=pressure.over_channel_cap(caps, channel="c.channel", counted="p"),
         members=AudienceMember._meta.db_table,
-        consents=CONSENT_CASES,
+        **_channel_tests(caps, several=any(treatment.also_channels for treatment in treatments)),
     )
     params = {
         "salt": policy.global_control_salt,

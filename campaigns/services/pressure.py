@@ -38,10 +38,11 @@ PRESSURE_SQL = f"""
         FROM {ContactHistory._meta.db_table} h
         WHERE h.contacted_at >= %(pressure_from)s AND h.contacted_at < %(pressure_until)s
         UNION ALL
-        SELECT m.customer_id, t.channel, greatest(pc.start_date, %(today)s) AS day
+        SELECT m.customer_id, reached.channel, greatest(pc.start_date, %(today)s) AS day
         FROM {Campaign._meta.db_table} pc
         JOIN {AudienceMember._meta.db_table} m ON m.campaign_id = pc.id
         JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+        CROSS JOIN LATERAL unnest(coalesce(m.channels, ARRAY[t.channel]::varchar[])) AS reached (channel)
         WHERE pc.status = ANY(%(planned)s) AND pc.id <> %(pressure_campaign)s AND NOT m.is_control
           AND greatest(pc.start_date, %(today)s) BETWEEN %(pressure_first)s AND %(pressure_last)s
     ) contact

@@ -27,12 +27,14 @@ from segments.models import PortfolioBudget
 RELEASE_SQL = f"""
     INSERT INTO {ContactHistory._meta.db_table} (customer_id, campaign_id, treatment_id, channel, contacted_at,
                                                  offer_codes)
-    SELECT m.customer_id, m.campaign_id, m.treatment_id, t.channel, %(at)s,
+    SELECT m.customer_id, m.campaign_id, m.treatment_id, reached.channel, %(at)s,
            CASE t.offer_strategy
                WHEN 'fixed' THEN jsonb_build_array(t.offer_code)
                WHEN 'best_n' THEN coalesce(given.codes, '[]'::jsonb)
                ELSE '[]'::jsonb END
     FROM {AudienceMember._meta.db_table} m JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+    -- One contact per channel the member is reached on, each with the same offers.
+    CROSS JOIN LATERAL unnest(coalesce(m.channels, ARRAY[t.channel]::varchar[])) AS reached (channel)
     LEFT JOIN (
         SELECT a.customer_id, jsonb_agg(o.code ORDER BY a.slot) AS codes
         FROM {OfferAllocation._meta.db_table} a JOIN {Offer._meta.db_table} o ON o.id = a.offer_id
@@ -45,16 +47,17 @@ RELEASE_SQL = f"""
 # The release's members against the policy as it stands on the send date: suppressed since the build, or past a
 # cap because the send date moved or other campaigns were released or planned around it.
 RECHECK_SQL = f"""
-    SELECT t.channel,
+    SELECT reached.channel,
            count(*) FILTER (WHERE s.customer_id IS NOT NULL) AS suppressed,
            count(*) FILTER (WHERE {{over_channel_cap}}) AS channel_fatigue,
            count(*) FILTER (WHERE coalesce(p.overall, 0) >= %(max_contacts)s) AS fatigue
     FROM {AudienceMember._meta.db_table} m
     JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
+    CROSS JOIN LATERAL unnest(coalesce(m.channels, ARRAY[t.channel]::varchar[])) AS reached (channel)
     LEFT JOIN {Suppression._meta.db_table} s ON s.customer_id = m.customer_id
     LEFT JOIN ({{pressure}}) p ON p.customer_id = m.customer_id
     WHERE m.campaign_id = %(campaign)s AND NOT m.is_control
-    GROUP BY t.channel
+    GROUP BY reached.channel
 """
 
 
@@ -63,7 +66,7 @@ def policy_check(campaign: Campaign, on: date) -> None:
     policy, caps = contact_policy(), pressure.channel_caps()
     counted, params = pressure.pressure(campaign=campaign, on=on, policy=policy, caps=caps)
     statement = RECHECK_SQL.format(
-        pressure=counted, over_channel_cap=pressure.over_channel_cap(caps, channel="t.channel", counted="p")
+        pressure=counted, over_channel_cap=pressure.over_channel_cap(caps, channel="reached.channel", counted="p")
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, {**params, "campaign": campaign.pk, "max_contacts": policy.max_contacts})
