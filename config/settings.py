@@ -220,6 +220,8 @@ WORKER_DEAD_SECONDS = env_int("WORKER_DEAD_SECONDS", 30, minimum=2)
 
 # Offer allocation: a campaign with more best-offer members than this is split into chunks that several
 # workers allocate at once; each job computes on this many threads.
+# The longest a campaign may run, in days: its cost is charged to the quarters it spans, pro rata.
+CAMPAIGN_MAX_DAYS = env_int("CAMPAIGN_MAX_DAYS", 366, minimum=1)
 ALLOCATION_CHUNK_CUSTOMERS = env_int("ALLOCATION_CHUNK_CUSTOMERS", 250_000, minimum=100)
 ALLOCATION_THREADS = env_int("ALLOCATION_THREADS", 2, minimum=1)
 

@@ -11,6 +11,7 @@ Where the figures come from:
   expected response rate predicts times the cost per redemption, or, for best-offer treatments once offers are
   allocated, what the allocated offers are expected to cost;
 - committed: the cost booked when the campaign was released, shared over its treatments by their planned cost;
+- every amount is charged to the quarters the campaign runs in, pro rata to its days in each;
 - spent: the contact and offer costs measured by the campaign's latest results;
 - forecast net: expected incremental margin (contacts x response rate x order value x margin rate) less the
   planned or committed cost;
@@ -19,7 +20,7 @@ Where the figures come from:
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.core.cache import cache
@@ -29,6 +30,7 @@ from django.db.models import Q
 from campaigns.models import AllocationRun, AudienceBuild, Campaign, ContactPolicy, Treatment
 from campaigns.services.pressure import channel_caps
 from campaigns.services.workflow import contact_policy
+from core.lib.quarters import prorate
 from customers.models import Channel, ConsentChannel, Customer
 from reporting.models import CampaignResult
 from segments.models import BudgetRequest, Portfolio, PortfolioBudget, StagingRun
@@ -318,9 +320,24 @@ def _sum_rows(key: str, label: str, rows: list[PlannedTreatment]) -> GridRow:
     )
 
 
+MONEY = ("planned_cents", "committed_cents", "spent_cents", "forecast_net_cents", "measured_net_cents")
+
+
+def _in_quarter(row: PlannedTreatment, plan: QuarterPlan) -> PlannedTreatment:
+    """The row's money charged to the plan's quarter: a campaign is charged to the quarters it runs in, pro
+    rata to its days in each (as releases book it)."""
+    campaign = row.campaign
+    share = {
+        name: prorate(getattr(row, name), campaign.start_date, campaign.end_date).get((plan.year, plan.quarter), 0)
+        for name in MONEY
+        if getattr(row, name) is not None
+    }
+    return replace(row, **share)
+
+
 def budget_grid(plan: QuarterPlan) -> tuple[list[GridRow], GridRow]:
     """A row per portfolio with a row per channel inside it, and the totals row (the sum of the portfolios)."""
-    charged = [row for row in plan.treatments if (row.campaign.year, row.campaign.quarter) == (plan.year, plan.quarter)]
+    charged = [_in_quarter(row, plan) for row in plan.treatments]
     by_portfolio: dict[int, list[PlannedTreatment]] = defaultdict(list)
     for row in charged:
         by_portfolio[row.campaign.portfolio_id or NO_PORTFOLIO].append(row)

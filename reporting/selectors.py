@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import AudienceMember, Campaign, Treatment
 from campaigns.selectors import campaigns_list
+from core.lib.quarters import prorate
 from core.models import Job
 from core.selectors import jobs_visible_to
 from reporting.models import CampaignResult
@@ -53,15 +54,17 @@ def portfolio_campaigns(portfolio_id: int) -> list[tuple[Campaign, Measured | No
 
 
 def portfolio_spending(campaigns: list[tuple[Campaign, Measured | None]]) -> dict[tuple[int, int], dict[str, int]]:
-    """Per quarter of these campaigns: the cost booked by releases (committed) and the cost measured (spent)."""
+    """Per quarter: the cost booked by releases (committed) and the cost measured (spent), each campaign's
+    charged to the quarters it runs in, pro rata to its days in each."""
     spending: dict[tuple[int, int], dict[str, int]] = {}
     for campaign, measured in campaigns:
         if campaign.status not in SPENDING_STATUSES:
             continue
-        quarter = spending.setdefault((campaign.year, campaign.quarter), {"committed": 0, "spent": 0})
-        quarter["committed"] += campaign.committed_cents
-        if measured:
-            quarter["spent"] += round(measured.totals["contact_cost_cents"] + measured.totals["offer_cost_cents"])
+        spent = round(measured.totals["contact_cost_cents"] + measured.totals["offer_cost_cents"]) if measured else 0
+        days = (campaign.start_date, campaign.end_date)
+        for key, amount in (("committed", campaign.committed_cents), ("spent", spent)):
+            for quarter, share in prorate(amount, *days).items():
+                spending.setdefault(quarter, {"committed": 0, "spent": 0})[key] += share
     return spending
 
 

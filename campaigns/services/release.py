@@ -4,7 +4,7 @@ from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from campaigns.models import (
@@ -21,6 +21,7 @@ from campaigns.services import pressure
 from campaigns.services.workflow import CampaignError, check_transition, contact_policy
 from core.lib import tables
 from core.lib.money import format_cents as money
+from core.lib.quarters import prorate, quarter_bounds
 from offers.models import Offer
 from segments.models import PortfolioBudget
 
@@ -140,22 +141,28 @@ def current_allocation(campaign: Campaign) -> AllocationRun | None:
 
 
 def committed_cents(*, portfolio_id: int, year: int, quarter: int, excluding: int | None = None) -> int:
-    released = Campaign.objects.filter(portfolio_id=portfolio_id, year=year, quarter=quarter).exclude(pk=excluding)
-    released = released.filter(
-        Q(status__in=[Campaign.Status.RELEASED, Campaign.Status.MEASURING, Campaign.Status.CLOSED])
+    """What the portfolio's released campaigns booked against the quarter: each campaign's committed cost is
+    charged to the quarters it runs in, pro rata to its days in each."""
+    first, last = quarter_bounds(year, quarter)
+    released = (
+        Campaign.objects.filter(portfolio_id=portfolio_id, start_date__lte=last, end_date__gte=first)
+        .filter(status__in=[Campaign.Status.RELEASED, Campaign.Status.MEASURING, Campaign.Status.CLOSED])
+        .exclude(pk=excluding)
+        .values_list("committed_cents", "start_date", "end_date")
     )
-    return released.aggregate(total=Sum("committed_cents"))["total"] or 0
+    return sum(prorate(cents, start, end).get((year, quarter), 0) for cents, start, end in released)
 
 
 def campaign_release(
     *, campaign: Campaign, user: AbstractBaseUser | None, contacted_at: datetime | None = None
 ) -> Campaign:
-    """Release an approved campaign with a built audience, if its planned cost fits the quarter's budget.
+    """Release an approved campaign with a built audience, if its planned cost fits the quarters' budgets.
 
-    1. Lock the portfolio's budget row for the campaign's quarter: a second
-       release against the same budget waits here until this one commits,
-       and then sees its cost as committed.
-    2. Refuse if the planned cost does not fit what remains of the budget.
+    1. Lock the portfolio's budget rows of the quarters the campaign runs in,
+       in date order: a second release against one of them waits here until
+       this one commits, and then sees its cost as committed.
+    2. Refuse if the planned cost, charged to those quarters pro rata to the
+       campaign's days in each, does not fit what remains of each budget.
     3. Take the contact-pressure lock (after the campaign's, as builds do) and
        refuse if, on the send date, members are suppressed or would pass a
        contact cap: a campaign released later than planned is checked again
@@ -176,16 +183,6 @@ def campaign_release(
             raise CampaignError("Build the audience before releasing the campaign.")
         if campaign.portfolio_id is None:
             raise CampaignError("Choose the portfolio whose budget the campaign spends before releasing it.")
-        budget = (
-            PortfolioBudget.objects.select_for_update()
-            .filter(portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter)
-            .first()
-        )
-        if budget is None:
-            raise CampaignError(
-                f"{campaign.portfolio} has no budget for {campaign.quarter_label}; "
-                "its owner or a manager sets one first."
-            )
         allocated = current_allocation(campaign)
         if allocated is None and campaign.treatments.filter(offer_strategy=Treatment.OfferStrategy.BEST_N).exists():
             raise CampaignError(
@@ -193,15 +190,7 @@ def campaign_release(
                 "follows the audience build, or allocate the offers again."
             )
         planned = planned_cost_cents(campaign)
-        committed = committed_cents(
-            portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter, excluding=campaign.pk
-        )
-        remaining = budget.amount_cents - committed
-        if planned > remaining:
-            raise CampaignError(
-                f"Releasing would cost {money(planned)} but only {money(remaining)} of {campaign.portfolio}'s "
-                f"{campaign.quarter_label} budget of {money(budget.amount_cents)} is left."
-            )
+        _budget_check(campaign, planned)
         with connection.cursor() as cursor:
             pressure.lock(cursor)
         policy_check(campaign, timezone.localtime(contacted_at).date())
@@ -217,6 +206,44 @@ def campaign_release(
         campaign.released_at, campaign.committed_cents = contacted_at, planned
         campaign.save(update_fields=["status", "released_at", "committed_cents"])
     return campaign
+
+
+def _budget_check(campaign: Campaign, planned: int) -> None:
+    """Lock the budget of every quarter the campaign runs in (in order, as every release does) and refuse if
+    its share of the planned cost does not fit what remains of any of them."""
+    shares = prorate(planned, campaign.start_date, campaign.end_date)
+    budgets = {
+        (budget.year, budget.quarter): budget
+        for budget in PortfolioBudget.objects.select_for_update()
+        .filter(portfolio_id=campaign.portfolio_id)
+        .filter(_quarters_q(shares))
+        .order_by("year", "quarter")
+    }
+    for (year, quarter), share in shares.items():
+        budget = budgets.get((year, quarter))
+        if budget is None:
+            raise CampaignError(
+                f"{campaign.portfolio} has no budget for {year} Q{quarter}, a quarter the campaign runs in; "
+                "its owner or a manager sets one first."
+            )
+        committed = committed_cents(
+            portfolio_id=campaign.portfolio_id, year=year, quarter=quarter, excluding=campaign.pk
+        )
+        remaining = budget.amount_cents - committed
+        if share > remaining:
+            spread = "" if len(shares) == 1 else f" ({money(share)} of {money(planned)} falls in {year} Q{quarter})"
+            raise CampaignError(
+                f"Releasing would cost {money(share if len(shares) > 1 else planned)}{spread} but only "
+                f"{money(remaining)} of {campaign.portfolio}'s {year} Q{quarter} budget of "
+                f"{money(budget.amount_cents)} is left."
+            )
+
+
+def _quarters_q(shares: dict) -> Q:
+    condition = Q(pk__in=[])
+    for year, quarter in shares:
+        condition |= Q(year=year, quarter=quarter)
+    return condition
 
 
 def budget_position(*, portfolio_id: int, year: int, quarter: int) -> dict[str, int]:

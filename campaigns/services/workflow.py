@@ -4,6 +4,7 @@ import secrets
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -81,8 +82,8 @@ def campaign_create(
     unknown = set(test_design) - {*ANALYSIS_CHOICES, *DESIGN_CHOICES}
     if unknown:
         raise CampaignError(f"These are not test design choices: {', '.join(sorted(unknown))}.")
-    if end_date < start_date:
-        raise CampaignError("The campaign cannot end before it starts.")
+    dates_check(start_date, end_date)
+    name_check(name, start_date)
     campaign = Campaign(
         name=name,
         portfolio=portfolio,
@@ -99,6 +100,34 @@ def campaign_create(
     campaign.full_clean()
     campaign.save()
     return campaign
+
+
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def dates_check(start_date: date, end_date: date) -> None:
+    """A campaign runs within the years budgets are kept for, ends after it starts and lasts at most
+    CAMPAIGN_MAX_DAYS: its cost is charged to the quarters it spans, so a five-year campaign is a mistake."""
+    if not (EARLIEST_YEAR <= start_date.year <= LATEST_YEAR and EARLIEST_YEAR <= end_date.year <= LATEST_YEAR):
+        raise CampaignError(f"A campaign runs between {EARLIEST_YEAR} and {LATEST_YEAR}; check the year of its dates.")
+    if end_date < start_date:
+        raise CampaignError("The campaign cannot end before it starts.")
+    days, longest = (end_date - start_date).days + 1, settings.CAMPAIGN_MAX_DAYS
+    if days > longest:
+        raise CampaignError(
+            f"The campaign would run {days:,} days; a campaign lasts at most {longest:,} days. Split it into "
+            "campaigns, each charged to the quarters it runs in."
+        )
+
+
+def name_check(name: str, start_date: date, *, excluding: int | None = None) -> None:
+    """Two campaigns of one quarter never share a name: the plan, the inbox and the files would mix them up."""
+    year, quarter = start_date.year, (start_date.month - 1) // 3 + 1
+    same = Campaign.objects.filter(name__iexact=name.strip(), year=year, quarter=quarter).exclude(pk=excluding)
+    if same.exists():
+        raise CampaignError(
+            f"{year} Q{quarter} already has a campaign called {name.strip()}: give this one another name."
+        )
 
 
 def shared_population_check(campaign: Campaign, treatments: list[Treatment]) -> None:
@@ -178,8 +207,8 @@ def campaign_reschedule(*, campaign: Campaign, user: AbstractBaseUser, start_dat
     campaign = _locked(campaign)
     if not campaign.editable:
         raise CampaignError(f"{campaign.name} is {campaign.get_status_display().lower()}: only a draft's dates move.")
-    if end_date < start_date:
-        raise CampaignError("The campaign cannot end before it starts.")
+    dates_check(start_date, end_date)
+    name_check(campaign.name, start_date, excluding=campaign.pk)
     campaign.start_date, campaign.end_date = start_date, end_date
     campaign.year, campaign.quarter = start_date.year, (start_date.month - 1) // 3 + 1
     campaign.full_clean()

@@ -276,3 +276,12 @@ def test_estimated_contacts_are_spread_over_the_stages_the_segment_reaches(quart
     plan = planning.quarter_plan(2026, 3)
     (welcome,) = [row for row in plan.treatments if row.campaign.name == "Spring welcome" and row.treatment.code == "A"]
     assert welcome.stages == {new.pk: 675, lapsed.pk: 225}  # 900 estimated contacts, three quarters New
+
+
+def test_a_campaign_across_quarters_is_charged_to_each_pro_rata(db, portfolio, marketer):
+    across = campaign(portfolio, marketer, "Across", Status.DRAFT, start=date(2026, 9, 16))
+    Campaign.objects.filter(pk=across.pk).update(end_date=date(2026, 10, 15))  # 15 days in Q3, 15 in Q4
+    treatment(across, "A", "email", 1_000, holdout="0.000")  # 1,000 contacts at 0.10: 100.00 planned
+    q3, _ = planning.budget_grid(planning.quarter_plan(2026, 3))
+    q4, _ = planning.budget_grid(planning.quarter_plan(2026, 4))
+    assert (q3[0].planned, q4[0].planned) == (5_000, 5_000)
