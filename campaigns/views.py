@@ -41,6 +41,7 @@ from campaigns.services.pressure import channel_caps
 from campaigns.services.release import budget_position, current_allocation, planned_cost_cents
 from campaigns.tasks import audience_build_enqueue, offer_allocation_enqueue
 from core.charts import figure_data
+from core.idempotency import sent_once
 from core.models import Job
 from core.selectors import jobs_visible_to
 from customers.selectors import topics as customer_topics
@@ -71,6 +72,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("campaigns.add_campaign", raise_exception=True)
+@sent_once
 def campaign_new(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -158,6 +160,7 @@ def _changeable(request: HttpRequest, campaign_id: int, permission: str = "campa
 
 
 @permission_required("campaigns.view_campaigns", raise_exception=True)
+@sent_once
 def treatment_edit(request: HttpRequest, campaign_id: int, treatment_id: int | None = None) -> HttpResponse:
     campaign = _changeable(request, campaign_id)
     treatment = get_object_or_404(Treatment, pk=treatment_id, campaign=campaign) if treatment_id else None

@@ -100,3 +100,17 @@ class BrokerMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue} #{self.pk}"
+
+
+class FormSubmission(models.Model):
+    """A creating form that was sent: the same form sent again (a double click, a resent request) finds it
+    and shows what the first sending made instead of making it twice."""
+
+    key = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=300)
+    location = models.CharField(max_length=300, blank=True, help_text="Where the first sending led.")
+    sent_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.key}"

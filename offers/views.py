@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from core.idempotency import sent_once
 from core.lib.spreadsheet import safe_cell
 from core.models import Job
 from customers.services import upload_store
@@ -49,6 +50,7 @@ def offer_cell(request: HttpRequest, offer_id: int) -> JsonResponse:
 
 
 @permission_required("offers.view_offers", raise_exception=True)
+@sent_once
 def offer_edit(request: HttpRequest, offer_id: int | None = None) -> HttpResponse:
     offer = get_object_or_404(Offer, pk=offer_id) if offer_id else None
     may_change = request.user.has_perm("offers.change_offers")

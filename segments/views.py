@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from core.charts import figure_data
+from core.idempotency import sent_once
 from core.lib.spreadsheet import safe_cell
 from core.models import Job
 from core.panels import panels_render
@@ -85,6 +86,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("segments.view_segments", raise_exception=True)
+@sent_once
 def segment_edit(request: HttpRequest, segment_id: int | None = None) -> HttpResponse:
     segment = selectors.segment_get(segment_id) if segment_id else None
     may_change = (
@@ -353,6 +355,7 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
 
 
 @permission_required("segments.manage_portfolios", raise_exception=True)
+@sent_once
 def portfolio_edit(request: HttpRequest, portfolio_id: int | None = None) -> HttpResponse:
     portfolio = selectors.portfolio_get(portfolio_id) if portfolio_id else None
     form = PortfolioForm(request.POST or None, instance=portfolio)

@@ -1,7 +1,9 @@
 from datetime import date
 
 from django import template
+from django.utils.html import format_html
 
+from core.idempotency import FIELD, new_key
 from core.lib.days import as_of_words
 from core.lib.money import format_cents
 
@@ -58,3 +60,9 @@ def p_is(p: float | None) -> str:
 @register.filter
 def get_item(mapping: dict, key: object) -> object:
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def form_key() -> str:
+    """The hidden key of a creating form: sent twice, it still makes one object (core.idempotency)."""
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_key())
