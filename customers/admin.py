@@ -25,6 +25,11 @@ class CustomerAdmin(admin.ModelAdmin):
     raw_id_fields = ["home_store"]
     show_full_result_count = False  # counting a million customers on every page would be slow
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A customer's purchases, contacts and audiences point at their row: a person is erased on the
+        # customer's page (customers.services.customer_erase), never deleted.
+        return False
+
 
 @admin.register(DataImport)
 class DataImportAdmin(admin.ModelAdmin):

@@ -89,6 +89,9 @@ class Customer(models.Model):
     consent_direct_mail = models.BooleanField(default=False)
     topics = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person's details were erased on request; never contacted again."
+    )
 
     class Meta:
         ordering = ["id"]
@@ -104,6 +107,19 @@ class Customer(models.Model):
 
     def has_consent(self, channel: str) -> bool:
         return bool(getattr(self, f"consent_{channel}", False))
+
+
+class CustomerErasure(models.Model):
+    """The log of an erasure: who erased which customer row, when and on what request. The person's details
+    are gone; their purchases and contacts stay, anonymous, in every total."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="erasure")
+    erased_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    erased_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=300)
+
+    def __str__(self) -> str:
+        return f"Customer {self.customer_id} erased {self.erased_at:%Y-%m-%d}"
 
 
 class Purchase(models.Model):

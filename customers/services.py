@@ -1,4 +1,4 @@
-"""Writes: record an import, run it, keep its problems; the monthly sales summary."""
+"""Writes: record an import, run it, keep its problems; the monthly sales summary; erase a person."""
 
 import uuid
 from pathlib import Path
@@ -6,14 +6,17 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.utils import timezone
 
 from core.models import Job
+from core.roles import is_admin
 from core.services import JobError, Progress
 from customers.imports.problems import ImportRefused, Problems
 from customers.imports.run import import_file
-from customers.models import DataImport, ImportProblem, MonthlySales, Purchase
+from customers.models import Customer, CustomerErasure, DataImport, ImportProblem, MonthlySales, Purchase
 
 
 def upload_store(upload: UploadedFile) -> Path:
@@ -109,3 +112,33 @@ def _keep_problems(data_import: DataImport, problems: Problems) -> None:
         batch_size=5000,
     )
     DataImport.objects.filter(pk=data_import.pk).update(problem_count=problems.total)
+
+
+class ErasureRefused(Exception):
+    """An erasure the rules do not allow; the message says why."""
+
+
+@transaction.atomic
+def customer_erase(*, customer: Customer, user: AbstractBaseUser, reason: str) -> CustomerErasure:
+    """Erase a person on their request (the right to be forgotten), in one transaction.
+
+    Everything that says who they are goes: name, e-mail, phone, their id in the source system, birth year,
+    consents and topics. Their purchases, contacts and audience rows stay under the anonymous row, so every
+    total, result and released contact file keeps adding up; the build never selects an erased customer again.
+    A customer row is never deleted from the app: that would leave its history pointing at nothing.
+    """
+    if not is_admin(user):
+        raise ErasureRefused("Only an admin erases a customer's details.")
+    if not reason.strip():
+        raise ErasureRefused("Say on what request the customer is erased: it is kept in the erasure log.")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.erased_at:
+        raise ErasureRefused(f"This customer was already erased on {customer.erased_at:%d %b %Y}.")
+    customer.external_id = f"erased-{customer.pk}"
+    customer.name = customer.email = customer.phone = ""
+    customer.birth_year = None
+    customer.consent_email = customer.consent_sms = customer.consent_push = customer.consent_direct_mail = False
+    customer.topics = []
+    customer.erased_at = timezone.now()
+    customer.save()
+    return CustomerErasure.objects.create(customer=customer, erased_by=user, reason=reason.strip()[:300])

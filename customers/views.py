@@ -14,7 +14,7 @@ from core.panels import panels_render
 from customers import selectors
 from customers.forms import CustomerFilterForm, ImportForm
 from customers.imports.presets import PRESETS
-from customers.services import upload_store
+from customers.services import ErasureRefused, customer_erase, upload_store
 from customers.tasks import data_import_submit
 
 
@@ -71,8 +71,22 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         # Stages, features and contacts belong to the apps above this one; they add them as panels.
         "marketing_panels": panels_render("customer.marketing", request, customer),
         "side_panels": panels_render("customer.side", request, customer),
+        "may_erase": request.user.has_perm("customers.erase_customer") and not customer.erased_at,
     }
     return render(request, "customers/customer_detail.html", context)
+
+
+@require_POST
+@permission_required("customers.erase_customer", raise_exception=True)
+def customer_erase_view(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_for_user(request.user, customer_id)
+    try:
+        customer_erase(customer=customer, user=request.user, reason=request.POST.get("reason", ""))
+    except ErasureRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The customer's details are erased; their purchases stay in every total.")
+    return redirect("customers:detail", customer_id=customer.pk)
 
 
 @permission_required("customers.view_imports", raise_exception=True)

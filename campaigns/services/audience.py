@@ -4,7 +4,7 @@ One INSERT ... SELECT builds the whole audience of a campaign inside the
 transaction that deletes the previous one, so the new snapshot replaces the
 old atomically and a build that fails (or whose worker dies) leaves the old
 snapshot in place. Exclusions are applied in a fixed order and each candidate
-is counted under the first that applies: the suppression list, global control,
+is counted under the first that applies: the suppression list (and erased customers), global control,
 no consent, topic opt-out, fatigue on the treatment's channel, fatigue overall
 (see pressure.py), then a higher-priority treatment of the same campaign.
 
@@ -83,7 +83,7 @@ WITH candidates AS (
 ), flagged AS (
     SELECT c.*,
         CASE
-            WHEN s.customer_id IS NOT NULL THEN 'suppressed'
+            WHEN s.customer_id IS NOT NULL OR cu.erased_at IS NOT NULL THEN 'suppressed'
             WHEN (hashtextextended(%(salt)s || ':' || c.customer_id, 0) & 9223372036854775807) %% {parts}
                  < %(global_control)s THEN 'global_control'
             WHEN {no_consent} THEN 'no_consent'

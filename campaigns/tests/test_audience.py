@@ -262,3 +262,14 @@ def test_a_shared_control_needs_one_population(make_campaign, segment_owner):
     single = make_campaign("Separate", treatments=[{}, {}])
     with pytest.raises(CampaignError, match="same segment"):
         campaign_test_design_update(campaign=single, control_design="shared")
+
+
+def test_an_erased_customer_is_never_selected_again(no_global_control, make_campaign, admin_user):
+    from customers.services import customer_erase
+
+    customers = population(10)
+    customer_erase(customer=customers[0], user=admin_user, reason="Request #7")
+    campaign = make_campaign(treatments=[{"holdout_share": "0"}])
+    build = audience_build(campaign=campaign)
+    assert build.counts["A"]["suppressed"] == 1
+    assert not AudienceMember.objects.filter(campaign=campaign, customer=customers[0]).exists()
