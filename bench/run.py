@@ -177,6 +177,12 @@ def bench_results(arguments: argparse.Namespace) -> None:
     print(manage("shell", "-c", "from bench.jobs import results; results()").stdout)
 
 
+def bench_plan(arguments: argparse.Namespace) -> None:
+    """The plan page of a quarter with 200 campaigns over 12 portfolios, beside one hand-written SQL statement."""
+    manage("migrate", "--noinput")
+    print(manage("shell", "--no-imports", "-c", "from bench.plan import plan; plan()").stdout)
+
+
 def bench_allocation(arguments: argparse.Namespace) -> None:
     """The allocation job on 1M members and 200 offers: as one part, then as four parts on two worker processes.
     Each path runs in a process of its own, so that each peak memory is its own."""
@@ -206,6 +212,7 @@ def main() -> None:
     )
     commands.add_parser("audience", help="time an audience build").set_defaults(run=bench_audience)
     commands.add_parser("results", help="time a campaign's results").set_defaults(run=bench_results)
+    commands.add_parser("plan", help="time the plan page of a quarter with 200 campaigns").set_defaults(run=bench_plan)
     commands.add_parser("allocation", help="time the 1:1 offer allocation job on the bench database").set_defaults(
         run=bench_allocation
     )

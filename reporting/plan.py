@@ -74,8 +74,12 @@ class QuarterPlan:
     caps: dict
     measured: dict[int, dict] = field(default_factory=dict)  # campaign id: totals of its latest results
 
-    def of_campaign(self, campaign: Campaign) -> list[PlannedTreatment]:
-        return [row for row in self.treatments if row.campaign.pk == campaign.pk]
+    def by_campaign(self) -> dict[int, list[PlannedTreatment]]:
+        """The treatments of each campaign, by campaign id, in one pass over the quarter."""
+        grouped: dict[int, list[PlannedTreatment]] = defaultdict(list)
+        for row in self.treatments:
+            grouped[row.treatment.campaign_id].append(row)
+        return grouped
 
 
 def quarter_plan(year: int, quarter: int) -> QuarterPlan:
@@ -248,10 +252,13 @@ def _expected_margin(row: PlannedTreatment) -> float:
 
 def _share_commitments(rows: list[PlannedTreatment], campaigns: list[Campaign]) -> None:
     """Share each released campaign's committed cost over its treatments by their planned cost, to the cent."""
+    by_campaign: dict[int, list[PlannedTreatment]] = defaultdict(list)
+    for row in rows:
+        by_campaign[row.treatment.campaign_id].append(row)
     for campaign in campaigns:
         if campaign.status not in RELEASED:
             continue
-        mine = [row for row in rows if row.campaign.pk == campaign.pk]
+        mine = by_campaign.get(campaign.pk)
         if not mine:
             continue
         weights = [max(row.planned_cents, 0) for row in mine]

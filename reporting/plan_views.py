@@ -137,8 +137,9 @@ def _status_counts(quarter_plan: planning.QuarterPlan) -> list[tuple[str, int]]:
 def _results_rows(quarter_plan: planning.QuarterPlan) -> list[dict]:
     """Plan against actual, per campaign of the quarter."""
     rows = []
+    by_campaign = quarter_plan.by_campaign()
     for campaign in quarter_plan.campaigns:
-        treatments = quarter_plan.of_campaign(campaign)
+        treatments = by_campaign.get(campaign.pk, [])
         measured = quarter_plan.measured.get(campaign.pk)
         released = campaign.status in planning.RELEASED
         cost = sum(row.committed_cents if released else row.planned_cents for row in treatments)
