@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.lib.spreadsheet import plain_text
 from customers.models import Channel, Customer
 from segments.models import Portfolio, Segment
 
@@ -40,7 +41,7 @@ class Campaign(models.Model):
         MEASURING = "measuring", "Measuring"
         CLOSED = "closed", "Closed"
 
-    name = models.CharField(max_length=160)
+    name = models.CharField(max_length=160, validators=[plain_text])
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
     start_date = models.DateField()
@@ -124,11 +125,15 @@ class Treatment(models.Model):
         BEST_N = "best_n", "Best offers per customer"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="treatments")
-    code = models.CharField(max_length=16, help_text="Short name within the campaign, such as A or B.")
+    code = models.CharField(
+        max_length=16, validators=[plain_text], help_text="Short name within the campaign, such as A or B."
+    )
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.PROTECT, related_name="treatments")
     channel = models.CharField(max_length=16, choices=Channel.choices)
-    message_name = models.CharField(max_length=160)
-    content_ref = models.CharField(max_length=200, blank=True, help_text="Where the creative lives (template id, URL).")
+    message_name = models.CharField(max_length=160, validators=[plain_text])
+    content_ref = models.CharField(
+        max_length=200, blank=True, validators=[plain_text], help_text="Where the creative lives (template id, URL)."
+    )
     offer_strategy = models.CharField(max_length=8, choices=OfferStrategy.choices, default=OfferStrategy.NONE)
     offer = models.ForeignKey(
         "offers.Offer",
@@ -177,7 +182,7 @@ class Treatment(models.Model):
     response_category = models.ForeignKey(
         "customers.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    response_offer_code = models.CharField(max_length=64, blank=True)
+    response_offer_code = models.CharField(max_length=64, blank=True, validators=[plain_text])
     response_event_kind = models.CharField(max_length=32, blank=True)
     cost_per_redemption_cents = models.PositiveIntegerField(
         default=0, help_text="What the offer costs each time a customer redeems its code."

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.lib.spreadsheet import plain_text
 from customers.models import Category, Channel, Store
 
 
@@ -16,8 +17,13 @@ class Offer(models.Model):
         GIFT = "gift", "Free gift"
         BOGO = "bogo", "Buy one, get one"
 
-    code = models.CharField(max_length=64, unique=True, help_text="What the customer redeems, as tills record it.")
-    name = models.CharField(max_length=160)
+    code = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[plain_text],
+        help_text="What the customer redeems, as tills record it.",
+    )
+    name = models.CharField(max_length=160, validators=[plain_text])
     kind = models.CharField(max_length=16, choices=Kind.choices)
     category = models.ForeignKey(
         Category,

@@ -117,6 +117,15 @@ CASES = [
         "name",
         "starts like a spreadsheet formula",
     ),
+    (
+        "formula after a number",
+        "customers",
+        "external_id,name\nZ1,-2+3+cmd|' /C calc'!A0\n",
+        2,
+        "name",
+        "starts like a spreadsheet formula",
+    ),
+    ("line break in a name", "customers", 'external_id,name\nZ1,"Ann\nBee"\n', 2, "name", "keep it on one line"),
     ("bad e-mail", "customers", "external_id,email\nZ1,not-an-address\n", 2, "email", "is not an e-mail address"),
     ("bad yes or no", "customers", "external_id,consent_sms\nZ1,maybe\n", 2, "consent_sms", "is not yes or no"),
     (
