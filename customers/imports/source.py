@@ -81,6 +81,8 @@ class SourceFile:
         skipped: list[int] = []
 
         def ragged_row(row: pa_csv.InvalidRow) -> str:
+            if problems.full:
+                return "error"  # stops the reader; the problems listed so far are the answer
             problems.add(
                 f"has {row.actual_columns} fields but the header has {row.expected_columns}",
                 row=row.number,
@@ -113,7 +115,11 @@ class SourceFile:
                 if on_progress:
                     on_progress(raw.tell() / self.size)
                 yield Batch(rows=rows, frame=record_batch.to_pandas())
+                if problems.full:
+                    raise ImportRefused(problems)
         except pa.ArrowInvalid as error:
+            if problems.full:
+                raise ImportRefused(problems) from None
             raise self._unreadable(error, seen, problems) from None
         except OSError as error:
             problems.add(f"The file could not be read to its end ({error}).")
