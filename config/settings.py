@@ -223,6 +223,12 @@ WORKER_DEAD_SECONDS = env_int("WORKER_DEAD_SECONDS", 30, minimum=2)
 ALLOCATION_CHUNK_CUSTOMERS = env_int("ALLOCATION_CHUNK_CUSTOMERS", 250_000, minimum=100)
 ALLOCATION_THREADS = env_int("ALLOCATION_THREADS", 2, minimum=1)
 
+# What one segment's rules may cost: conditions (counting those of the segments they refer to), groups
+# nested in groups, and segments referring to segments.
+SEGMENT_MAX_CONDITIONS = env_int("SEGMENT_MAX_CONDITIONS", 200, minimum=1)
+SEGMENT_MAX_DEPTH = env_int("SEGMENT_MAX_DEPTH", 8, minimum=1)
+SEGMENT_MAX_NESTING = env_int("SEGMENT_MAX_NESTING", 3, minimum=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

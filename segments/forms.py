@@ -1,9 +1,7 @@
-import json
-
 from django import forms
 
 from segments.models import LifecycleStage, PortfolioObjective, Segment
-from segments.ruletree.validation import RuleError, validate
+from segments.ruletree.validation import RuleError, load, validate
 
 
 class RulesField(forms.CharField):
@@ -12,10 +10,7 @@ class RulesField(forms.CharField):
     def to_python(self, value: str | None) -> dict:
         text = super().to_python(value) or '{"all": []}'
         try:
-            rules = json.loads(text)
-        except json.JSONDecodeError:
-            raise forms.ValidationError("The rules are not valid JSON.") from None
-        try:
+            rules = load(text)
             validate(rules)
         except RuleError as error:
             raise forms.ValidationError(str(error)) from None
