@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "core.middleware.RoleRequiredMiddleware",
+    "core.middleware.StatementTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -222,6 +223,10 @@ WORKER_DEAD_SECONDS = env_int("WORKER_DEAD_SECONDS", 30, minimum=2)
 # workers allocate at once; each job computes on this many threads.
 ALLOCATION_CHUNK_CUSTOMERS = env_int("ALLOCATION_CHUNK_CUSTOMERS", 250_000, minimum=100)
 ALLOCATION_THREADS = env_int("ALLOCATION_THREADS", 2, minimum=1)
+
+# PostgreSQL stops any one statement running longer than this: a page's, and a background job's (0: no limit).
+WEB_STATEMENT_TIMEOUT_SECONDS = env_int("WEB_STATEMENT_TIMEOUT_SECONDS", 20, minimum=1)
+JOB_STATEMENT_TIMEOUT_SECONDS = env_int("JOB_STATEMENT_TIMEOUT_SECONDS", 2 * 3600, minimum=0)
 
 # What one segment's rules may cost: conditions (counting those of the segments they refer to), groups
 # nested in groups, and segments referring to segments.
