@@ -1,5 +1,8 @@
 from django import forms
+from django.core.validators import MinValueValidator
+from django.utils import timezone
 
+from core.lib.bounds import EARLIEST_DAY
 from segments.models import LifecycleStage, PortfolioObjective, Segment
 from segments.ruletree.validation import RuleError, load, validate
 
@@ -32,6 +35,9 @@ class RulesOnlyForm(forms.Form):
 
 class StageForm(forms.ModelForm):
     rules = RulesField(widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace"}))
+    colour = forms.RegexField(
+        regex=r"^#[0-9a-fA-F]{6}$", error_messages={"invalid": "Give the colour as # and six hex digits (#1f77b4)."}
+    )
 
     class Meta:
         model = LifecycleStage
@@ -59,3 +65,19 @@ class ObjectiveForm(forms.ModelForm):
 class PeriodsForm(forms.Form):
     start = forms.DateField()
     end = forms.DateField()
+
+
+class StagingForm(forms.Form):
+    """The period end a staging run is asked for: a real day, not before the data can start, not in the future."""
+
+    period_end = forms.DateField(
+        required=False,
+        validators=[MinValueValidator(EARLIEST_DAY)],
+        error_messages={"invalid": "The period end is not a date (use YYYY-MM-DD)."},
+    )
+
+    def clean_period_end(self) -> object:
+        day = self.cleaned_data["period_end"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("The period end is in the future; stage a day that has ended.")
+        return day

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from psycopg2 import sql
@@ -327,8 +327,12 @@ def segment_save(
     size = segment_count(rules, segment_id=segment.pk)
     segment.name, segment.description, segment.rules = name, description, rules
     segment.size, segment.counted_at = size, timezone.now()
-    segment.save()
-    SegmentSize.objects.create(segment=segment, measured_at=segment.counted_at, size=size)
+    try:
+        with transaction.atomic():  # a segment of that name saved meanwhile (two pages posting at once)
+            segment.save()
+            SegmentSize.objects.create(segment=segment, measured_at=segment.counted_at, size=size)
+    except IntegrityError:
+        raise ValidationError({"name": f"Another segment is already called {name}; choose another name."}) from None
     return segment
 
 
