@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.lib.bounds import EARLIEST_PLAN_DAY, LATEST_PLAN_DAY, MAX_LINE_CENTS, MAX_UNIT_CENTS
 from core.lib.spreadsheet import plain_text
 from customers.models import Channel, Customer
 from segments.models import Portfolio, Segment
@@ -44,8 +45,8 @@ class Campaign(models.Model):
     name = models.CharField(max_length=160, validators=[plain_text])
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
-    start_date = models.DateField()
-    end_date = models.DateField()
+    start_date = models.DateField(validators=[MinValueValidator(EARLIEST_PLAN_DAY), MaxValueValidator(LATEST_PLAN_DAY)])
+    end_date = models.DateField(validators=[MinValueValidator(EARLIEST_PLAN_DAY), MaxValueValidator(LATEST_PLAN_DAY)])
     objective = models.CharField(max_length=16, choices=Objective.choices)
     # Campaigns imported from elsewhere, to be measured here, may have neither portfolio nor owner.
     portfolio = models.ForeignKey(Portfolio, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns")
@@ -152,7 +153,7 @@ class Treatment(models.Model):
     holdout_share = models.DecimalField(
         max_digits=4, decimal_places=3, default="0.100", validators=[MinValueValidator(0), MaxValueValidator(0.9)]
     )
-    cost_per_contact_cents = models.PositiveIntegerField(default=0)
+    cost_per_contact_cents = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_UNIT_CENTS)])
     response_window_days = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(1)])
     priority = models.PositiveSmallIntegerField(
         default=1,
@@ -161,7 +162,7 @@ class Treatment(models.Model):
     expected_response_rate = models.DecimalField(
         max_digits=5, decimal_places=4, default="0.0500", validators=[MinValueValidator(0), MaxValueValidator(1)]
     )
-    expected_order_value_cents = models.PositiveIntegerField(default=0)
+    expected_order_value_cents = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_LINE_CENTS)])
     topic = models.CharField(
         max_length=40,
         blank=True,
@@ -185,7 +186,9 @@ class Treatment(models.Model):
     response_offer_code = models.CharField(max_length=64, blank=True, validators=[plain_text])
     response_event_kind = models.CharField(max_length=32, blank=True)
     cost_per_redemption_cents = models.PositiveIntegerField(
-        default=0, help_text="What the offer costs each time a customer redeems its code."
+        validators=[MaxValueValidator(MAX_UNIT_CENTS)],
+        default=0,
+        help_text="What the offer costs each time a customer redeems its code.",
     )
     expected_margin_rate = models.DecimalField(
         max_digits=5, decimal_places=4, default="0.3000", validators=[MinValueValidator(0), MaxValueValidator(1)]
