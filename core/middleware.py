@@ -51,3 +51,17 @@ class StatementTimeoutMiddleware:
             # htmx swaps only successful answers: the message takes the place of what was asked for.
             return render(request, "core/_timed_out.html", context)
         return render(request, "core/timed_out.html", context, status=503)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every page says where its scripts, styles and data may come from: this server only (CONTENT_SECURITY_POLICY),
+    so text that slipped into a page cannot load or send anything elsewhere."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY:
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
