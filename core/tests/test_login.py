@@ -52,3 +52,8 @@ def test_one_address_guessing_many_accounts_is_stopped(client, marketer, setting
 def test_a_wrong_password_says_so(client, marketer):
     page = sign_in(client, marketer.username, "guess")
     assert "did not match" in page.content.decode() and not signed_in(client)
+
+
+def test_the_sign_in_page_carries_the_content_security_policy(client, db):
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "https:" not in policy
