@@ -1,15 +1,19 @@
-"""The hostile-input corpus: every file ends in a clear problem list (or is imported when it is valid), never
-in a traceback, and a refused file writes nothing."""
+"""The hostile-input corpus: every file ends in a clear problem list (or is imported when it is valid), every
+request body in words on the page, never in a traceback or a 500, and nothing refused writes anything."""
 
+import gzip
+import html
 import json
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
+from core.models import Job
 from customers.imports.problems import ImportRefused
 from customers.imports.run import import_file
 from desk.tests.hostile import make_corpus
+from segments.models import Segment
 
 FILES = make_corpus.FILES
 CASES = json.loads((FILES / "manifest.json").read_text())
@@ -69,3 +73,25 @@ def test_the_corpus_is_what_its_script_writes(tmp_path):
     kept = sorted(path.relative_to(FILES) for path in FILES.rglob("*") if path.is_file())
     assert written == kept and len(written) >= 100
     assert all((tmp_path / name).read_bytes() == (FILES / name).read_bytes() for name in written)
+
+
+BODIES = json.loads(gzip.decompress((FILES / "bodies.json.gz").read_bytes()))
+
+
+@pytest.fixture
+def identities(marketer, admin_user) -> dict:
+    return {"marketer": marketer, "admin": admin_user, "": None}
+
+
+@pytest.mark.parametrize("body", BODIES, ids=[body["name"] for body in BODIES])
+def test_a_hostile_body_is_answered_in_words_and_writes_nothing(client, identities, body):
+    user = identities[body["as"]]
+    if user:
+        client.force_login(user)
+    client.raise_request_exception = False
+    before = table_counts() | {"segments": Segment.objects.count(), "jobs": Job.objects.count()}
+    response = client.post(body["url"], body["data"], follow=body.get("follow", False))
+    assert response.status_code < 500
+    page = html.unescape(response.content.decode())
+    assert body["says"] in page, page[:2000]
+    assert table_counts() | {"segments": Segment.objects.count(), "jobs": Job.objects.count()} == before

@@ -115,9 +115,21 @@ def _check_condition(condition: dict, where: str) -> None:
     if op not in field.ops:
         raise RuleError(f"{where}: {field.label} cannot be tested with {op!r}.")
     value = condition.get("value")
-    problem = _value_problem(field.kind, op, value)
+    problem = "has a control character (such as a NUL byte) in its value" if _has_control(value) else None
+    problem = problem or _value_problem(field.kind, op, value)
     if problem:
         raise RuleError(f"{where}: {field.label} {problem}.")
+
+
+def _has_control(value: Any) -> bool:
+    """Whether any text in the value holds a character no customer attribute can (PostgreSQL refuses NUL)."""
+    if isinstance(value, str):
+        return any(character < " " for character in value)
+    if isinstance(value, list):
+        return any(_has_control(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_control(item) for item in value.values())
+    return False
 
 
 def _is_number(value: Any) -> bool:

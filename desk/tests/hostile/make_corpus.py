@@ -1,4 +1,5 @@
-"""Write the hostile-input corpus: import files a careless or hostile user might send, one folder per kind.
+"""Write the hostile-input corpus: import files a careless or hostile user might send, one folder per kind, and
+request bodies for the forms and endpoints that take typed input (`bodies.json.gz`).
 
 Run `python desk/tests/hostile/make_corpus.py` after changing a case; the suite checks that the files in the
 repository are what this script writes. `manifest.json` says, for each file, its kind and whether it must
@@ -372,6 +373,131 @@ SPECIFIC = [
 ]
 
 
+YOUNG = {"field": "recency_days", "op": "lte", "value": 30}
+RULE_BODIES = [
+    ("not JSON", "{all: [", "not valid JSON"),
+    ("empty object", "{}", "not a tree"),
+    ("a list", "[]", "not a tree"),
+    ("null", "null", "not a tree"),
+    ("a number", "1e999", "not a tree"),
+    ("unknown field", json.dumps({"field": "password", "op": "eq", "value": 1}), "no field called"),
+    ("SQL as a field", json.dumps({"field": "recency_days; DROP TABLE x", "op": "eq", "value": 1}), "no field"),
+    ("SQL as a value", json.dumps({"field": "recency_days", "op": "eq", "value": "1 OR 1=1"}), "needs a number"),
+    ("huge number", json.dumps({"field": "recency_days", "op": "lte", "value": 1e300}), "needs a number"),
+    ("NaN", '{"field": "recency_days", "op": "lte", "value": NaN}', "needs a number"),
+    ("Infinity", '{"field": "recency_days", "op": "lte", "value": Infinity}', "needs a number"),
+    ("between reversed", json.dumps({"field": "recency_days", "op": "between", "value": [9, 1]}), "smaller"),
+    ("between one number", json.dumps({"field": "recency_days", "op": "between", "value": [9]}), "two numbers"),
+    ("unknown operator", json.dumps({"field": "recency_days", "op": "like", "value": 1}), "cannot be tested"),
+    ("choice not a list", json.dumps({"field": "region", "op": "in", "value": "North"}), "list of one or more"),
+    ("empty choice", json.dumps({"field": "region", "op": "in", "value": []}), "list of one or more"),
+    ("unknown segment", json.dumps({"field": "segment", "op": "in", "value": 99999}), "no segment"),
+    ("segment id past 64 bits", json.dumps({"field": "segment", "op": "in", "value": 10**30}), ""),
+    ("segment id as text", json.dumps({"field": "segment", "op": "in", "value": "x"}), ""),
+    ("consent of a made-up channel", json.dumps({"field": "consent", "op": "has", "value": "fax"}), "needs one of"),
+    ("extra key", json.dumps({"all": [], "drop": 1}), "not a tree"),
+    ("both all and any", json.dumps({"all": [], "any": []}), "not a tree"),
+    ("nested 9 deep", '{"all": [' * 9 + json.dumps(YOUNG) + "]}" * 9, "nest deeper than 8"),
+    ("nested 900 deep", '{"all": [' * 900 + json.dumps(YOUNG) + "]}" * 900, "nest deeper than 8"),
+    ("nested 5,000 deep", '{"all": [' * 5000 + json.dumps(YOUNG) + "]}" * 5000, "nest deeper than 8"),
+    ("not 900 deep", '{"not": ' * 900 + json.dumps(YOUNG) + "}" * 900, "nest deeper than 8"),
+    ("201 conditions", json.dumps({"any": [YOUNG] * 201}), "more than 200 conditions"),
+    ("2,000 conditions", json.dumps({"any": [YOUNG] * 2000}), "more than 200 conditions"),
+    ("20,000 conditions", json.dumps({"any": [YOUNG] * 20000}), "longer than 200,000 characters"),
+    ("NUL in a value", json.dumps({"field": "region", "op": "in", "value": ["No\u0000rth"]}), "control character"),
+]
+OFFER = {
+    "code": "TENOFF",
+    "name": "Ten off",
+    "kind": "amount_off",
+    "value": "10",
+    "expected_redemption_rate": "0.1000",
+    "valid_from": "2026-01-01",
+    "valid_until": "2026-12-31",
+    "cost_per_redemption": "1.00",
+}
+OFFER_BODIES = [
+    ("formula code", {"code": '=HYPERLINK("http://x.test")'}, "spreadsheet formula"),
+    ("formula after a number", {"code": "-2+3+cmd|' /C calc'!A0"}, "spreadsheet formula"),
+    ("code with a line break", {"code": "TEN\nOFF"}, "one line"),
+    ("name with a NUL", {"name": "Ten\x00off"}, "Null characters are not allowed"),
+    ("code of 500 characters", {"code": "X" * 500}, "at most 64 characters"),
+    ("value 1e15", {"value": "1000000000000000"}, "no more than 10 digits"),
+    ("value past the bound", {"value": "200000"}, "less than or equal to 100000"),
+    ("value NaN", {"value": "NaN"}, "Enter a number"),
+    ("cost 1e15", {"cost_per_redemption": "1e15"}, "less than or equal to 100000"),
+    ("negative cost", {"cost_per_redemption": "-1"}, "greater than or equal to 0"),
+    ("valid from year 1", {"valid_from": "0001-01-01"}, "greater than or equal to 2000-01-01"),
+    ("valid until 9999", {"valid_until": "9999-12-31"}, "less than or equal to 2099-12-31"),
+    ("date that is not one", {"valid_until": "2026-02-31"}, "Enter a valid date"),
+    ("quantity past 32 bits", {"max_quantity": "3000000000"}, "less than or equal to"),
+    ("unknown kind", {"kind": "free_money"}, "Select a valid choice"),
+    ("unknown channel", {"channels": "fax"}, "Select a valid choice"),
+    ("unknown store id", {"stores": "99999999999999999999"}, "Select a valid choice"),
+    ("redemption rate 2", {"expected_redemption_rate": "2"}, "less than or equal to 1"),
+]
+STAGING_BODIES = [
+    ("month 13", "2026-13-45", "not a date"),
+    ("a word", "tomorrow", "not a date"),
+    ("year 1", "0001-01-01", "1970-01-01"),
+    ("in the future", "2999-01-01", "in the future"),
+    ("very long", "2" * 10000, "not a date"),
+]
+LOGIN_BODIES = [
+    ("username of 10,000 characters", {"username": "u" * 10000, "password": "x"}),
+    ("NUL in the username", {"username": "ma\x00ria", "password": "x"}),
+    ("no fields", {}),
+]
+
+
+def bodies() -> list[dict]:
+    """Request bodies: where each goes, as whom, and the words the answer must hold (all refused)."""
+    found = []
+    for name, text, says in RULE_BODIES:
+        found.append(
+            {
+                "name": f"preview: {name}",
+                "url": "/segments/preview/",
+                "as": "marketer",
+                "data": {"rules": text},
+                "says": says,
+            }
+        )
+        found.append(
+            {
+                "name": f"new segment: {name}",
+                "url": "/segments/new/",
+                "as": "marketer",
+                "data": {"name": f"Hostile {name}", "description": "", "rules": text},
+                "says": says,
+            }
+        )
+    for name, change, says in OFFER_BODIES:
+        found.append(
+            {
+                "name": f"new offer: {name}",
+                "url": "/offers/new/",
+                "as": "marketer",
+                "data": {**OFFER, **change},
+                "says": says,
+            }
+        )
+    for name, period_end, says in STAGING_BODIES:
+        found.append(
+            {
+                "name": f"staging: {name}",
+                "url": "/segments/jobs/staging/",
+                "as": "admin",
+                "data": {"period_end": period_end},
+                "says": says,
+                "follow": True,
+            }
+        )
+    for name, data in LOGIN_BODIES:
+        found.append({"name": f"sign in: {name}", "url": "/login/", "as": "", "data": data, "says": ""})
+    return found
+
+
 def cases() -> list[dict]:
     found = []
     for kind, lines in VALID.items():
@@ -397,8 +523,10 @@ def write(folder: Path = FILES) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(case["content"])
     (folder / "manifest.json").write_text(manifest(found))
+    # Some bodies are megabytes of one repeated condition: kept compressed.
+    (folder / "bodies.json.gz").write_bytes(gzip.compress((json.dumps(bodies(), indent=1) + "\n").encode(), mtime=0))
 
 
 if __name__ == "__main__":
     write()
-    print(f"{len(cases())} files written to {FILES}")
+    print(f"{len(cases())} files and {len(bodies())} bodies written to {FILES}")
