@@ -2,6 +2,7 @@ from django import forms
 
 from campaigns.models import Campaign, Channel, ChannelCap, ContactPolicy, Treatment
 from core.forms import DeskForm
+from core.lib.bounds import MAX_LINE_CENTS, MAX_UNIT_CENTS
 from offers.models import Offer
 
 
@@ -61,9 +62,15 @@ class TreatmentForm(DeskForm, forms.ModelForm):
         label="Also on",
         help_text=Treatment._meta.get_field("also_channels").help_text,
     )
-    cost_per_contact = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, initial=0)
-    expected_order_value = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, initial=0)
-    cost_per_redemption = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, initial=0)
+    cost_per_contact = forms.DecimalField(
+        min_value=0, max_value=MAX_UNIT_CENTS // 100, max_digits=10, decimal_places=2, initial=0
+    )
+    expected_order_value = forms.DecimalField(
+        min_value=0, max_value=MAX_LINE_CENTS // 100, max_digits=10, decimal_places=2, initial=0
+    )
+    cost_per_redemption = forms.DecimalField(
+        min_value=0, max_value=MAX_UNIT_CENTS // 100, max_digits=10, decimal_places=2, initial=0
+    )
 
     class Meta:
         model = Treatment

@@ -24,6 +24,8 @@ from django.db.backends.utils import CursorWrapper
 
 from campaigns.models import AudienceMember, Campaign, Channel, ContactHistory, Treatment
 from core.lib import tables
+from core.lib.bounds import MAX_UNIT_CENTS
+from core.lib.money import format_cents
 from customers.imports.kinds import Kind, References, _as_int, _column, _customer_ids, _instants
 from customers.imports.loading import Counts
 from customers.imports.problems import ImportRefused, Problems
@@ -96,7 +98,8 @@ def prepare_contacts(batch: Batch, refs: References, problems: Problems) -> pd.D
     if cost := _column(batch, "cost_per_contact", problems):
         cents = cost.cents()
         cost.flag(cents < 0, "is negative")
-        out["cost_per_contact_cents"] = pd.array(np.where(np.isfinite(cents), cents, np.nan), dtype="Int64")
+        cost.flag(cents > MAX_UNIT_CENTS, f"is more than {format_cents(MAX_UNIT_CENTS)} for one contact")
+        out["cost_per_contact_cents"] = _as_int(cents)
     _prepare_response(batch, refs, problems, out)
     out["file_row"] = batch.rows  # to name the rows of a customer listed twice, found once the file is loaded
     return out

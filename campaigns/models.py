@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.lib.bounds import EARLIEST_PLAN_DAY, LATEST_PLAN_DAY, MAX_LINE_CENTS, MAX_UNIT_CENTS
+from core.lib.spreadsheet import plain_text
 from customers.models import Channel, Customer
 from segments.models import Portfolio, Segment
 
@@ -41,11 +43,11 @@ class Campaign(models.Model):
         MEASURING = "measuring", "Measuring"
         CLOSED = "closed", "Closed"
 
-    name = models.CharField(max_length=160)
+    name = models.CharField(max_length=160, validators=[plain_text])
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
-    start_date = models.DateField()
-    end_date = models.DateField()
+    start_date = models.DateField(validators=[MinValueValidator(EARLIEST_PLAN_DAY), MaxValueValidator(LATEST_PLAN_DAY)])
+    end_date = models.DateField(validators=[MinValueValidator(EARLIEST_PLAN_DAY), MaxValueValidator(LATEST_PLAN_DAY)])
     objective = models.CharField(max_length=16, choices=Objective.choices)
     # Campaigns imported from elsewhere, to be measured here, may have neither portfolio nor owner.
     portfolio = models.ForeignKey(Portfolio, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns")
@@ -125,7 +127,9 @@ class Treatment(models.Model):
         BEST_N = "best_n", "Best offers per customer"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="treatments")
-    code = models.CharField(max_length=16, help_text="Short name within the campaign, such as A or B.")
+    code = models.CharField(
+        max_length=16, validators=[plain_text], help_text="Short name within the campaign, such as A or B."
+    )
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.PROTECT, related_name="treatments")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     also_channels = ArrayField(
@@ -138,8 +142,10 @@ class Treatment(models.Model):
             "the treatment's channels they may be reached on (consent, caps), and counts once in the results."
         ),
     )
-    message_name = models.CharField(max_length=160)
-    content_ref = models.CharField(max_length=200, blank=True, help_text="Where the creative lives (template id, URL).")
+    message_name = models.CharField(max_length=160, validators=[plain_text])
+    content_ref = models.CharField(
+        max_length=200, blank=True, validators=[plain_text], help_text="Where the creative lives (template id, URL)."
+    )
     offer_strategy = models.CharField(max_length=8, choices=OfferStrategy.choices, default=OfferStrategy.NONE)
     offer = models.ForeignKey(
         "offers.Offer",
@@ -158,7 +164,7 @@ class Treatment(models.Model):
     holdout_share = models.DecimalField(
         max_digits=4, decimal_places=3, default="0.100", validators=[MinValueValidator(0), MaxValueValidator(0.9)]
     )
-    cost_per_contact_cents = models.PositiveIntegerField(default=0)
+    cost_per_contact_cents = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_UNIT_CENTS)])
     response_window_days = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(1)])
     priority = models.PositiveSmallIntegerField(
         default=1,
@@ -167,7 +173,7 @@ class Treatment(models.Model):
     expected_response_rate = models.DecimalField(
         max_digits=5, decimal_places=4, default="0.0500", validators=[MinValueValidator(0), MaxValueValidator(1)]
     )
-    expected_order_value_cents = models.PositiveIntegerField(default=0)
+    expected_order_value_cents = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_LINE_CENTS)])
     topic = models.CharField(
         max_length=40,
         blank=True,
@@ -188,10 +194,12 @@ class Treatment(models.Model):
     response_category = models.ForeignKey(
         "customers.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    response_offer_code = models.CharField(max_length=64, blank=True)
+    response_offer_code = models.CharField(max_length=64, blank=True, validators=[plain_text])
     response_event_kind = models.CharField(max_length=32, blank=True)
     cost_per_redemption_cents = models.PositiveIntegerField(
-        default=0, help_text="What the offer costs each time a customer redeems its code."
+        validators=[MaxValueValidator(MAX_UNIT_CENTS)],
+        default=0,
+        help_text="What the offer costs each time a customer redeems its code.",
     )
     expected_margin_rate = models.DecimalField(
         max_digits=5, decimal_places=4, default="0.3000", validators=[MinValueValidator(0), MaxValueValidator(1)]

@@ -18,7 +18,6 @@ from campaigns.models import (
     Suppression,
     Treatment,
 )
-from core.lib.spreadsheet import safe_cell
 from core.models import Job
 from core.selectors import jobs_visible_to
 
@@ -74,7 +73,10 @@ def contact_channels(campaign: Campaign) -> list[dict]:
 
 
 def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:
-    """The contact file for one channel: a header, then one row per contacted customer."""
+    """The contact file for one channel: a header, then one row per contacted customer.
+
+    It is read by the channel's systems, so values go out exactly as held: text a spreadsheet would run was
+    refused where it came in, and a phone number keeps its leading +."""
     extra = CONTACT_FIELDS.get(channel, [])
     # One column per offer a customer may get: a fixed offer fills the first, best offers one each.
     slots_of = {Treatment.OfferStrategy.NONE: lambda t: 0, Treatment.OfferStrategy.FIXED: lambda t: 1}
@@ -112,7 +114,7 @@ def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:
     for row in rows.iterator(chunk_size=10_000):
         *head, offers, contacted_at = row
         offers = [*offers[:slots], *[""] * (slots - len(offers))]
-        yield [safe_cell(value) for value in head] + [*offers, contacted_at.isoformat()]
+        yield [*head, *offers, contacted_at.isoformat()]
 
 
 def customer_contacts(customer_id: int, *, limit: int = 50) -> QuerySet[ContactHistory]:

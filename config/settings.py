@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "core.middleware.RoleRequiredMiddleware",
+    "core.middleware.StatementTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -158,11 +160,27 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Joining the browsers' preload list is hard to undo: the site's owner decides it (SECURE_HSTS_PRELOAD), and the
+# deployment check is not to nag a site that has not.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Everything the pages use is served from here. Alpine.js evaluates its attributes as code ('unsafe-eval'), and
+# Bootstrap, htmx and plotly.js set inline styles; no inline script runs.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
+# Sign-in throttling: this many failures for one account, or from one address, within the lockout window
+# refuse every further try until the window has passed.
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -224,6 +242,16 @@ WORKER_DEAD_SECONDS = env_int("WORKER_DEAD_SECONDS", 30, minimum=2)
 CAMPAIGN_MAX_DAYS = env_int("CAMPAIGN_MAX_DAYS", 366, minimum=1)
 ALLOCATION_CHUNK_CUSTOMERS = env_int("ALLOCATION_CHUNK_CUSTOMERS", 250_000, minimum=100)
 ALLOCATION_THREADS = env_int("ALLOCATION_THREADS", 2, minimum=1)
+
+# PostgreSQL stops any one statement running longer than this: a page's, and a background job's (0: no limit).
+WEB_STATEMENT_TIMEOUT_SECONDS = env_int("WEB_STATEMENT_TIMEOUT_SECONDS", 20, minimum=1)
+JOB_STATEMENT_TIMEOUT_SECONDS = env_int("JOB_STATEMENT_TIMEOUT_SECONDS", 2 * 3600, minimum=0)
+
+# What one segment's rules may cost: conditions (counting those of the segments they refer to), groups
+# nested in groups, and segments referring to segments.
+SEGMENT_MAX_CONDITIONS = env_int("SEGMENT_MAX_CONDITIONS", 200, minimum=1)
+SEGMENT_MAX_DEPTH = env_int("SEGMENT_MAX_DEPTH", 8, minimum=1)
+SEGMENT_MAX_NESTING = env_int("SEGMENT_MAX_NESTING", 3, minimum=0)
 
 LOGGING = {
     "version": 1,

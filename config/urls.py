@@ -3,10 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from campaigns.urls import urlpatterns as campaign_urlpatterns
+from core.login import ThrottledAuthenticationForm
 from reporting.urls import campaign_urlpatterns as campaign_results_urlpatterns
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("customers.urls")),

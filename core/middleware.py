@@ -1,8 +1,11 @@
 from collections.abc import Callable
 
+from django.conf import settings
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.lib.database import timed_out
 from core.roles import has_any_role
 
 # Paths a signed-in user without a role may still reach: signing out, and the load balancer's probe.
@@ -20,3 +23,45 @@ class RoleRequiredMiddleware:
         if user.is_authenticated and not has_any_role(user) and request.path not in OPEN_TO_EVERY_USER:
             return render(request, "core/no_role.html", status=403)
         return self.get_response(request)
+
+
+class StatementTimeoutMiddleware:
+    """No statement of a web request runs longer than WEB_STATEMENT_TIMEOUT_SECONDS; one that would is
+    stopped by PostgreSQL and the person is told so in words (503), instead of a page that never comes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, false)",
+                    [f"{settings.WEB_STATEMENT_TIMEOUT_SECONDS}s"],
+                )
+        except DatabaseError:
+            pass  # no database: the page itself says so (the health check answers 503)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not timed_out(exception):
+            return None
+        context = {"seconds": settings.WEB_STATEMENT_TIMEOUT_SECONDS}
+        if getattr(request, "htmx", False):
+            # htmx swaps only successful answers: the message takes the place of what was asked for.
+            return render(request, "core/_timed_out.html", context)
+        return render(request, "core/timed_out.html", context, status=503)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every page says where its scripts, styles and data may come from: this server only (CONTENT_SECURITY_POLICY),
+    so text that slipped into a page cannot load or send anything elsewhere."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY:
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response

@@ -114,3 +114,20 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.key}"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in: enough of them for one account or from one address, recently, stop further tries."""
+
+    username = models.CharField(max_length=150)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    failed_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "failed_at"], name="login_failure_account"),
+            models.Index(fields=["address", "failed_at"], name="login_failure_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address} at {self.failed_at}"

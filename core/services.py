@@ -29,6 +29,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core import roles
+from core.lib.database import statement_timeout, timed_out
 from core.models import Job, Worker
 
 logger = logging.getLogger(__name__)
@@ -210,13 +211,16 @@ def job_run(job_id: int, work: JobWork) -> None:
     job = Job.objects.get(pk=job_id)
     progress = Progress(job_id)
     try:
-        with _Heartbeat(progress):
+        with _Heartbeat(progress), statement_timeout(settings.JOB_STATEMENT_TIMEOUT_SECONDS):
             result = work(job, progress)
     except JobError as error:
         job_fail(job_id, str(error), attempt=job.attempts)
     except TRANSIENT_ERRORS as error:
-        logger.warning("Job %s (%s) lost a connection on attempt %s: %s", job_id, job.kind, job.attempts, error)
-        _job_retry_or_fail(job, f"{type(error).__name__}: {error}".strip())
+        if timed_out(error):  # the same work would run as long again: no retry
+            job_fail(job_id, _timed_out_error(), attempt=job.attempts)
+        else:
+            logger.warning("Job %s (%s) lost a connection on attempt %s: %s", job_id, job.kind, job.attempts, error)
+            _job_retry_or_fail(job, f"{type(error).__name__}: {error}".strip())
     except Exception as error:
         logger.exception("Job %s (%s) failed", job_id, job.kind)
         job_fail(
@@ -331,6 +335,14 @@ def _job_send(job: Job, countdown: int = 0) -> None:
         )
     except TRANSIENT_ERRORS as error:
         logger.error("Job %s could not be handed to the broker (%s); it will be sent again.", job.pk, error)
+
+
+def _timed_out_error() -> str:
+    limit = _duration(timedelta(seconds=settings.JOB_STATEMENT_TIMEOUT_SECONDS))
+    return (
+        f"A database statement of this job ran longer than {limit} (JOB_STATEMENT_TIMEOUT_SECONDS) and was "
+        "stopped. Nothing it was doing was saved; earlier results are unchanged."
+    )
 
 
 def _lost_worker_error(job: Job) -> str:

@@ -7,10 +7,12 @@ One process dying never stops the others. SIGINT or SIGTERM stops them all, poli
 """
 
 import contextlib
+import hashlib
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,6 +35,21 @@ class Managed:
     delay: float = FIRST_DELAY
     restart_at: float | None = None
     readers: list[threading.Thread] = field(default_factory=list)
+
+
+# A Unix socket's path must fit in 108 bytes.
+SOCKET_PATH_BYTES = 100
+
+
+def control_socket(data_dir: Path) -> Path:
+    """Where this copy's web server listens for control commands: inside its own DATA_DIR, so that copies on one
+    host never share one (gunicorn's default is one socket per user), or in a short folder named after it."""
+    inside = data_dir.resolve() / "gunicorn.ctl"
+    if len(str(inside).encode()) <= SOCKET_PATH_BYTES:
+        return inside
+    folder = Path(tempfile.gettempdir()) / f"campaign-desk-{hashlib.sha256(str(inside).encode()).hexdigest()[:16]}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / "gunicorn.ctl"
 
 
 def procfile_commands(procfile: Path) -> dict[str, str]:

@@ -10,6 +10,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower, TruncMonth
 from django.shortcuts import get_object_or_404
 
+from core.lib import bounds
+from core.lib.money import format_cents
 from core.roles import is_admin
 from customers.models import (
     Category,
@@ -188,3 +190,31 @@ def imports_visible_to(user: AbstractBaseUser) -> QuerySet[DataImport]:
 
 def import_for_user(user: AbstractBaseUser, import_id: int) -> DataImport:
     return get_object_or_404(imports_visible_to(user), pk=import_id)
+
+
+def plausible_values() -> list[tuple[str, str]]:
+    """The range each kind of value must fall in, as the Imports page states it (imports and forms check it)."""
+    return [
+        (
+            "Dates of purchases, events, contacts, sign-ups and stores",
+            f"from {bounds.EARLIEST_DAY:%Y-%m-%d} to today (a day's grace for clocks)",
+        ),
+        (
+            "Offer validity and campaign dates",
+            f"from {bounds.EARLIEST_PLAN_DAY:%Y-%m-%d} to {bounds.LATEST_PLAN_DAY:%Y-%m-%d}",
+        ),
+        ("Revenue and margin of one purchase line", f"at most {format_cents(bounds.MAX_LINE_CENTS)} either way"),
+        ("Quantity of one purchase line", f"a whole number, at most {bounds.MAX_LINE_QUANTITY:,} either way"),
+        (
+            "Cost per contact or per redemption, an offer's value",
+            f"from 0 to {format_cents(bounds.MAX_UNIT_CENTS)}",
+        ),
+        ("An offer's budget cap", f"from 0 to {format_cents(bounds.MAX_BUDGET_CENTS)}"),
+        ("An offer's quantity cap", f"from 0 to {bounds.MAX_OFFER_QUANTITY:,} customers"),
+        ("Year of birth", "a whole number from 1900 to this year"),
+        (
+            "Codes, names and other text",
+            "on one line (no line breaks or control characters), not starting like a spreadsheet formula "
+            "(=, +, -, @) unless the whole value is a number; phone numbers may start with +",
+        ),
+    ]

@@ -1,5 +1,6 @@
 """Writes: record an import, run it, keep its problems; the monthly sales summary; erase a person."""
 
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,16 +19,32 @@ from customers.imports.problems import ImportRefused, Problems
 from customers.imports.run import import_file
 from customers.models import Customer, CustomerErasure, DataImport, ImportProblem, MonthlySales, Purchase
 
+FILE_NAME_LENGTH = DataImport._meta.get_field("file_name").max_length
+
 
 def upload_store(upload: UploadedFile) -> Path:
-    """Keep an uploaded file where every worker can read it (DATA_DIR/uploads)."""
+    """Keep an uploaded file where every worker can read it (DATA_DIR/uploads), under a name of our own: the
+    person's file name may be longer than the disk allows (it is kept, shortened, on the import's record)."""
     folder = settings.DATA_DIR / "uploads" / uuid.uuid4().hex
     folder.mkdir(parents=True)
-    path = folder / Path(upload.name).name
-    with path.open("wb") as destination:
-        for chunk in upload.chunks():
-            destination.write(chunk)
+    path = folder / "upload"
+    try:
+        with path.open("wb") as destination:
+            for chunk in upload.chunks():
+                destination.write(chunk)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return path
+
+
+def shown_file_name(name: str, length: int = FILE_NAME_LENGTH) -> str:
+    """The file's name as records keep it: whole when it fits in `length`, else its start and its end."""
+    name = Path(name).name
+    if len(name) <= length:
+        return name
+    end = min(38, length // 3)
+    return f"{name[: length - end - 3]}...{name[-end:]}"
 
 
 def data_import_create(
@@ -46,7 +63,7 @@ def data_import_create(
         job=job,
         kind=kind,
         preset=preset,
-        file_name=file_name,
+        file_name=shown_file_name(file_name),
         path=str(path),
         size_bytes=path.stat().st_size,
         delimiter=delimiter,

@@ -10,7 +10,7 @@ from django.db import transaction
 from core.models import Job
 from core.services import Progress, job_enqueue, job_run
 from customers.models import DataImport
-from customers.services import data_import_create, data_import_run, monthly_sales_refresh
+from customers.services import data_import_create, data_import_run, monthly_sales_refresh, shown_file_name
 
 
 def import_job(job: Job, progress: Progress) -> dict[str, Any]:
@@ -58,8 +58,8 @@ def data_import_submit(
 ) -> DataImport:
     """Record the import and its job; with `queue`, a worker runs it once this transaction commits, otherwise
     the caller runs `import_job` itself."""
-    title = f"Import {DataImport.Kind(kind).label.lower()} from {file_name}"
-    params = {"kind": kind, "preset": preset, "file": file_name}
+    title = f"Import {DataImport.Kind(kind).label.lower()} from {shown_file_name(file_name, 120)}"
+    params = {"kind": kind, "preset": preset, "file": shown_file_name(file_name)}
     # An upload is the job's own file, kept while the import may be tried again and removed after.
     files = [path.parent] if uploaded else []
     if queue:

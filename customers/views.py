@@ -95,6 +95,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         "imports": selectors.imports_visible_to(request.user)[:100],
         "form": ImportForm(),
         "presets": PRESETS,
+        "plausible_values": selectors.plausible_values(),
     }
     return render(request, "customers/import_list.html", context)
 
@@ -104,7 +105,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def import_start(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        context = {"imports": selectors.imports_visible_to(request.user)[:100], "form": form, "presets": PRESETS}
+        context = {
+            "imports": selectors.imports_visible_to(request.user)[:100],
+            "form": form,
+            "presets": PRESETS,
+            "plausible_values": selectors.plausible_values(),
+        }
         return render(request, "customers/import_list.html", context, status=400)
     upload = form.cleaned_data["file"]
     data_import = data_import_submit(

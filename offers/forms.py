@@ -1,14 +1,18 @@
 from django import forms
 
 from core.forms import DeskForm
+from core.lib.bounds import MAX_BUDGET_CENTS, MAX_UNIT_CENTS
 from customers.models import Channel, Store
 from offers.models import Offer
 
 
 class OfferForm(DeskForm, forms.ModelForm):
-    cost_per_redemption = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2, initial=0)
+    cost_per_redemption = forms.DecimalField(
+        min_value=0, max_value=MAX_UNIT_CENTS // 100, max_digits=10, decimal_places=2, initial=0
+    )
     budget_cap = forms.DecimalField(
         min_value=0,
+        max_value=MAX_BUDGET_CENTS // 100,
         max_digits=14,
         decimal_places=2,
         required=False,

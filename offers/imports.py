@@ -9,11 +9,14 @@ what, at a cost nobody notices.
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from customers.imports.kinds import Kind, References, _as_int, _column
+from core.lib.bounds import EARLIEST_PLAN_DAY, LATEST_PLAN_DAY, MAX_BUDGET_CENTS, MAX_OFFER_QUANTITY, MAX_UNIT_CENTS
+from core.lib.money import format_cents
+from customers.imports.kinds import Kind, References, _as_int, _column, not_before
 from customers.imports.loading import Counts
-from customers.imports.problems import Problems
+from customers.imports.problems import ImportRefused, Problems
 from customers.imports.source import Batch
 from customers.models import Channel
 from offers.models import Offer
@@ -90,19 +93,27 @@ def prepare_offers(batch: Batch, refs: References, problems: Problems) -> pd.Dat
         if column := _column(batch, name, problems):
             numbers = column.number() * scale
             column.flag(numbers < 0, "is negative")
+            if name == "value":
+                column.flag(numbers * 100 > MAX_UNIT_CENTS, f"is more than {format_cents(MAX_UNIT_CENTS)}")
             if name == "expected_redemption_rate":
                 column.flag(numbers > 1, "is not between 0 and 1 (a rate of 5% is 0.05)")
             out[target] = numbers
-    for name, target in (("cost_per_redemption", "cost_per_redemption_cents"), ("budget_cap", "budget_cap_cents")):
+    money = (
+        ("cost_per_redemption", "cost_per_redemption_cents", MAX_UNIT_CENTS),
+        ("budget_cap", "budget_cap_cents", MAX_BUDGET_CENTS),
+    )
+    for name, target, most in money:
         out[target] = pd.array([None] * len(out), dtype="Int64")
         if column := _column(batch, name, problems):
             cents = column.cents()
             column.flag(cents < 0, "is negative")
+            column.flag(cents > most, f"is more than {format_cents(most)}")
             out[target] = _as_int(cents)
     out["max_quantity"] = pd.array([None] * len(out), dtype="Int64")
     if quantity := _column(batch, "max_quantity", problems):
         numbers = quantity.whole_number()
         quantity.flag(numbers < 0, "is negative")
+        quantity.flag(numbers > MAX_OFFER_QUANTITY, f"is more than {MAX_OFFER_QUANTITY:,} customers")
         out["max_quantity"] = _as_int(numbers)
     dates = {}
     for name in ("valid_from", "valid_until"):
@@ -110,6 +121,11 @@ def prepare_offers(batch: Batch, refs: References, problems: Problems) -> pd.Dat
         column.require()
         dates[name] = column.day()
         out[name] = dates[name]
+        not_before(column, dates[name], EARLIEST_PLAN_DAY)
+        column.flag(
+            (dates[name].notna() & (dates[name] > LATEST_PLAN_DAY)).to_numpy(dtype=bool),
+            f"is after {LATEST_PLAN_DAY:%Y-%m-%d}",
+        )
     ends = _column(batch, "valid_until", problems)
     ends.flag(
         (
@@ -161,6 +177,11 @@ def _store_lists(batch: Batch, refs: References, problems: Problems) -> pd.Serie
 def merge_offers(*, load: str, loaded: int) -> Counts:
     """Create or update each offer of the file through the model (its history records the change)."""
     with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT code, array_agg(file_row ORDER BY file_row) FROM {load}
+            GROUP BY code HAVING count(*) > 1 ORDER BY min(file_row) LIMIT 1000
+        """)
+        _refuse_repeats(cursor.fetchall())
         cursor.execute(f"SELECT {', '.join(column.split()[0] for column in LOAD_COLUMNS.split(', '))} FROM {load}")
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -177,7 +198,7 @@ def merge_offers(*, load: str, loaded: int) -> Counts:
                 if column in given and column != "stores":
                     setattr(offer, field, _parsed(field, row[field]))
             stores = [int(store) for store in filter(None, (row["stores"] or "").split(";"))]
-            offer.full_clean(validate_unique=False)  # the values as the model holds them, to compare
+            _check(offer, row["file_row"])  # the values as the model holds them, to compare
             if before is not None and before == _snapshot(offer, stores if "stores" in given else None):
                 continue  # the same offer: no save, and no change in its history
             offer._change_reason = "Imported from a file"
@@ -187,6 +208,28 @@ def merge_offers(*, load: str, loaded: int) -> Counts:
             created += before is None
             changed += before is not None
     return Counts(loaded=loaded, new=created, replaced=changed, unchanged=loaded - created - changed, strategy="offers")
+
+
+def _refuse_repeats(repeated: list[tuple[str, list[int]]]) -> None:
+    if not repeated:
+        return
+    problems = Problems()
+    for code, rows in repeated:
+        problems.add(f"repeats the code of row {rows[0]}", row=rows[1], column="code", value=code)
+    raise ImportRefused(problems)
+
+
+def _check(offer: Offer, row: int) -> None:
+    """The model's own rules, as a problem naming the row and column rather than an error."""
+    try:
+        offer.full_clean(validate_unique=False)
+    except ValidationError as invalid:
+        problems = Problems()
+        for field, messages in invalid.message_dict.items():
+            column = next((name for name, target in FIELDS.items() if target == field), field)
+            for message in messages:
+                problems.add(message, row=row, column=column, value=getattr(offer, field, ""))
+        raise ImportRefused(problems) from None
 
 
 def _parsed(field: str, value: object) -> object:

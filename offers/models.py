@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.lib.bounds import EARLIEST_PLAN_DAY, LATEST_PLAN_DAY, MAX_BUDGET_CENTS, MAX_OFFER_QUANTITY, MAX_UNIT_CENTS
+from core.lib.spreadsheet import plain_text
 from customers.models import Category, Channel, Store
 
 
@@ -16,8 +18,13 @@ class Offer(models.Model):
         GIFT = "gift", "Free gift"
         BOGO = "bogo", "Buy one, get one"
 
-    code = models.CharField(max_length=64, unique=True, help_text="What the customer redeems, as tills record it.")
-    name = models.CharField(max_length=160)
+    code = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[plain_text],
+        help_text="What the customer redeems, as tills record it.",
+    )
+    name = models.CharField(max_length=160, validators=[plain_text])
     kind = models.CharField(max_length=16, choices=Kind.choices)
     category = models.ForeignKey(
         Category,
@@ -31,7 +38,7 @@ class Offer(models.Model):
         max_digits=10,
         decimal_places=2,
         default=0,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_UNIT_CENTS // 100)],
         help_text="Percent off (15 is 15%), amount off, points multiplier (2 is double points), or the gift's value.",
     )
     expected_redemption_rate = models.DecimalField(
@@ -42,10 +49,14 @@ class Offer(models.Model):
         help_text="Share of the customers given it who redeem it, before any campaign has measured it.",
     )
     cost_per_redemption_cents = models.PositiveIntegerField(
-        default=0, help_text="What the retailer gives away each time it is redeemed."
+        default=0,
+        validators=[MaxValueValidator(MAX_UNIT_CENTS)],
+        help_text="What the retailer gives away each time it is redeemed.",
     )
-    valid_from = models.DateField()
-    valid_until = models.DateField()
+    valid_from = models.DateField(validators=[MinValueValidator(EARLIEST_PLAN_DAY), MaxValueValidator(LATEST_PLAN_DAY)])
+    valid_until = models.DateField(
+        validators=[MinValueValidator(EARLIEST_PLAN_DAY), MaxValueValidator(LATEST_PLAN_DAY)]
+    )
     channels = ArrayField(
         models.CharField(max_length=16, choices=Channel.choices),
         default=list,
@@ -56,12 +67,15 @@ class Offer(models.Model):
         Store, blank=True, related_name="offers", help_text="The stores it may be redeemed in; none means all."
     )
     max_quantity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="At most this many customers may be given it in one campaign."
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_OFFER_QUANTITY)],
+        help_text="At most this many customers may be given it in one campaign.",
     )
     budget_cap_cents = models.BigIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_BUDGET_CENTS)],
         help_text="At most this much expected redemption cost in one campaign.",
     )
     active = models.BooleanField(default=True)

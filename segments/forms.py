@@ -1,11 +1,12 @@
-import json
-
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MinValueValidator
+from django.utils import timezone
 
 from core.forms import DeskForm
+from core.lib.bounds import EARLIEST_DAY
 from segments.models import LifecycleStage, Portfolio, PortfolioObjective, Segment
-from segments.ruletree.validation import RuleError, validate
+from segments.ruletree.validation import RuleError, load, validate
 
 
 class RulesField(forms.CharField):
@@ -14,10 +15,7 @@ class RulesField(forms.CharField):
     def to_python(self, value: str | None) -> dict:
         text = super().to_python(value) or '{"all": []}'
         try:
-            rules = json.loads(text)
-        except json.JSONDecodeError:
-            raise forms.ValidationError("The rules are not valid JSON.") from None
-        try:
+            rules = load(text)
             validate(rules)
         except RuleError as error:
             raise forms.ValidationError(str(error)) from None
@@ -39,6 +37,9 @@ class RulesOnlyForm(forms.Form):
 
 class StageForm(forms.ModelForm):
     rules = RulesField(widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace"}))
+    colour = forms.RegexField(
+        regex=r"^#[0-9a-fA-F]{6}$", error_messages={"invalid": "Give the colour as # and six hex digits (#1f77b4)."}
+    )
 
     class Meta:
         model = LifecycleStage
@@ -94,3 +95,19 @@ class DecisionForm(forms.Form):
 class PeriodsForm(forms.Form):
     start = forms.DateField()
     end = forms.DateField()
+
+
+class StagingForm(forms.Form):
+    """The period end a staging run is asked for: a real day, not before the data can start, not in the future."""
+
+    period_end = forms.DateField(
+        required=False,
+        validators=[MinValueValidator(EARLIEST_DAY)],
+        error_messages={"invalid": "The period end is not a date (use YYYY-MM-DD)."},
+    )
+
+    def clean_period_end(self) -> object:
+        day = self.cleaned_data["period_end"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("The period end is in the future; stage a day that has ended.")
+        return day

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from psycopg2 import sql
@@ -338,8 +338,12 @@ def segment_save(
     size = sum(stage_counts.values())
     segment.name, segment.description, segment.rules = name, description, rules
     segment.size, segment.counted_at, segment.stage_counts = size, timezone.now(), stage_counts
-    segment.save()
-    SegmentSize.objects.create(segment=segment, measured_at=segment.counted_at, size=size)
+    try:
+        with transaction.atomic():  # a segment of that name saved meanwhile (two pages posting at once)
+            segment.save()
+            SegmentSize.objects.create(segment=segment, measured_at=segment.counted_at, size=size)
+    except IntegrityError:
+        raise ValidationError({"name": f"Another segment is already called {name}; choose another name."}) from None
     return segment
 
 

@@ -29,6 +29,7 @@ from segments.forms import (
     RulesOnlyForm,
     SegmentForm,
     StageForm,
+    StagingForm,
 )
 from segments.models import BudgetRequest, Portfolio
 from segments.portfolios import (
@@ -109,6 +110,9 @@ def segment_edit(request: HttpRequest, segment_id: int | None = None) -> HttpRes
                 )
             except RuleError as error:
                 form.add_error("rules", str(error))
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
             else:
                 messages.success(request, f"Segment saved: {saved.size:,} customers.")
                 return redirect("segments:edit", segment_id=saved.pk)
@@ -243,8 +247,12 @@ def refresh_start(request: HttpRequest, kind: str) -> HttpResponse:
     if kind == Job.Kind.FEATURES:
         job = refresh_enqueue(kind=kind, owner=request.user, as_of=str(last_whole_day), window_days=365)
     elif kind == Job.Kind.STAGING:
-        period = request.POST.get("period_end") or str(last_whole_day)
-        job = refresh_enqueue(kind=kind, owner=request.user, period_end=period)
+        form = StagingForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Staging was not started: " + " ".join(form.errors["period_end"]))
+            return redirect("segments:lifecycle")
+        period = form.cleaned_data["period_end"] or last_whole_day
+        job = refresh_enqueue(kind=kind, owner=request.user, period_end=str(period))
     elif kind == Job.Kind.CUSTOMER_VALUE:  # fitted on the published features, and dated with them
         job = refresh_enqueue(kind=kind, owner=request.user)
     else:

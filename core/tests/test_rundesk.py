@@ -18,6 +18,7 @@ from django.conf import settings
 
 from core import embedded_postgres
 from core.models import Worker
+from core.supervisor import control_socket
 from core.tests.workers import FAST_HEARTBEATS, wait_for
 
 pytestmark = pytest.mark.integration
@@ -111,6 +112,7 @@ def test_the_desk_restarts_a_killed_worker_keeps_one_beat_and_stops_cleanly_on_s
                 time.sleep(0.5)
         assert "Sign in" in page
         assert embedded_postgres.is_running(tmp_path / "pg")
+        assert (tmp_path / "gunicorn.ctl").is_socket()  # this copy's own control socket, not the user's shared one
         wait_for(lambda: health(port).get("ok"), what="a green health probe")
 
         [worker] = celery_mains(tmp_path, b"worker", desk.pid)
@@ -140,3 +142,12 @@ def test_the_desk_restarts_a_killed_worker_keeps_one_beat_and_stops_cleanly_on_s
             os.kill(pid, signal.SIGKILL)
         if embedded_postgres.is_running(tmp_path / "pg"):
             embedded_postgres.stop(tmp_path / "pg")
+
+
+def test_a_copy_with_a_long_data_folder_gets_a_short_control_socket_of_its_own(tmp_path):
+    long_folder = tmp_path / ("d" * 120)
+    long_folder.mkdir()
+    socket = control_socket(long_folder)
+    assert len(str(socket).encode()) <= 108 and socket != control_socket(tmp_path)
+    assert socket == control_socket(long_folder)  # the same copy finds the same one again
+    assert control_socket(tmp_path) == tmp_path.resolve() / "gunicorn.ctl"

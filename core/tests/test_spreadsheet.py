@@ -11,6 +11,7 @@ from core.lib.spreadsheet import safe_cell
         ("@import", "'@import"),
         ("\t=1", "'\t=1"),
         ("-12.50", "-12.50"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
         ("+44 7700 900000", "'+44 7700 900000"),
         ("Ann", "Ann"),
         (42, 42),

@@ -11,12 +11,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.lib.spreadsheet import CONTROL_PROBLEM, CONTROL_REGEX, FORMULA_PROBLEM, FORMULA_REGEX, NUMBER_REGEX
 from customers.imports.problems import Problems
 
 TRUE_WORDS = ["1", "true", "t", "yes", "y"]
 FALSE_WORDS = ["0", "false", "f", "no", "n", ""]
-# Text a spreadsheet would run as a formula when the value is exported and opened again.
-FORMULA_START = r"^(?:[=@\t\r]|[+-][^0-9.\s])"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE = r"^\+?[0-9][0-9 ()./-]{4,38}$"
 TOPIC = r"[A-Za-z0-9_-][A-Za-z0-9_ -]{0,39}"
@@ -54,10 +53,9 @@ class Column:
     def text(self, *, max_length: int, formula_safe: bool = True) -> pd.Series:
         self.flag(pc.utf8_length(self.array).to_numpy() > max_length, f"is longer than {max_length} characters")
         if formula_safe:
-            self.flag(
-                mask(pc.match_substring_regex(self.array, FORMULA_START)),
-                "starts like a spreadsheet formula (=, +, -, @); remove the leading character",
-            )
+            formula = mask(pc.match_substring_regex(self.array, FORMULA_REGEX))
+            self.flag(formula & ~mask(pc.match_substring_regex(self.array, NUMBER_REGEX)), FORMULA_PROBLEM)
+        self.flag(mask(pc.match_substring_regex(self.array, CONTROL_REGEX)), CONTROL_PROBLEM)
         return self.values
 
     def pattern(self, regex: str, problem: str) -> None:

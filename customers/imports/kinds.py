@@ -8,12 +8,15 @@ consent_email changes only consents).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from django.utils import timezone
 
+from core.lib.bounds import EARLIEST_DAY, MAX_LINE_CENTS, MAX_LINE_QUANTITY
+from core.lib.money import format_cents
 from customers.imports.fields import EMAIL, PHONE, Column
 from customers.imports.problems import Problems
 from customers.imports.references import Lookup, lookup
@@ -82,6 +85,15 @@ def _column(batch: Batch, name: str, problems: Problems) -> Column | None:
     return Column(name, batch.frame[name], batch.rows, problems) if name in batch.frame else None
 
 
+def not_before(column: Column, days: pd.Series, earliest: date = EARLIEST_DAY) -> None:
+    """Flag the days (dates, or instants in UTC) before `earliest`."""
+    stamps = pd.to_datetime(days)
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_convert(None)
+    early = stamps.notna() & (stamps < pd.Timestamp(earliest))
+    column.flag(early.to_numpy(dtype=bool), f"is before {earliest:%Y-%m-%d}")
+
+
 def _dates_in_order(start: pd.Series, end: pd.Series, column: Column) -> None:
     column.flag((end.notna() & start.notna() & (end < start)).to_numpy(), "is before the opening date")
 
@@ -96,8 +108,10 @@ def prepare_stores(batch: Batch, refs: References, problems: Problems) -> pd.Dat
         out["region"] = region.text(max_length=64)
     if opened := _column(batch, "opened_on", problems):
         out["opened_on"] = opened.day()
+        not_before(opened, out["opened_on"])
     if closed := _column(batch, "closed_on", problems):
         out["closed_on"] = closed.day()
+        not_before(closed, out["closed_on"])
         if "opened_on" in out:
             _dates_in_order(out["opened_on"], out["closed_on"], closed)
     return out
@@ -142,10 +156,11 @@ def prepare_customers(batch: Batch, refs: References, problems: Problems) -> pd.
         out["signup_date"] = signup.day()
         future = pd.to_datetime(out["signup_date"]) > pd.Timestamp(timezone.localdate())
         signup.flag(future.to_numpy(), "is in the future")
+        not_before(signup, out["signup_date"])
     if birth_year := _column(batch, "birth_year", problems):
         years = birth_year.whole_number()
         birth_year.flag((years < 1900) | (years > timezone.localdate().year), "is not a plausible year of birth")
-        out["birth_year"] = pd.array(np.where(np.isfinite(years), years, np.nan), dtype="Int64")
+        out["birth_year"] = _as_int(years)
     for channel in ConsentChannel.values:
         if consent := _column(batch, f"consent_{channel}", problems):
             out[f"consent_{channel}"] = consent.boolean()
@@ -168,6 +183,7 @@ def _instants(batch: Batch, name: str, problems: Problems) -> pd.Series:
     column.require()
     instants = column.timestamp()
     column.flag((instants > pd.Timestamp.now(tz="UTC") + FUTURE_GRACE).to_numpy(), "is in the future")
+    not_before(column, instants)
     return column.values
 
 
@@ -183,9 +199,14 @@ def prepare_purchases(batch: Batch, refs: References, problems: Problems) -> pd.
     quantity.require()
     quantities = quantity.whole_number()
     quantity.flag(quantities == 0, "is zero; a line sells (positive) or returns (negative) something")
+    quantity.flag(
+        np.abs(quantities) > MAX_LINE_QUANTITY,
+        f"is more than {MAX_LINE_QUANTITY:,} units either way; a line holds one product's units",
+    )
     revenue = _column(batch, "revenue", problems)
     revenue.require()
     revenue_cents = revenue.cents()
+    _line_amount(revenue, revenue_cents)
     revenue.flag((quantities > 0) & (revenue_cents < 0), "is negative on a sale (positive quantity)")
     revenue.flag((quantities < 0) & (revenue_cents > 0), "is positive on a return (negative quantity)")
 
@@ -209,6 +230,7 @@ def prepare_purchases(batch: Batch, refs: References, problems: Problems) -> pd.
     margin_cents = np.full(len(out), np.nan)
     if margin := _column(batch, "margin", problems):
         margin_cents = margin.cents()
+        _line_amount(margin, margin_cents)
     # A line with neither a margin nor a category to estimate one from keeps its margin unknown (NULL).
     estimated = pd.Series(category_ids).map(refs.category_margin_rates).to_numpy(dtype=float) * revenue_cents
     margin_cents = np.where(np.isnan(margin_cents), np.round(estimated), margin_cents)
@@ -244,9 +266,14 @@ def prepare_events(batch: Batch, refs: References, problems: Problems) -> pd.Dat
     return out
 
 
+def _line_amount(column: Column, cents: np.ndarray) -> None:
+    column.flag(np.abs(cents) > MAX_LINE_CENTS, f"is more than {format_cents(MAX_LINE_CENTS)} either way for one line")
+
+
 def _as_int(values: np.ndarray) -> pd.arrays.IntegerArray:
     """Whole numbers as nullable integers; anything else (already reported as a problem) as missing."""
-    whole = np.isfinite(values) & (values == np.round(values))
+    values = np.asarray(values, dtype=float)
+    whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2.0**62)
     return pd.array(np.where(whole, values, np.nan), dtype="Int64")
 
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-# Beyond this many, problems are counted but not itemised: a file with a million bad rows
-# has one or two mistakes repeated, and the first hundred thousand show them.
-MAX_ITEMS = 100_000
+# Checking stops at this many problems: a file with a million bad rows has one or two mistakes repeated,
+# the first thousand show them, and reading on would only cost the worker time and memory.
+MAX_ITEMS = 1_000
 MAX_VALUE_CHARS = 200
 
 
@@ -28,7 +28,14 @@ class Problems:
     def __bool__(self) -> bool:
         return self.total > 0
 
+    @property
+    def full(self) -> bool:
+        """As many problems as are worth listing: the check stops here."""
+        return self.total >= MAX_ITEMS
+
     def add(self, problem: str, *, row: int | None = None, column: str = "", value: object = "") -> None:
+        if self.full:
+            return
         self.total += 1
         self._keep(pd.DataFrame({"row": [row], "column": [column], "value": [_shown(value)], "problem": [problem]}))
 
@@ -50,7 +57,7 @@ class Problems:
                 "problem": problem,
             }
         )
-        self.total += count
+        self.total = min(MAX_ITEMS, self.total + count)
         self._keep(frame)
 
     def _keep(self, frame: pd.DataFrame) -> None:
@@ -73,7 +80,12 @@ class Problems:
         more = (
             f" ({self.total - 1:,} more problem{'s' if self.total > 2 else ''} in the report)" if self.total > 1 else ""
         )
-        return f"The file was not imported; nothing was written. {where}{first['problem']}{more}."
+        stopped = (
+            f" Checking stopped after the first {MAX_ITEMS:,} problems: fix these and import the file again."
+            if self.full
+            else ""
+        )
+        return f"The file was not imported; nothing was written. {where}{first['problem']}{more}.{stopped}"
 
 
 def _shown(value: object) -> str:

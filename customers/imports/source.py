@@ -4,6 +4,8 @@ import codecs
 import csv
 import gzip
 import io
+import re
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,8 @@ from customers.imports.problems import ImportRefused, Problems
 
 GZIP_MAGIC = b"\x1f\x8b"
 BLOCK_BYTES = 16 << 20
+HEADER_BYTES = 1 << 20
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 ENCODINGS = {"utf-8": "UTF-8", "cp1252": "Windows-1252", "latin-1": "ISO-8859-1"}
 
@@ -46,9 +50,11 @@ class SourceFile:
         if self.size == 0:
             raise _refused("The file is empty.")
         try:
-            first_line = self._first_line()
-        except (OSError, EOFError) as error:
+            first_line, more = self._first_line()
+        except (OSError, EOFError, zlib.error) as error:
             raise _refused(f"The file looks compressed with gzip but cannot be read ({error}).") from None
+        if len(first_line) >= HEADER_BYTES:
+            raise _refused(f"The first line is longer than {HEADER_BYTES >> 20} MB; it should name the columns.", row=1)
         try:
             text = first_line.decode(self.encoding).lstrip("\ufeff")
         except UnicodeDecodeError:
@@ -59,8 +65,13 @@ class SourceFile:
             ) from None
         if not text.strip():
             raise _refused("The first line of the file is empty; it should name the columns.", row=1)
-        names = [name.strip() for name in next(csv.reader([text], delimiter=self.delimiter))]
+        try:
+            names = [name.strip() for name in next(csv.reader([text], delimiter=self.delimiter))]
+        except csv.Error as error:
+            raise _refused(f"The header cannot be read as CSV ({error}).", row=1) from None
         _check_names(names, self.delimiter)
+        if not more:
+            raise _refused("The file has a header but no rows.")
         return names
 
     def batches(
@@ -70,6 +81,8 @@ class SourceFile:
         skipped: list[int] = []
 
         def ragged_row(row: pa_csv.InvalidRow) -> str:
+            if problems.full:
+                return "error"  # stops the reader; the problems listed so far are the answer
             problems.add(
                 f"has {row.actual_columns} fields but the header has {row.expected_columns}",
                 row=row.number,
@@ -102,7 +115,11 @@ class SourceFile:
                 if on_progress:
                     on_progress(raw.tell() / self.size)
                 yield Batch(rows=rows, frame=record_batch.to_pandas())
+                if problems.full:
+                    raise ImportRefused(problems)
         except pa.ArrowInvalid as error:
+            if problems.full:
+                raise ImportRefused(problems) from None
             raise self._unreadable(error, seen, problems) from None
         except OSError as error:
             problems.add(f"The file could not be read to its end ({error}).")
@@ -112,10 +129,13 @@ class SourceFile:
         if seen == 0 and not problems:
             raise _refused("The file has a header but no rows.")
 
-    def _first_line(self) -> bytes:
+    def _first_line(self) -> tuple[bytes, bool]:
+        """The header line, and whether anything but blank lines follows it."""
         opener = gzip.open if self.compressed else open
         with opener(self.path, "rb") as handle:
-            return handle.readline(1 << 20).rstrip(b"\r\n")
+            line = handle.readline(HEADER_BYTES)
+            more = handle.read(4096).strip(b"\r\n") != b""
+        return line.rstrip(b"\r\n"), more
 
     def _unreadable(self, error: pa.ArrowInvalid, seen: int, problems: Problems) -> ImportRefused:
         message = str(error)
@@ -166,6 +186,13 @@ def _check_names(names: list[str], delimiter: str) -> None:
                     f"{word}, not a {DELIMITERS.get(delimiter, repr(delimiter))}. Choose that delimiter.",
                     row=1,
                 )
+    if any(CONTROL.search(name) for name in names):
+        position = next(number for number, name in enumerate(names, start=1) if CONTROL.search(name))
+        raise _refused(
+            f"Column {position} of the header has a control character (such as a NUL byte or a line break); "
+            "save the file as plain CSV text.",
+            row=1,
+        )
     if any(not name for name in names):
         position = names.index("") + 1
         raise _refused(f"Column {position} of the header has no name.", row=1)

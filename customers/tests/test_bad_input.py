@@ -117,6 +117,15 @@ CASES = [
         "name",
         "starts like a spreadsheet formula",
     ),
+    (
+        "formula after a number",
+        "customers",
+        "external_id,name\nZ1,-2+3+cmd|' /C calc'!A0\n",
+        2,
+        "name",
+        "starts like a spreadsheet formula",
+    ),
+    ("line break in a name", "customers", 'external_id,name\nZ1,"Ann\nBee"\n', 2, "name", "keep it on one line"),
     ("bad e-mail", "customers", "external_id,email\nZ1,not-an-address\n", 2, "email", "is not an e-mail address"),
     ("bad yes or no", "customers", "external_id,consent_sms\nZ1,maybe\n", 2, "consent_sms", "is not yes or no"),
     (
@@ -190,3 +199,24 @@ def test_a_gzip_file_with_a_bad_row_is_refused_too(write_file, counts):
     content = gzip.compress((SALE + "L1,A1,2026-01-01 10:00:00,1,oops,FOOD\n").encode())
     with pytest.raises(ImportRefused, match="row 2, column revenue: is not a number"):
         import_file(kind="purchases", path=write_file("purchases.csv.gz", content))
+
+
+def test_checking_stops_after_the_first_thousand_problems_and_says_so(write_file, counts):
+    """100,000 rows with too many fields: the check stops reading at the thousandth, in little memory, and the
+    file's end (text that is not UTF-8) is never reached."""
+    import tracemalloc
+
+    rows = "".join(f"L{n},A1,2026-01-01 10:00:00,1,2.00,FOOD,surplus\n" for n in range(100_000))
+    path = write_file("purchases.csv", (SALE + rows).encode() + b"L0,A1,2026-01-01,1,Zo\xeb,FOOD\n")
+    before = counts()
+    tracemalloc.start()
+    with pytest.raises(ImportRefused) as refused:
+        import_file(kind="purchases", path=path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    problems = refused.value.problems
+    assert problems.total == 1_000 and len(problems.frame()) == 1_000
+    assert "Checking stopped after the first 1,000 problems" in str(refused.value)
+    assert not problems.frame()["problem"].str.contains("UTF-8").any()
+    assert peak < 64 << 20
+    assert counts() == before

@@ -10,6 +10,8 @@ false, never NULL, which is what makes "not" behave as people expect.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from customers.models import Category, Customer, Store
 from segments.models import CustomerCategoryShare, CustomerFeatures, LifecycleStage
 from segments.ruletree.fields import FIELDS
@@ -29,6 +31,9 @@ class Compiler:
     params: dict[str, object] = field(default_factory=dict)
     visiting: tuple[int, ...] = ()
     prefix: str = "rule"
+    # Conditions compiled so far, shared with the compilers of referred segments (which multiply them).
+    tally: list[int] = field(default_factory=lambda: [0])
+    nesting: int = 0  # how many segment references deep these rules are
 
     def compile(self, rules: dict, alias: str = "f") -> str:
         validate(rules)
@@ -43,6 +48,12 @@ class Compiler:
             return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
         if "not" in node:
             return f"(NOT {self._node(node['not'], alias)})"
+        self.tally[0] += 1
+        if self.tally[0] > settings.SEGMENT_MAX_CONDITIONS:
+            raise RuleError(
+                f"The rules, with the segments they refer to, hold more than {settings.SEGMENT_MAX_CONDITIONS:,} "
+                "conditions; make them simpler."
+            )
         return f"COALESCE({self._condition(node, alias)}, FALSE)"
 
     def _value(self, value: object) -> str:
@@ -118,6 +129,8 @@ class Compiler:
     def _segment(self, op: str, segment_id: int, alias: str) -> str:
         if segment_id in self.visiting:
             raise RuleError("The rules refer to a segment that refers back to them.")
+        if self.nesting >= settings.SEGMENT_MAX_NESTING:
+            raise RuleError(f"Segments refer to segments more than {settings.SEGMENT_MAX_NESTING} deep.")
         rules = self.segment_rules(segment_id)
         if rules is None:
             raise RuleError(f"There is no segment {segment_id}.")
@@ -129,6 +142,8 @@ class Compiler:
             self.params,
             (*self.visiting, segment_id),
             self.prefix,
+            self.tally,
+            self.nesting + 1,
         )
         members = f"SELECT {inner_alias}.customer_id FROM {self.features_table} {inner_alias} WHERE " + inner.compile(
             rules, inner_alias

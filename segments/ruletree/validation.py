@@ -1,12 +1,15 @@
 """Checking a rule tree: its shape against a JSON schema, then each condition against its field."""
 
+import json
 from typing import Any
 
 import jsonschema
+from django.conf import settings
 
 from segments.ruletree.fields import CHANNELS, FIELDS
 
-MAX_DEPTH = 8
+# Rules of the largest allowed size take a few kilobytes; text past this is refused unread.
+MAX_TEXT_CHARS = 200_000
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$ref": "#/$defs/node",
@@ -52,7 +55,39 @@ class RuleError(ValueError):
     """The rules cannot be used; the message says where and why."""
 
 
+def load(text: str) -> Any:
+    """Rules posted as JSON text, refusing text too long or nested too deep to read safely."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise RuleError(f"The rules are longer than {MAX_TEXT_CHARS:,} characters; make them simpler.")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise RuleError("The rules are not valid JSON.") from None
+    except RecursionError:
+        raise RuleError(f"The rules nest deeper than {settings.SEGMENT_MAX_DEPTH} groups.") from None
+
+
+def _measure(rules: Any) -> None:
+    """Refuse rules nested too deep or holding too many conditions, before anything walks them recursively."""
+    depth_limit, condition_limit = settings.SEGMENT_MAX_DEPTH, settings.SEGMENT_MAX_CONDITIONS
+    pending, conditions = [(rules, 1)], 0
+    while pending:
+        node, depth = pending.pop()
+        if depth > depth_limit:
+            raise RuleError(f"The rules nest deeper than {depth_limit} groups.")
+        if not isinstance(node, dict):
+            continue
+        children = [node[group] for group in ("all", "any") if isinstance(node.get(group), list)]
+        if children or "not" in node:
+            pending.extend((child, depth + 1) for child in [*(children[0] if children else []), node.get("not")])
+            continue
+        conditions += 1
+        if conditions > condition_limit:
+            raise RuleError(f"The rules hold more than {condition_limit:,} conditions; make them simpler.")
+
+
 def validate(rules: Any) -> None:
+    _measure(rules)
     errors = sorted(_validator.iter_errors(rules), key=lambda error: len(error.path))
     if errors:
         where = "/".join(str(part) for part in errors[0].absolute_path) or "the top"
@@ -61,8 +96,6 @@ def validate(rules: Any) -> None:
 
 
 def _check(node: dict, *, depth: int, where: str) -> None:
-    if depth > MAX_DEPTH:
-        raise RuleError(f"The rules nest deeper than {MAX_DEPTH} groups.")
     for group in ("all", "any"):
         if group in node:
             for position, child in enumerate(node[group], start=1):
@@ -82,9 +115,21 @@ def _check_condition(condition: dict, where: str) -> None:
     if op not in field.ops:
         raise RuleError(f"{where}: {field.label} cannot be tested with {op!r}.")
     value = condition.get("value")
-    problem = _value_problem(field.kind, op, value)
+    problem = "has a control character (such as a NUL byte) in its value" if _has_control(value) else None
+    problem = problem or _value_problem(field.kind, op, value)
     if problem:
         raise RuleError(f"{where}: {field.label} {problem}.")
+
+
+def _has_control(value: Any) -> bool:
+    """Whether any text in the value holds a character no customer attribute can (PostgreSQL refuses NUL)."""
+    if isinstance(value, str):
+        return any(character < " " for character in value)
+    if isinstance(value, list):
+        return any(_has_control(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_control(item) for item in value.values())
+    return False
 
 
 def _is_number(value: Any) -> bool:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core import embedded_postgres
 from core.services import demo_users_ensure, jobs_recover
-from core.supervisor import Supervisor, procfile_commands, serve
+from core.supervisor import Supervisor, control_socket, procfile_commands, serve
 from customers.models import Customer
 from desk.tasks import demo_data_enqueue
 
@@ -70,7 +70,7 @@ class Command(BaseCommand):
         path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         supervisor = Supervisor(
             procfile_commands(settings.BASE_DIR / "Procfile"),
-            env={**os.environ, "PATH": path},
+            env={**os.environ, "PATH": path, "GUNICORN_CONTROL_SOCKET": str(control_socket(settings.DATA_DIR))},
             cwd=settings.BASE_DIR,
             out=self.stdout,
         )
