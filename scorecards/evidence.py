@@ -268,8 +268,8 @@ def spend_in_portfolios(period: Period) -> Measure:
         """,
         {"start": period.first_moment, "end": period.after_last_moment},
     )
-    total = sum(spend for *_, spend in rows)
-    inside = sum(spend for _, _, ok, spend in rows if ok)
+    total = sum(int(spend) for *_, spend in rows)
+    inside = sum(int(spend) for _, _, ok, spend in rows if ok)
     share = _share(inside, total)
     display = f"{100 * share:.0f}% of {format_cents(total)} spent on contacts" if total else "No contact spend"
     return Measure(
@@ -307,7 +307,7 @@ def offers_across_channels(period: Period) -> Measure:
         offer=OuterRef("pk"), campaign__start_date__gte=period.start, campaign__start_date__lte=period.end
     )
     channels = treatments.order_by().values("offer").annotate(n=Count("channel", distinct=True)).values("n")[:1]
-    offers = list(Offer.objects.filter(Exists(treatments)).annotate(channels=channels).values_list("pk", "channels"))
+    offers = list(Offer.objects.filter(Exists(treatments)).annotate(used_on=channels).values_list("pk", "used_on"))
     across = sum(1 for _, n in offers if n >= 2)
     share = _share(across, len(offers))
     across_channels = Treatment.objects.filter(
@@ -566,7 +566,7 @@ def _year_of_purchases(period: Period) -> YearOfPurchases:
         """,
         params,
     )
-    return YearOfPurchases(customers, orders, revenue, pairs, margin, margin_revenue, offer_cost)
+    return YearOfPurchases(customers, orders, int(revenue), pairs, int(margin), int(margin_revenue), int(offer_cost))
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -591,6 +591,8 @@ def _against_last_year(
     change = _change(now, before)
     if before is None:
         return now, f"{words(now)} (no purchases the year before)", None
+    if change is None:
+        return now, f"{words(now)} ({words(before)} the year before)", None
     return now, f"{words(now)} ({words(before)} the year before, {100 * change:+.1f}%)", change
 
 
