@@ -15,5 +15,6 @@ urlpatterns = [
     # One namespace, two apps: the results pages moved to reporting without changing their names.
     path("", include((campaign_urlpatterns + campaign_results_urlpatterns, "campaigns"))),
     path("", include("core.urls")),
+    path("", include("scorecards.urls")),
     path("", include("desk.urls")),
 ]

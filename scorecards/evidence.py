@@ -60,12 +60,12 @@ class Period:
 
     @classmethod
     def year_to(cls, day: date) -> "Period":
-        return cls(start=_years_before(day, 1) + timedelta(days=1), end=day)
+        return cls(start=years_before(day, 1) + timedelta(days=1), end=day)
 
     @property
     def before(self) -> "Period":
         if "before" not in self.cache:
-            self.cache["before"] = Period(start=_years_before(self.start, 1), end=self.start - timedelta(days=1))
+            self.cache["before"] = Period(start=years_before(self.start, 1), end=self.start - timedelta(days=1))
         return self.cache["before"]
 
     @property
@@ -166,7 +166,7 @@ def _campaign_links(rows: list[tuple[int, str, bool]]) -> list[Link]:
     return [Link(kind="campaign", id=pk, name=name, ok=ok) for pk, name, ok in sorted(rows, key=lambda row: row[2])]
 
 
-def _years_before(day: date, years: int) -> date:
+def years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
@@ -479,7 +479,8 @@ def head_to_head(period: Period) -> Measure:
         {"start": period.start, "end": period.end},
     )
     concluded, tests = sum(row[2] for row in rows), sum(row[3] for row in rows)
-    display = f"{concluded:,} of {tests:,} tests found a winner, in {len(rows):,} campaigns" if tests else "No tests"
+    campaigns = f"{len(rows):,} campaign{'s' if len(rows) != 1 else ''}"
+    display = f"{concluded:,} of {tests:,} tests found a winner, in {campaigns}" if tests else "No tests in the year"
     return Measure(
         value=float(concluded),
         display=display,

@@ -308,7 +308,7 @@ def test_improvement_counts_concluded_tests_and_changes_after_a_result(year):
     duels = figures["head-to-head"]
     assert (duels["value"], duels["display"], duels["level"]) == (
         1.0,
-        "1 of 2 tests found a winner, in 1 campaigns",
+        "1 of 2 tests found a winner, in 1 campaign",
         "developing",
     )
     changed = figures["changed-after-result"]
