@@ -325,6 +325,59 @@ def offers_across_channels(period: Period) -> Measure:
     )
 
 
+# --- Campaign creation ------------------------------------------------------------------------------------------
+
+
+@indicator("campaign-planning", "designed-campaigns", "Campaigns with a holdout and a forecast in every treatment")
+def designed_campaigns(period: Period) -> Measure:
+    shared = Q(control_design=Campaign.ControlDesign.SHARED, shared_control_share__gt=0)
+    undesigned = Treatment.objects.filter(campaign=OuterRef("pk")).filter(
+        Q(expected_order_value_cents=0) | (Q(holdout_share=0) & ~Q(campaign__control_design="shared"))
+    )
+    rows = list(
+        _campaigns_starting(period)
+        .filter(imported=False, treatments__isnull=False)
+        .distinct()
+        .annotate(designed=~Exists(undesigned) & (shared | ~Q(control_design=Campaign.ControlDesign.SHARED)))
+        .values_list("pk", "name", "designed")
+    )
+    designed = sum(1 for *_, ok in rows if ok)
+    share = _share(designed, len(rows))
+    return Measure(
+        value=share,
+        display=_share_words(designed, len(rows), "campaigns"),
+        level=level_of_share(share, developing=0.5, advanced=0.9),
+        note="Campaigns starting in the year (imported ones aside): each treatment keeps a control group and "
+        "forecasts an order value.",
+        links=_campaign_links(rows),
+    )
+
+
+@indicator("cross-channel", "customers-on-several-channels", "Customers contacted on two or more channels")
+def customers_on_several_channels(period: Period) -> Measure:
+    ((customers, several),) = _rows(
+        f"""
+        SELECT count(*), count(*) FILTER (WHERE channels >= 2)
+        FROM (
+            SELECT customer_id, count(DISTINCT channel) AS channels FROM {ContactHistory._meta.db_table}
+            WHERE contacted_at >= %(start)s AND contacted_at < %(end)s GROUP BY customer_id
+        ) contacted
+        """,
+        {"start": period.first_moment, "end": period.after_last_moment},
+    )
+    share = _share(several, customers)
+    multichannel = _campaigns_starting(period).annotate(channels=Count("treatments__channel", distinct=True))
+    return Measure(
+        value=share,
+        display=_share_words(several, customers, "customers contacted"),
+        level=level_of_share(share, developing=0.1, advanced=0.3),
+        note="Customers contacted in the year, and whether they heard from the team on more than one channel.",
+        links=_campaign_links(
+            [(pk, name, True) for pk, name in multichannel.filter(channels__gte=2).values_list("pk", "name")]
+        ),
+    )
+
+
 # --- Campaign execution -----------------------------------------------------------------------------------------
 
 

@@ -170,13 +170,29 @@ def year(marketer, segment_owner, manager, admin_user) -> dict[str, Campaign]:
     approve(spring, submitted="2025-03-20", approved="2025-03-22")
     approve(summer, submitted="2025-06-01", approved="2025-06-20")
     spring_a = treat(
-        spring, "A", regulars, "email", "Spring hello", offer=save5, holdout_share="0.100", cost_per_contact_cents=10
+        spring,
+        "A",
+        regulars,
+        "email",
+        "Spring hello",
+        offer=save5,
+        holdout_share="0.100",
+        cost_per_contact_cents=10,
+        expected_order_value_cents=4_000,
     )
     spring_b = treat(
         spring, "B", regulars, "sms", "Spring text", offer=save5, holdout_share="0", cost_per_contact_cents=20
     )
     summer_a = treat(
-        summer, "A", lapsing, "email", "We miss you", offer=gift, holdout_share="0.100", cost_per_contact_cents=5
+        summer,
+        "A",
+        lapsing,
+        "email",
+        "We miss you",
+        offer=gift,
+        holdout_share="0.100",
+        cost_per_contact_cents=5,
+        expected_order_value_cents=4_000,
     )
     autumn_a = treat(autumn, "A", movers, "direct_mail", "New home", holdout_share="0.200", cost_per_contact_cents=100)
     treat(winter, "A", regulars, "email", "Winter thanks", cost_per_contact_cents=10)
@@ -268,6 +284,25 @@ def test_strategic_development_counts_multichannel_campaigns_and_offers(year):
     offers = figures["offers-across-channels"]
     assert (offers["value"], offers["display"], offers["level"]) == (0.5, "50% (1 of 2 fixed offers sent)", "advanced")
     assert linked(offers) == [("Spring welcome", True)]
+
+
+def test_campaign_planning_counts_campaigns_designed_with_a_holdout_and_a_forecast(year):
+    designed = measured("campaign-planning")["designed-campaigns"]
+    # Spring's B has no holdout; Summer forecasts an order value with a holdout; Winter forecasts nothing.
+    assert (designed["value"], designed["display"]) == (1 / 3, "33% (1 of 3 campaigns)")
+    assert designed["level"] == "basic"
+    assert linked(designed) == [("Spring welcome", False), ("Summer nudge", True), ("Winter follow-up", False)]
+
+
+def test_cross_channel_counts_customers_who_heard_on_two_or_more_channels(year):
+    several = measured("cross-channel")["customers-on-several-channels"]
+    # Ten customers contacted in 2025, each on one channel only; C1's push contact was in 2024.
+    assert (several["value"], several["display"], several["level"]) == (
+        0.0,
+        "0% (0 of 10 customers contacted)",
+        "basic",
+    )
+    assert linked(several) == [("Spring welcome", True)]
 
 
 def test_readiness_counts_approvals_on_time_and_roles_filled(year):
@@ -369,6 +404,8 @@ def test_every_shipped_process_with_evidence_is_covered_here():
         "planning-process",
         "segment-planning",
         "strategic-development",
+        "campaign-planning",
+        "cross-channel",
         "organisational-readiness",
         "response-tracking",
         "pl-behaviour-goals",

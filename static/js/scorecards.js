@@ -34,7 +34,7 @@ document.addEventListener("alpine:init", function () {
           this.focus(this.focused - 1);
         } else if (event.key === "Enter") {
           event.preventDefault();
-          this.$root.querySelector("#save-next").click();
+          document.getElementById("save-next").click();
         }
       },
     };
