@@ -56,9 +56,9 @@ class TemplateForm(DeskForm, forms.Form):
 class ProcessRowForm(DeskForm, forms.Form):
     """One process of a template as a row: its area, name and what each level looks like."""
 
-    area = forms.CharField(max_length=120, required=False)
+    area = forms.CharField(max_length=120, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
-    name = forms.CharField(max_length=120, required=False)
+    name = forms.CharField(max_length=120, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     basic = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     developing = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     advanced = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -181,7 +181,10 @@ def assessment_compare(request: HttpRequest, assessment_id: int) -> HttpResponse
     after = selectors.assessment_get(assessment_id)
     others = selectors.assessments().filter(version__template=after.version.template_id).exclude(pk=after.pk)
     chosen = request.GET.get("with")
-    before = others.filter(pk=chosen).first() if chosen and chosen.isdigit() else selectors.previous_assessment(after)
+    if chosen and chosen.isdigit():
+        before = others.filter(pk=chosen).first()
+    else:  # the one before it, or for the first assessment the latest after it
+        before = selectors.previous_assessment(after) or others.first()
     context = {"assessment": after, "others": others, "before": before, "levels": LEVEL_NAMES}
     if before is not None:
         comparison = selectors.assessments_compare(before, after)

@@ -160,3 +160,11 @@ def test_only_admins_edit_a_template_and_an_edit_is_a_new_version(client, manage
     last_year.refresh_from_db()
     assert last_year.version.number == 1
     assert last_year.version.areas.get(name="Strategy").processes.first().advanced.startswith("The campaign plan")
+
+
+def test_the_first_assessment_is_compared_with_the_latest_one(client, marketer, manager, maturity, last_year):
+    scores = dict.fromkeys((p.name for p in last_year.version.areas.first().processes.all()), 5)
+    later = scored(maturity, manager, date(2025, 11, 30), scores, submit=False)
+    page = signed_in(client, marketer).get(f"/scorecards/{last_year.pk}/compare/")
+    assert page.context["before"] == later
+    assert 'id="overall-change"' in page.text
