@@ -187,7 +187,8 @@ def assessment_compare(request: HttpRequest, assessment_id: int) -> HttpResponse
         before = selectors.previous_assessment(after) or others.first()
     context = {"assessment": after, "others": others, "before": before, "levels": LEVEL_NAMES}
     if before is not None:
-        comparison = selectors.assessments_compare(before, after)
+        earlier, later = sorted((before, after), key=lambda each: (each.assessed_on, each.pk))
+        comparison = selectors.assessments_compare(earlier, later)
         context |= {"comparison": comparison, "radar": radar(comparison.after, comparison.before)}
     return render(request, "scorecards/compare.html", context)
 

@@ -167,4 +167,6 @@ def test_the_first_assessment_is_compared_with_the_latest_one(client, marketer, 
     later = scored(maturity, manager, date(2025, 11, 30), scores, submit=False)
     page = signed_in(client, marketer).get(f"/scorecards/{last_year.pk}/compare/")
     assert page.context["before"] == later
-    assert 'id="overall-change"' in page.text
+    comparison = page.context["comparison"]
+    assert (comparison.before.assessment, comparison.after.assessment) == (last_year, later)
+    assert comparison.areas[0].change == 15 - 5  # Strategy scored 5 each now, against 2 + 2 + 1 last year
