@@ -175,7 +175,8 @@ class AreaChange:
 
     @property
     def change(self) -> int:
-        return self.after - self.before
+        """Over the processes scored in both: a draft's unscored process is no fall."""
+        return sum(process.change for process in self.processes if process.change is not None)
 
 
 @dataclass
@@ -186,7 +187,7 @@ class Comparison:
 
     @property
     def change(self) -> int:
-        return self.after.total - self.before.total
+        return sum(area.change for area in self.areas)
 
 
 def figure_change(before: Figure | None, after: Figure | None) -> tuple[float | None, str]:

@@ -184,7 +184,8 @@ def assessment_compare(request: HttpRequest, assessment_id: int) -> HttpResponse
     if chosen and chosen.isdigit():
         before = others.filter(pk=chosen).first()
     else:  # the one before it, or for the first assessment the latest after it
-        before = selectors.previous_assessment(after) or others.first()
+        latest = others.filter(status=Assessment.Status.SUBMITTED).first() or others.first()
+        before = selectors.previous_assessment(after) or latest
     context = {"assessment": after, "others": others, "before": before, "levels": LEVEL_NAMES}
     if before is not None:
         earlier, later = sorted((before, after), key=lambda each: (each.assessed_on, each.pk))

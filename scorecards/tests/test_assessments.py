@@ -53,6 +53,14 @@ def test_it_compares_two_assessments_process_by_process_and_area_by_area(two_are
     assert comparison.change == 3
 
 
+def test_a_process_not_yet_scored_in_a_draft_is_no_fall(two_areas, manager):
+    last_year = scored(two_areas, manager, date(2024, 6, 30), {"Calendar": 2, "Budgets": 3, "Holdouts": 1})
+    draft = scored(two_areas, manager, date(2025, 6, 30), {"Calendar": 4}, submit=False)
+    comparison = assessments_compare(last_year, draft)
+    assert [(area.name, area.change) for area in comparison.areas] == [("Planning", 2), ("Testing", 0)]
+    assert comparison.change == 2
+
+
 def test_a_process_dropped_from_the_template_is_compared_apart(two_areas, manager, admin_user):
     last_year = scored(two_areas, manager, date(2024, 6, 30), {"Calendar": 2, "Budgets": 3, "Holdouts": 1})
     template_revise(
