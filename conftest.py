@@ -60,7 +60,7 @@ _started_postgres = pytest.StashKey[bool]()
 @pytest.fixture(autouse=True)
 def shipped_rows(request: pytest.FixtureRequest) -> None:
     """Transactional tests empty every table after them: before any test that uses the database, put back
-    what the migrations ship (roles, stages), whichever tests ran before it in this process."""
+    what the migrations ship (roles, stages, scorecards), whichever tests ran before it in this process."""
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
@@ -95,11 +95,13 @@ def restore_shipped_rows() -> None:
     from django.contrib.auth.models import Group
 
     from core.roles import ALL_ROLES
+    from scorecards.services import shipped_templates_ensure
     from segments.services import stages_ensure_defaults
 
     for role in ALL_ROLES:
         Group.objects.get_or_create(name=role)
     stages_ensure_defaults()
+    shipped_templates_ensure()
 
 
 def _shared_data_folder() -> Path:

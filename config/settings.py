@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "campaigns",
     "offers",
     "reporting",
+    "scorecards",
     "desk",
 ]
 

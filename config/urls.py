@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include((campaign_urlpatterns + campaign_results_urlpatterns, "campaigns"))),
     path("", include("reporting.urls")),
     path("", include("core.urls")),
+    path("", include("scorecards.urls")),
     path("", include("desk.urls")),
 ]

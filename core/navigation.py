@@ -28,7 +28,7 @@ SECTIONS = [
     Section("offers", "Offers", "tags", "f", "offers:bank"),
     Section("customers", "Customers", "people", "u", "customers:list"),
     Section("results", "Results", "graph-up-arrow", "r", "campaigns:results_list"),
-    Section("scorecards", "Scorecards", "clipboard-check", "k", None),
+    Section("scorecards", "Scorecards", "clipboard-check", "k", "scorecards:list"),
     Section("imports", "Imports", "upload", "i", "customers:imports"),
     Section("jobs", "Jobs", "hourglass-split", "j", "jobs"),
     Section("admin", "Admin", "gear", "a", "admin:index", admin_only=True),

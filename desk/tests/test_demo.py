@@ -5,6 +5,7 @@ import io
 from django.core.management import call_command
 
 from customers.models import Customer, Purchase
+from scorecards.models import Assessment
 
 
 def test_seed_demo_loads_a_small_retailer(db):
@@ -13,6 +14,10 @@ def test_seed_demo_loads_a_small_retailer(db):
     assert Customer.objects.count() == 800
     assert Purchase.objects.count() > 5_000
     assert "800 customers" in out.getvalue()
+    last_year, this_year = Assessment.objects.order_by("assessed_on")
+    assert (last_year.status, this_year.status) == ("submitted", "submitted")
+    assert (this_year.assessed_on - last_year.assessed_on).days in (365, 366)
+    assert this_year.evidence["response-tracking"][0]["value"] > 0
     call_command("seed_demo", customers=800, seed=3, if_empty=True, stdout=out)
     assert "There are customers already" in out.getvalue()
 
