@@ -17,6 +17,8 @@ from offers.models import Offer
 from reporting.models import CampaignResult
 from reporting.services import results_compute
 from reporting.statistics import MEMBER_COLUMNS
+from scorecards.models import ScorecardTemplate
+from scorecards.services import assessment_create, shipped_templates_ensure
 from segments.models import BudgetRequest, LifecycleStage, Portfolio, PortfolioBudget, PortfolioObjective, Segment
 
 ROLES = ("marketer", "owner", "other_owner", "manager", "admin")
@@ -97,13 +99,23 @@ MATRIX = [
     ("job_detail", "get", {"marketer", "admin"}, {"job_id": "job"}),  # the marketer's own job
     ("job_progress", "get", {"marketer", "admin"}, {"job_id": "job"}),
     ("database_report_start", "post", MANAGERS, {}),
+    ("scorecards:list", "get", EVERYONE, {}),
+    ("scorecards:create", "post", MANAGERS, {}),
+    ("scorecards:detail", "get", EVERYONE, {"assessment_id": "assessment"}),
+    ("scorecards:fill", "get", MANAGERS, {"assessment_id": "assessment"}),
+    ("scorecards:submit", "post", MANAGERS, {"assessment_id": "assessment"}),
+    ("scorecards:delete", "post", MANAGERS, {"assessment_id": "assessment"}),
+    ("scorecards:compare", "get", EVERYONE, {"assessment_id": "assessment"}),
+    ("scorecards:print", "get", EVERYONE, {"assessment_id": "assessment"}),
+    ("scorecards:template_create", "get", ADMIN, {}),
+    ("scorecards:template_edit", "get", ADMIN, {"template_id": "template"}),
 ]
 # Open to anyone, or the sign-in itself.
 PUBLIC = {"login", "logout", "healthz"}
 # Refusals that must not reveal whether the object exists.
 HIDDEN = {"job_detail", "job_progress"}
 # Removals: once an allowed role removed the object, the next finds nothing.
-REMOVALS = {"campaigns:suppression_remove", "segments:portfolio_objective_delete"}
+REMOVALS = {"campaigns:suppression_remove", "segments:portfolio_objective_delete", "scorecards:delete"}
 
 
 @pytest.fixture
@@ -142,6 +154,8 @@ def objects(people):
         campaign=campaign, code="A", segment=segment, channel="email", message_name="Hello"
     )
     customer = Customer.objects.create(external_id="c1", name="Ann")
+    shipped_templates_ensure()
+    template = ScorecardTemplate.objects.order_by("pk").first()
     # Results of nobody yet, computed as a run would: the results pages and the export have something to show.
     kinds = {"is_control": bool, "responded": bool, "channels": object}
     nobody = pd.DataFrame({column: pd.Series(dtype=kinds.get(column, float)) for column in MEMBER_COLUMNS})
@@ -181,6 +195,8 @@ def objects(people):
             job=Job.objects.create(kind=Job.Kind.IMPORT, title="Import", owner=people["admin"]),
         ),
         "job": Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Report", owner=people["marketer"]),
+        "template": template,
+        "assessment": assessment_create(user=people["manager"], template=template, assessed_on=date(2026, 11, 1)),
     }
 
 
