@@ -48,13 +48,24 @@
     }
   });
 
+  // The configuration comes from the server (core/charts.py) alone; only the SVG download, a button with a
+  // click handler, is added here.
+  function chartConfig(config) {
+    const svg = {
+      name: "downloadSvg",
+      title: "Download as SVG",
+      icon: Plotly.Icons.camera,
+      click: function (chart) { Plotly.downloadImage(chart, {format: "svg", filename: "chart"}); },
+    };
+    return Object.assign({}, config, {modeBarButtonsToAdd: [svg]});
+  }
+
   function renderCharts(root) {
     if (typeof Plotly === "undefined") return;
     root.querySelectorAll("[data-plotly]").forEach(function (node) {
       if (node.dataset.rendered) return;
       const figure = JSON.parse(document.getElementById(node.dataset.plotly).textContent);
-      const config = Object.assign({responsive: true, displaylogo: false}, figure.config || {});
-      Plotly.newPlot(node, figure.data, figure.layout, config);
+      Plotly.newPlot(node, figure.data, figure.layout, chartConfig(figure.config));
       node.dataset.rendered = "1";
     });
   }
