@@ -5,6 +5,9 @@ from django.urls import include, path
 from campaigns.urls import urlpatterns as campaign_urlpatterns
 from reporting.urls import campaign_urlpatterns as campaign_results_urlpatterns
 
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -20,3 +21,23 @@ class RoleRequiredMiddleware:
         if user.is_authenticated and not has_any_role(user) and request.path not in OPEN_TO_EVERY_USER:
             return render(request, "core/no_role.html", status=403)
         return self.get_response(request)
+
+
+class OwnErrorPagesMiddleware:
+    """A missing page is the app's own "Not found" page, even with DEBUG on (as under `make run`).
+
+    With DEBUG, Django answers a missing page with a technical page that lists every address of the app;
+    handler404 only takes over when DEBUG is off. The pages the app renders itself carry `own_page`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        technical = response.status_code == 404 and not getattr(response, "own_page", False)
+        if settings.DEBUG and technical and response.get("Content-Type", "").startswith("text/html"):
+            from core.views import page_not_found
+
+            return page_not_found(request)
+        return response
