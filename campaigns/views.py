@@ -163,7 +163,12 @@ def treatment_edit(request: HttpRequest, campaign_id: int, treatment_id: int | N
     form = TreatmentForm(request.POST or None, instance=treatment)
     if request.method == "POST" and form.is_valid():
         try:
-            treatment_save(campaign=campaign, treatment=treatment, **form.treatment_fields())
+            treatment_save(
+                campaign=campaign,
+                treatment=treatment,
+                without_control=form.without_control(),
+                **form.treatment_fields(),
+            )
         except CampaignError as error:
             form.add_error(None, str(error))
         except Exception as error:  # model validation from full_clean

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -110,8 +111,18 @@ def shared_population_check(campaign: Campaign, treatments: list[Treatment]) -> 
         )
 
 
+NO_CONTROL_GROUP = (
+    "A holdout of 0% leaves no control group, so the treatment's results cannot be measured: nothing would show "
+    "what it changed. Hold out at least some customers (10% is usual), or confirm that it runs with no control group."
+)
+
+
 @transaction.atomic
-def treatment_save(*, campaign: Campaign, treatment: Treatment | None = None, **fields: Any) -> Treatment:
+def treatment_save(
+    *, campaign: Campaign, treatment: Treatment | None = None, without_control: bool = False, **fields: Any
+) -> Treatment:
+    """Add or change a treatment of a draft. A holdout of 0% needs `without_control`: the marketer's word that
+    the treatment is meant to run unmeasured."""
     campaign = _locked(campaign)
     if not campaign.editable:
         raise CampaignError(
@@ -134,6 +145,8 @@ def treatment_save(*, campaign: Campaign, treatment: Treatment | None = None, **
     treatment.topic = (treatment.topic or "").strip()
     _topic_check(treatment.topic)
     treatment.full_clean()
+    if treatment.holdout_share == 0 and not campaign.shares_control and not without_control:
+        raise ValidationError({"holdout_share": NO_CONTROL_GROUP})
     others = [other for other in campaign.treatments.select_related("segment") if other.pk != treatment.pk]
     shared_population_check(campaign, [*others, treatment])
     treatment.save()

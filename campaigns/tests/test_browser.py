@@ -33,7 +33,7 @@ def add_treatment(page: Page, code: str, segment: str, channel: str, priority: i
     page.select_option("#id_segment", label=segment)
     page.select_option("#id_channel", channel)
     page.fill("#id_message_name", f"Message {code}")
-    page.fill("#id_holdout_share", "0.2")
+    page.fill("#id_holdout_share", "20")
     page.fill("#id_cost_per_contact", "0.05")
     page.fill("#id_priority", str(priority))
     page.click("#treatment-form button[type=submit]")

@@ -114,7 +114,7 @@ def test_the_contact_policy_is_a_managers(client, marketer, manager, db):
         "consent_sms": "on",
         "max_contacts": 3,
         "window_days": 14,
-        "global_control_share": "0.05",
+        "global_control_share": "5",
         "global_control_salt": "x",
     }
     client.force_login(marketer)
@@ -160,7 +160,7 @@ def test_the_control_design_is_fixed_with_the_audience_but_the_comparison_is_not
         url,
         {
             "control_design": "per_treatment",
-            "shared_control_share": "0.25",
+            "shared_control_share": "25",
             "p_adjustment": "holm",
             "mean_test": "welch",
         },
