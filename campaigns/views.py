@@ -140,6 +140,12 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "history": campaign.history.select_related("history_user")[:30],
         "comment_form": CommentForm(),
         "job": _job_of(request),
+        "release_consequences": selectors.release_consequences(campaign)
+        if campaign.status in (Campaign.Status.APPROVED, Campaign.Status.AUDIENCE_BUILT)
+        else [],
+        "close_consequences": selectors.close_consequences(campaign)
+        if campaign.status in (Campaign.Status.RELEASED, Campaign.Status.MEASURING)
+        else [],
     }
     return render(request, "campaigns/campaign_detail.html", context)
 

@@ -89,6 +89,12 @@ def test_plan_build_approve_release_download(
     page.goto(f"{live_server.url}/campaigns/")
     page.click("text=Autumn comeback")
     page.click("#release-campaign")
+    dialog = page.locator("#confirm-release")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("to the contact history")
+    expect(dialog).to_contain_text("contact files to send: E-mail")
+    page.screenshot(path="test-results/campaign-release-dialog.png")
+    page.click("#release-campaign-confirm")
     expect(page.locator("[data-status=released]")).to_be_visible()
     page.click("#contacts-tab")
     with page.expect_download() as download:
