@@ -34,6 +34,8 @@ class CampaignForm(DeskForm, forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["portfolio"].required = True
+        self.fields["portfolio"].help_text = "Whose budget the campaign spends; it cannot be released without one."
         self.percent_initials()
         self.style_fields()
 
@@ -43,6 +45,18 @@ class CampaignForm(DeskForm, forms.ModelForm):
         if start and end and end < start:
             self.add_error("end_date", "The campaign cannot end before it starts.")
         return cleaned
+
+
+class CampaignCopyForm(DeskForm, forms.Form):
+    """The new draft's name and dates; everything else comes from the campaign copied."""
+
+    name = forms.CharField(max_length=160)
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()
 
 
 class TestDesignForm(DeskForm, forms.ModelForm):

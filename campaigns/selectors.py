@@ -260,3 +260,20 @@ def close_consequences(campaign: Campaign) -> list[str]:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'s' if count != 1 else ''}"
+
+
+def cancel_consequences(campaign: Campaign) -> list[str]:
+    members = AudienceMember.objects.filter(campaign=campaign).count()
+    return [
+        "Stop it for good: it is never released, and no customer is contacted.",
+        f"Keep its plan, {_plural(campaign.treatments.count(), 'treatment')} and "
+        f"{_plural(members, 'audience member')} for the record; it spends none of its budget.",
+    ]
+
+
+def delete_consequences(campaign: Campaign) -> list[str]:
+    members = AudienceMember.objects.filter(campaign=campaign).count()
+    return [
+        f"Remove the draft, its {_plural(campaign.treatments.count(), 'treatment')} and "
+        f"{_plural(members, 'audience member')}; its history keeps who deleted it and when.",
+    ]

@@ -23,6 +23,7 @@ TRANSITIONS = {
     "release": ({Status.APPROVED, Status.AUDIENCE_BUILT}, Status.RELEASED),
     "start_measuring": ({Status.RELEASED}, Status.MEASURING),
     "close": ({Status.RELEASED, Status.MEASURING}, Status.CLOSED),
+    "cancel": ({Status.DRAFT, Status.SUBMITTED, Status.APPROVED, Status.AUDIENCE_BUILT}, Status.CANCELLED),
 }
 
 
@@ -43,6 +44,7 @@ ACTION_WORDS = {
     "release": "released",
     "start_measuring": "measured",
     "close": "closed",
+    "cancel": "cancelled",
 }
 
 
@@ -56,6 +58,9 @@ def check_transition(campaign: Campaign, action: str) -> Status:
             f"{ACTION_WORDS[action]} only when it is {starts}."
         )
     return target
+
+
+NO_PORTFOLIO = "Choose the portfolio whose budget the campaign spends: without one it could never be released."
 
 
 def _locked(campaign: Campaign) -> Campaign:
@@ -82,6 +87,8 @@ def campaign_create(
         raise CampaignError(f"These are not test design choices: {', '.join(sorted(unknown))}.")
     if end_date < start_date:
         raise CampaignError("The campaign cannot end before it starts.")
+    if portfolio is None:
+        raise CampaignError(NO_PORTFOLIO)
     campaign = Campaign(
         name=name,
         portfolio=portfolio,

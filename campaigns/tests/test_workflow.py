@@ -16,6 +16,7 @@ from campaigns.services import (
     campaign_test_design_update,
     treatment_save,
 )
+from campaigns.services.drafts import campaign_cancel
 from campaigns.services.workflow import TRANSITIONS, CampaignError
 from campaigns.tests.conftest import population
 
@@ -26,6 +27,7 @@ ACTIONS = {
     "release": lambda c, u: campaign_release(campaign=c, user=u),
     "start_measuring": lambda c, u: campaign_start_measuring(campaign=c),
     "close": lambda c, u: campaign_close(campaign=c, user=u),
+    "cancel": lambda c, u: campaign_cancel(campaign=c, user=u, reason="No stock"),
 }
 ILLEGAL = [
     (status, action)
