@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from core.charts import figure_data
+from core.charts import date_axis, figure_data
 from core.lib.spreadsheet import safe_cell
 from core.models import Job
 from core.panels import panels_render
@@ -99,6 +99,7 @@ def segment_edit(request: HttpRequest, segment_id: int | None = None) -> HttpRes
     sizes = list(segment.sizes.order_by("measured_at").values_list("measured_at", "size")) if segment else []
     figure = go.Figure(go.Scatter(x=[at for at, _ in sizes], y=[size for _, size in sizes], mode="lines+markers"))
     figure.update_layout(title="Size over time", yaxis_title="customers")
+    date_axis(figure, [timezone.localtime(at).date() for at, _ in sizes])
     context = {
         "segment": segment,
         "form": form,
@@ -159,6 +160,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
                     line_color=stage.colour,
                 )
         figure.update_layout(title="Customers per stage", yaxis_title="customers")
+        date_axis(figure, list(counts.index))
         context["charts"].append({"id": "chart-stages", "figure": figure_data(figure, height=300)})
     if start and end and start in periods and end in periods:
         matrix = selectors.migration_matrix(start, end)
@@ -305,6 +307,7 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
             )
         )
         figure.update_layout(title=f"Customers in {portfolio.stage.name}", yaxis_title="customers")
+        date_axis(figure, list(counts.index))
         charts.append({"id": "chart-stage-size", "figure": figure_data(figure, height=240)})
     periods = selectors.staging_periods()
     if len(periods) >= 2:

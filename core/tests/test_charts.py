@@ -1,13 +1,14 @@
 """Charts are drawn with one configuration that never offers to send a chart to another host."""
 
 import re
+from datetime import date
 
 import plotly.graph_objects as go
 import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from core.charts import CONFIG, figure_data
+from core.charts import CONFIG, date_axis, figure_data
 from core.tests.test_browser import sign_in
 
 CODE = [
@@ -50,3 +51,21 @@ def test_a_charts_toolbar_downloads_png_and_svg_and_shares_nothing(page: Page, l
     assert "Download as SVG" in titles
     assert not [title for title in titles if "Share" in title or "Cloud" in title]
     assert chart.locator("a[href^='http']").count() == 0
+
+
+def test_an_empty_chart_says_so_instead_of_drawing_axes_from_minus_one_to_one():
+    layout = figure_data(go.Figure(go.Scatter(x=[], y=[])))["layout"]
+    assert [note["text"] for note in layout["annotations"]] == ["No data yet"]
+    assert layout["xaxis"]["visible"] is False and layout["yaxis"]["visible"] is False
+
+
+def test_a_chart_with_data_has_its_axes():
+    layout = figure_data(go.Figure(go.Bar(x=["a"], y=[0])))["layout"]
+    assert "annotations" not in layout and layout.get("xaxis", {}).get("visible", True)
+
+
+def test_one_day_on_a_date_axis_is_shown_as_a_day_among_a_fortnight():
+    day = date(2026, 7, 6)
+    layout = figure_data(date_axis(go.Figure(go.Scatter(x=[day], y=[120])), [day]))["layout"]["xaxis"]
+    assert (layout["type"], layout["tickformat"]) == ("date", "%d %b %Y")
+    assert layout["range"] == ["2026-06-29", "2026-07-13"]
