@@ -68,12 +68,13 @@ def audience_sizes(campaign: Campaign) -> dict[int, dict[str, int]]:
 
 
 def contact_channels(campaign: Campaign) -> list[dict]:
-    return list(
+    rows = (
         ContactHistory.objects.filter(campaign=campaign)
         .values("channel")
         .annotate(contacts=Count("id"))
         .order_by("channel")
     )
+    return [{**row, "label": Channel(row["channel"]).label} for row in rows]
 
 
 def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:

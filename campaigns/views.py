@@ -159,7 +159,7 @@ def _waterfall(code: str, counts: dict, steps: list[tuple[str, str]]) -> dict:
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.campaign_get(campaign_id)
     build = selectors.latest_build(campaign)
-    treatments = list(campaign.treatments.select_related("segment"))
+    treatments = list(campaign.treatments.select_related("segment", "offer"))
     context = {
         "campaign": campaign,
         "treatments": treatments,

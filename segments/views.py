@@ -19,7 +19,7 @@ from core.panels import panels_render
 from segments import selectors
 from segments.forms import BudgetForm, ObjectiveForm, PeriodsForm, RulesOnlyForm, SegmentForm, StageForm
 from segments.models import Portfolio
-from segments.ruletree.fields import CHANNELS, FIELDS, OP_LABELS
+from segments.ruletree.fields import FIELDS, OP_LABELS
 from segments.ruletree.validation import RuleError
 from segments.services import (
     VALUE_HORIZON_DAYS,
@@ -36,6 +36,7 @@ DEFAULT_RULES = {"all": []}
 
 
 def _builder_config() -> dict:
+    from customers.models import ConsentChannel
     from customers.selectors import categories, regions, stores, topics
 
     return {
@@ -46,13 +47,14 @@ def _builder_config() -> dict:
         "opLabels": OP_LABELS,
         "choices": {
             "region": regions(),
-            "home_store": [store.code for store in stores()],
-            "last_channel": ["store", "online"],
-            "stage": [stage.code for stage in selectors.stages()],
+            "home_store": [(store.code, f"{store.name} ({store.code})") for store in stores()],
+            "last_channel": [("store", "In store"), ("online", "Online")],
+            "stage": [(stage.code, stage.name) for stage in selectors.stages()],
             "topics": topics(),
         },
-        "channels": list(CHANNELS),
-        "categories": [category.code for category in categories()],
+        # Values as the rules keep them, each with the words the builder shows.
+        "channels": ConsentChannel.choices,
+        "categories": [(category.code, category.name) for category in categories()],
         "segments": [{"id": s.pk, "name": s.name} for s in selectors.segments_list()],
     }
 
@@ -100,6 +102,7 @@ def segment_edit(request: HttpRequest, segment_id: int | None = None) -> HttpRes
     figure = go.Figure(go.Scatter(x=[at for at, _ in sizes], y=[size for _, size in sizes], mode="lines+markers"))
     figure.update_layout(title="Size over time", yaxis_title="customers")
     date_axis(figure, [timezone.localtime(at).date() for at, _ in sizes])
+    figure.update_yaxes(rangemode="tozero", tickformat=",d")
     context = {
         "segment": segment,
         "form": form,

@@ -98,7 +98,7 @@ def test_plan_build_approve_release_download(
     expect(page.locator("[data-status=released]")).to_be_visible()
     page.click("#contacts-tab")
     with page.expect_download() as download:
-        page.click("#contact-files >> text=email.csv")
+        page.click("#contact-files >> text=E-mail contact file")
     lines = Path(download.value.path()).read_text().splitlines()
     assert lines[0].startswith("external_id,name,email,")
     treated = AudienceMember.objects.filter(treatment__code="A", is_control=False).count()

@@ -4,6 +4,8 @@ from django import template
 
 from core.lib.days import as_of_words
 from core.lib.money import format_cents
+from core.lib.readable import job_sentence as job_sentence_words
+from core.lib.readable import readable as readable_html
 
 register = template.Library()
 
@@ -50,3 +52,14 @@ def p_is(p: float | None) -> str:
 @register.filter
 def get_item(mapping: dict, key: object) -> object:
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def readable(value: object) -> str:
+    """A job's input or result as words and tables (see core.lib.readable)."""
+    return readable_html(value)
+
+
+@register.filter
+def job_sentence(job: object) -> str:
+    return job_sentence_words(job)

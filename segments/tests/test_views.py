@@ -263,3 +263,10 @@ def test_the_portfolio_page_runs_as_many_queries_for_six_objectives_as_for_one(c
     objective("keep_above", 1)
     assert portfolio.objectives.count() == 6
     assert queries_made(client, url) == for_one
+
+
+def test_the_rule_builder_offers_channels_stages_and_stores_by_name(client, marketer):
+    client.force_login(marketer)
+    config = client.get(reverse("segments:new")).context["config"]
+    assert ["direct_mail", "Direct mail"] in [list(choice) for choice in config["channels"]]
+    assert ("new", "New") in config["choices"]["stage"]
