@@ -16,8 +16,21 @@
     return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
   }
 
+  // On the search page, the arrow keys walk the matches of every group in turn; Enter opens the focused one.
+  function moveInResults(event) {
+    const hits = Array.from(document.querySelectorAll("[data-search-results] a.search-hit"));
+    if (!hits.length || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return false;
+    const at = hits.indexOf(document.activeElement);
+    const next = event.key === "ArrowDown" ? Math.min(at + 1, hits.length - 1) : at - 1;
+    event.preventDefault();
+    if (next < 0) document.getElementById("global-search").focus();
+    else hits[next].focus();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (moveInResults(event)) return;
     if (event.key === "Escape") {
       document.querySelectorAll(".modal.show").forEach(function (modal) {
         bootstrap.Modal.getOrCreateInstance(modal).hide();
