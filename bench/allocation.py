@@ -304,6 +304,7 @@ def _campaign() -> Campaign:
             channel="in_store",
             message_name="Your best three offers",
             holdout_share="0.000",
+            without_control=True,
             offer_strategy="best_n",
             offers_per_customer=PER_CUSTOMER,
         )

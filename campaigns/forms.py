@@ -1,12 +1,18 @@
 from django import forms
 
 from campaigns.models import Campaign, Channel, ChannelCap, ContactPolicy, Treatment
-from core.forms import DeskForm
+from core.forms import DeskForm, PercentField
 from core.lib.bounds import MAX_LINE_CENTS, MAX_UNIT_CENTS
 from offers.models import Offer
 
+SHARED_CONTROL_HELP = "With a shared control group: the percent of the audience held out as control."
+
 
 class CampaignForm(DeskForm, forms.ModelForm):
+    shared_control_share = PercentField(
+        max_percent=90, label="Shared control group (%)", initial=10, help_text=SHARED_CONTROL_HELP
+    )
+
     class Meta:
         model = Campaign
         fields = [
@@ -29,6 +35,9 @@ class CampaignForm(DeskForm, forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["portfolio"].required = True
+        self.fields["portfolio"].help_text = "Whose budget the campaign spends; it cannot be released without one."
+        self.percent_initials()
         self.style_fields()
 
     def clean(self) -> dict:
@@ -39,8 +48,22 @@ class CampaignForm(DeskForm, forms.ModelForm):
         return cleaned
 
 
+class CampaignCopyForm(DeskForm, forms.Form):
+    """The new draft's name and dates; everything else comes from the campaign copied."""
+
+    name = forms.CharField(max_length=160)
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
 class TestDesignForm(DeskForm, forms.ModelForm):
     """How a campaign is tested; the service decides which choices its status still allows."""
+
+    shared_control_share = PercentField(max_percent=90, label="Shared control group (%)", help_text=SHARED_CONTROL_HELP)
 
     class Meta:
         model = Campaign
@@ -48,6 +71,7 @@ class TestDesignForm(DeskForm, forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.percent_initials()
         if not self.instance.editable:
             for name in ("control_design", "shared_control_share"):
                 self.fields[name].disabled = True
@@ -71,6 +95,19 @@ class TreatmentForm(DeskForm, forms.ModelForm):
     cost_per_redemption = forms.DecimalField(
         min_value=0, max_value=MAX_UNIT_CENTS // 100, max_digits=10, decimal_places=2, initial=0
     )
+    holdout_share = PercentField(
+        max_percent=90,
+        label="Holdout (%)",
+        initial=10,
+        help_text="The percent of the treatment's audience kept as control, never contacted: 10 is 10%.",
+    )
+    no_control_group = forms.BooleanField(
+        required=False,
+        label="No control group: results cannot be measured",
+        help_text="Needed with a holdout of 0%: with no control group, nothing shows what the treatment changed.",
+    )
+    expected_response_rate = PercentField(decimal_places=2, label="Expected response rate (%)", initial=5)
+    expected_margin_rate = PercentField(decimal_places=2, label="Expected margin rate (%)", initial=30)
 
     class Meta:
         model = Treatment
@@ -102,6 +139,8 @@ class TreatmentForm(DeskForm, forms.ModelForm):
             self.fields["cost_per_contact"].initial = self.instance.cost_per_contact_cents / 100
             self.fields["expected_order_value"].initial = self.instance.expected_order_value_cents / 100
             self.fields["cost_per_redemption"].initial = self.instance.cost_per_redemption_cents / 100
+            self.fields["no_control_group"].initial = self.instance.holdout_share == 0
+        self.percent_initials()
         self.fields["segment"].required = True
         self.fields["topic"].widget.attrs["list"] = "topics-carried"
         self.fields["offer"].queryset = Offer.objects.filter(active=True) | Offer.objects.filter(
@@ -116,12 +155,21 @@ class TreatmentForm(DeskForm, forms.ModelForm):
         fields["cost_per_redemption_cents"] = round(self.cleaned_data["cost_per_redemption"] * 100)
         return fields
 
+    def without_control(self) -> bool:
+        return self.cleaned_data["no_control_group"]
+
 
 class CommentForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ContactPolicyForm(DeskForm, forms.ModelForm):
+    global_control_share = PercentField(
+        max_percent=50,
+        label="Global control group (%)",
+        help_text="The percent of all customers no campaign ever contacts, to measure marketing as a whole.",
+    )
+
     class Meta:
         model = ContactPolicy
         fields = [
@@ -137,6 +185,7 @@ class ContactPolicyForm(DeskForm, forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.percent_initials()
         self.style_fields()
 
 

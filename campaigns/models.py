@@ -42,6 +42,7 @@ class Campaign(models.Model):
         RELEASED = "released", "Released"
         MEASURING = "measuring", "Measuring"
         CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
 
     name = models.CharField(max_length=160, validators=[plain_text])
     year = models.PositiveSmallIntegerField()

@@ -1,10 +1,12 @@
 """Reads: campaigns for lists and pages, audiences, the contact files, the policy in words, the suppression list."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from campaigns.models import (
     AllocationRun,
@@ -18,6 +20,7 @@ from campaigns.models import (
     Suppression,
     Treatment,
 )
+from core.lib.money import format_cents
 from core.models import Job
 from core.selectors import jobs_visible_to
 
@@ -64,12 +67,13 @@ def audience_sizes(campaign: Campaign) -> dict[int, dict[str, int]]:
 
 
 def contact_channels(campaign: Campaign) -> list[dict]:
-    return list(
+    rows = (
         ContactHistory.objects.filter(campaign=campaign)
         .values("channel")
         .annotate(contacts=Count("id"))
         .order_by("channel")
     )
+    return [{**row, "label": Channel(row["channel"]).label} for row in rows]
 
 
 def contact_file_rows(campaign: Campaign, channel: str) -> Iterator[list]:
@@ -208,3 +212,71 @@ def policy_rules(policy: ContactPolicy, caps: dict[str, ChannelCap]) -> list[str
 
 def suppressions_list() -> QuerySet[Suppression]:
     return Suppression.objects.select_related("customer", "added_by").order_by("-added_at", "-id")
+
+
+def release_consequences(campaign: Campaign) -> list[str]:
+    """What releasing the campaign now would do, in sentences with its numbers, for the dialog that confirms it."""
+    from campaigns.services.release import budget_position, planned_cost_cents
+
+    members = AudienceMember.objects.filter(campaign=campaign)
+    per_channel = (
+        members.filter(is_control=False).values("treatment__channel").annotate(contacts=Count("customer"))
+    ).order_by("treatment__channel")
+    contacts = sum(row["contacts"] for row in per_channel)
+    control = members.filter(is_control=True).count()
+    files = [
+        f"{Channel(row['treatment__channel']).label} ({_plural(row['contacts'], 'contact')})" for row in per_channel
+    ]
+    sentences = [
+        f"Write {_plural(contacts, 'contact')} to the contact history, one per treated customer: the evidence "
+        f"its results rely on, which cannot be taken back. {_plural(control, 'customer')} of the control group "
+        "are never contacted.",
+        f"Make {_plural(len(files), 'contact file')} to send: {', '.join(files) or 'none'}.",
+    ]
+    if campaign.portfolio_id:
+        position = budget_position(portfolio_id=campaign.portfolio_id, year=campaign.year, quarter=campaign.quarter)
+        planned = planned_cost_cents(campaign)
+        sentences.append(
+            f"Commit {format_cents(planned)} of the {campaign.quarter_label} budget of {campaign.portfolio} "
+            f"({format_cents(position['budget'])}), leaving {format_cents(position['remaining'] - planned)}."
+        )
+    return sentences
+
+
+def close_consequences(campaign: Campaign) -> list[str]:
+    """What closing the campaign would do, in sentences with its numbers."""
+    windows = campaign.treatments.aggregate(days=Max("response_window_days"))["days"] or 0
+    sentences = [
+        "Stop the nightly measurement: its results keep the last version computed.",
+        f"Keep its {_plural(campaign.contacts.count(), 'contact')} in the contact history and its "
+        f"{format_cents(campaign.committed_cents)} charged to the {campaign.quarter_label} budget of "
+        f"{campaign.portfolio or 'no portfolio'}.",
+    ]
+    if campaign.released_at:
+        window_ends = timezone.localtime(campaign.released_at).date() + timedelta(days=windows)
+        if window_ends > timezone.localdate():
+            sentences.append(
+                f"Its response window is open until {window_ends:%d %b %Y}: responses after today are not counted."
+            )
+    return sentences
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
+
+
+def cancel_consequences(campaign: Campaign) -> list[str]:
+    members = AudienceMember.objects.filter(campaign=campaign).count()
+    return [
+        "Stop it for good: it is never released, and no customer is contacted.",
+        f"Keep its plan, {_plural(campaign.treatments.count(), 'treatment')} and "
+        f"{_plural(members, 'audience member')} for the record; it spends none of its budget.",
+    ]
+
+
+def delete_consequences(campaign: Campaign) -> list[str]:
+    members = AudienceMember.objects.filter(campaign=campaign).count()
+    return [
+        f"Remove the draft, its {_plural(campaign.treatments.count(), 'treatment')} and "
+        f"{_plural(members, 'audience member')}; its history keeps who deleted it and when.",
+    ]

@@ -13,6 +13,7 @@ from rules.contrib.views import permission_required
 
 from campaigns import selectors
 from campaigns.forms import (
+    CampaignCopyForm,
     CampaignForm,
     ChannelCapsForm,
     CommentForm,
@@ -37,6 +38,7 @@ from campaigns.services import (
     suppression_remove,
     treatment_save,
 )
+from campaigns.services.drafts import campaign_cancel, campaign_copy, campaign_delete, campaign_update
 from campaigns.services.pressure import channel_caps
 from campaigns.services.release import budget_position, current_allocation, planned_cost_cents
 from campaigns.tasks import audience_build_enqueue, offer_allocation_enqueue
@@ -85,6 +87,50 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/campaign_form.html", {"form": form})
 
 
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _changeable(request, campaign_id)
+    form = CampaignForm(request.POST or None, instance=selectors.campaign_get(campaign_id))
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign_update(campaign=campaign, user=request.user, **form.cleaned_data)
+        except CampaignError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Campaign saved.")
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
+    return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+@permission_required("campaigns.add_campaign", raise_exception=True)
+def campaign_copy_new(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = selectors.campaign_get(campaign_id)
+    initial = {"name": f"{campaign.name} (copy)", "start_date": campaign.start_date, "end_date": campaign.end_date}
+    form = CampaignCopyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = campaign_copy(campaign=campaign, user=request.user, **form.cleaned_data)
+        except CampaignError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"A new draft copied from {campaign.name}, with its treatments.")
+            return redirect("campaigns:detail", campaign_id=copy.pk)
+    return render(request, "campaigns/campaign_copy.html", {"form": form, "campaign": campaign})
+
+
+@require_POST
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def campaign_delete_draft(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _changeable(request, campaign_id)
+    try:
+        campaign_delete(campaign=campaign, user=request.user)
+    except CampaignError as error:
+        messages.error(request, str(error))
+        return redirect("campaigns:detail", campaign_id=campaign_id)
+    messages.info(request, f"Draft {campaign.name} deleted.")
+    return redirect("campaigns:list")
+
+
 def _waterfall_steps(campaign: Campaign) -> list[tuple[str, str]]:
     """The exclusions in the order the build applies them; a shared control randomises instead of ranking."""
     if not campaign.shares_control:
@@ -116,7 +162,7 @@ def _waterfall(code: str, counts: dict, steps: list[tuple[str, str]]) -> dict:
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = selectors.campaign_get(campaign_id)
     build = selectors.latest_build(campaign)
-    treatments = list(campaign.treatments.select_related("segment"))
+    treatments = list(campaign.treatments.select_related("segment", "offer"))
     context = {
         "campaign": campaign,
         "treatments": treatments,
@@ -143,6 +189,15 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "history": campaign.history.select_related("history_user")[:30],
         "comment_form": CommentForm(),
         "job": _job_of(request),
+        "release_consequences": selectors.release_consequences(campaign)
+        if campaign.status in (Campaign.Status.APPROVED, Campaign.Status.AUDIENCE_BUILT)
+        else [],
+        "close_consequences": selectors.close_consequences(campaign)
+        if campaign.status in (Campaign.Status.RELEASED, Campaign.Status.MEASURING)
+        else [],
+        "cancel_consequences": selectors.cancel_consequences(campaign),
+        "delete_consequences": selectors.delete_consequences(campaign) if campaign.editable else [],
+        "may_copy": request.user.has_perm("campaigns.add_campaign"),
     }
     return render(request, "campaigns/campaign_detail.html", context)
 
@@ -167,7 +222,12 @@ def treatment_edit(request: HttpRequest, campaign_id: int, treatment_id: int | N
     form = TreatmentForm(request.POST or None, instance=treatment)
     if request.method == "POST" and form.is_valid():
         try:
-            treatment_save(campaign=campaign, treatment=treatment, **form.treatment_fields())
+            treatment_save(
+                campaign=campaign,
+                treatment=treatment,
+                without_control=form.without_control(),
+                **form.treatment_fields(),
+            )
         except CampaignError as error:
             form.add_error(None, str(error))
         except Exception as error:  # model validation from full_clean
@@ -276,6 +336,9 @@ def campaign_action(request: HttpRequest, campaign_id: int, action: str) -> Http
         elif action == "close":
             campaign_close(campaign=_changeable(request, campaign_id), user=request.user)
             messages.info(request, "Campaign closed.")
+        elif action == "cancel":
+            campaign_cancel(campaign=_changeable(request, campaign_id), user=request.user, reason=comment)
+            messages.info(request, "Campaign cancelled.")
         else:
             raise PermissionDenied("Unknown action.")
     except CampaignError as error:

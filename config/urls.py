@@ -6,6 +6,9 @@ from campaigns.urls import urlpatterns as campaign_urlpatterns
 from core.login import ThrottledAuthenticationForm
 from reporting.urls import campaign_urlpatterns as campaign_results_urlpatterns
 
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+
 urlpatterns = [
     path(
         "login/",

@@ -1,6 +1,11 @@
-"""Plotly figures travel to the page as JSON and are drawn by static/js/shell.js."""
+"""Plotly figures travel to the page as JSON and are drawn by static/js/shell.js.
+
+Every chart of the app is drawn with CONFIG and nothing else: plotly.js would otherwise offer to upload
+the chart (with the campaign's figures) to the vendor's cloud and link to the vendor's site.
+"""
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -13,8 +18,46 @@ LAYOUT = {
     "legend": {"orientation": "h", "y": -0.2},
 }
 
+# shell.js adds one button to these: "Download as SVG" (a button with a click handler cannot travel as JSON).
+CONFIG = {
+    "responsive": True,
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "plotlyServerURL": "",
+    "showTips": False,
+    "displayModeBar": "hover",
+    "modeBarButtonsToRemove": ["sendChartToCloud", "select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
 
-def figure_data(figure: go.Figure, *, height: int = 300) -> dict[str, Any]:
-    """The figure as plain JSON data, with the house layout."""
+
+def figure_data(figure: go.Figure, *, height: int = 300, empty: str = "No data yet") -> dict[str, Any]:
+    """The figure as plain JSON data, with the house layout and the one chart configuration.
+
+    A figure with nothing to draw says `empty` instead of showing bare axes from -1 to 1.
+    """
     figure.update_layout(LAYOUT, height=height, template="plotly_white")
-    return json.loads(figure.to_json())
+    if not any(_points(trace) for trace in figure.data):
+        figure.update_xaxes(visible=False)
+        figure.update_yaxes(visible=False)
+        figure.add_annotation(text=empty, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    return {**json.loads(figure.to_json()), "config": CONFIG}
+
+
+def date_axis(figure: go.Figure, days: list[date]) -> go.Figure:
+    """Days on the x axis read as days: plotly would tick a lone day in milliseconds."""
+    figure.update_xaxes(type="date", tickformat="%d %b %Y", hoverformat="%d %b %Y")
+    if len(set(days)) == 1:
+        day = days[0]
+        figure.update_xaxes(range=[day - timedelta(days=7), day + timedelta(days=7)], dtick=7 * 86_400_000)
+    return figure
+
+
+def _points(trace: Any) -> int:
+    for name in ("y", "x", "values", "r", "z"):
+        values = getattr(trace, name, None)
+        if values is not None and len(values):
+            return len(values)
+    if getattr(trace, "link", None) is not None and trace.link.value is not None:
+        return len(trace.link.value)
+    return 0

@@ -2,7 +2,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from core.navigation import SECTIONS, Section
-from core.roles import is_admin, role_names
+from core.roles import role_names
 from core.selectors import workers_alive
 
 
@@ -18,7 +18,7 @@ def active_section(path: str) -> Section | None:
 
 def shell(request: HttpRequest) -> dict:
     return {
-        "nav_sections": [section for section in SECTIONS if not section.admin_only or is_admin(request.user)],
+        "nav_sections": [section for section in SECTIONS if section.may_open(request.user)],
         "nav_active": active_section(request.path),
         "user_roles": role_names(request.user),
         # Read once per request, and only by a page that shows a queued job.

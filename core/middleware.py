@@ -65,3 +65,23 @@ class ContentSecurityPolicyMiddleware:
         if settings.CONTENT_SECURITY_POLICY:
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class OwnErrorPagesMiddleware:
+    """A missing page is the app's own "Not found" page, even with DEBUG on (as under `make run`).
+
+    With DEBUG, Django answers a missing page with a technical page that lists every address of the app;
+    handler404 only takes over when DEBUG is off. The pages the app renders itself carry `own_page`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        technical = response.status_code == 404 and not getattr(response, "own_page", False)
+        if settings.DEBUG and technical and response.get("Content-Type", "").startswith("text/html"):
+            from core.views import page_not_found
+
+            return page_not_found(request)
+        return response

@@ -1,7 +1,12 @@
-"""The sections of the navigation rail and their keyboard shortcuts."""
+"""The sections of the navigation rail and their keyboard shortcuts.
+
+A section shows, with its shortcut, only to those whose role may open it (its permission; without one,
+anyone with a role).
+"""
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
 
 
@@ -12,24 +17,33 @@ class Section:
     icon: str
     shortcut: str
     url_name: str | None  # None: the section is not part of the app yet and is shown disabled
-    admin_only: bool = False
+    permission: str = "core.use_app"
 
     @property
     def url(self) -> str | None:
         return reverse(self.url_name) if self.url_name else None
 
+    def may_open(self, user: AbstractBaseUser | AnonymousUser) -> bool:
+        return user.has_perm(self.permission)
+
 
 SECTIONS = [
     Section("home", "Home", "house", "h", "home"),
-    Section("plan", "Plan", "calendar3", "p", "reporting:plan"),
-    Section("campaigns", "Campaigns", "megaphone", "c", "campaigns:list"),
-    Section("portfolios", "Portfolios", "briefcase", "o", "reporting:portfolios"),
-    Section("segments", "Segments", "diagram-3", "s", "segments:list"),
-    Section("offers", "Offers", "tags", "f", "offers:bank"),
-    Section("customers", "Customers", "people", "u", "customers:list"),
-    Section("results", "Results", "graph-up-arrow", "r", "campaigns:results_list"),
-    Section("scorecards", "Scorecards", "clipboard-check", "k", "scorecards:list"),
-    Section("imports", "Imports", "upload", "i", "customers:imports"),
+    Section("plan", "Plan", "calendar3", "p", "reporting:plan", permission="reporting.view_plan"),
+    Section("campaigns", "Campaigns", "megaphone", "c", "campaigns:list", permission="campaigns.view_campaigns"),
+    Section(
+        "portfolios", "Portfolios", "briefcase", "o", "reporting:portfolios", permission="segments.view_portfolios"
+    ),
+    Section("segments", "Segments", "diagram-3", "s", "segments:list", permission="segments.view_segments"),
+    Section("offers", "Offers", "tags", "f", "offers:bank", permission="offers.view_offers"),
+    Section("customers", "Customers", "people", "u", "customers:list", permission="customers.view_customers"),
+    Section(
+        "results", "Results", "graph-up-arrow", "r", "campaigns:results_list", permission="campaigns.view_campaigns"
+    ),
+    Section(
+        "scorecards", "Scorecards", "clipboard-check", "k", "scorecards:list", permission="scorecards.view_scorecards"
+    ),
+    Section("imports", "Imports", "upload", "i", "customers:imports", permission="customers.view_imports"),
     Section("jobs", "Jobs", "hourglass-split", "j", "jobs"),
-    Section("admin", "Admin", "gear", "a", "admin:index", admin_only=True),
+    Section("admin", "Admin", "gear", "a", "admin:index", permission="core.use_admin"),
 ]

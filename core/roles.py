@@ -18,6 +18,9 @@ is_segment_owner = rules.is_group_member(SEGMENT_OWNER)
 is_manager = rules.is_group_member(MANAGER)
 is_admin = rules.is_superuser | rules.is_group_member(ADMIN)
 
+# Those who oversee the work of others: they follow every job, whoever started it.
+sees_every_job = is_manager | is_admin
+
 # Anyone who works in the app at all; a user with no role sees only their own jobs.
 has_any_role = is_marketer | is_segment_owner | is_manager | is_admin
 

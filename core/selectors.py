@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core.models import Job, Worker
-from core.roles import is_admin
+from core.roles import sees_every_job
 
 
 def jobs_visible_to(user: AbstractBaseUser) -> QuerySet[Job]:
     jobs = Job.objects.select_related("owner")
-    return jobs if is_admin(user) else jobs.filter(owner=user)
+    return jobs if sees_every_job(user) else jobs.filter(owner=user)
 
 
 def job_for_user(user: AbstractBaseUser, job_id: int) -> Job:

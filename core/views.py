@@ -53,6 +53,18 @@ def database_report_start(request: HttpRequest) -> HttpResponse:
     return redirect("job_detail", job_id=job.pk)
 
 
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    response = render(request, "404.html", status=404)
+    response.own_page = True
+    return response
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The reason given by the refusal, when it is meant for people, else a general one."""
+    reason = str(exception) if exception and str(exception) else ""
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
 @login_not_required
 def healthz(request: HttpRequest) -> JsonResponse:
     """The database, the broker and the workers, each with how long ago it last answered; 503 if any is down."""

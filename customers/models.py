@@ -153,6 +153,15 @@ class Purchase(models.Model):
 
 class EngagementEvent(models.Model):
     KINDS = ["web_visit", "email_open", "email_click", "app_open", "sms_click", "push_open", "store_visit"]
+    LABELS = {
+        "web_visit": "Web visit",
+        "email_open": "E-mail open",
+        "email_click": "E-mail click",
+        "app_open": "App open",
+        "sms_click": "SMS click",
+        "push_open": "Push open",
+        "store_visit": "Store visit",
+    }
 
     event_id = SourceKeyField(max_length=64, primary_key=True)
     customer = models.ForeignKey(
@@ -166,6 +175,11 @@ class EngagementEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def label(cls, kind: str) -> str:
+        """A kind of event in words; an imported kind the desk does not know, with its underscores as spaces."""
+        return cls.LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
 class DataImport(models.Model):

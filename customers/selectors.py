@@ -152,12 +152,13 @@ def customer_recent_purchases(customer: Customer, limit: int = 25) -> QuerySet[P
 
 
 def customer_event_counts(customer: Customer) -> list[dict]:
-    return list(
+    rows = (
         EngagementEvent.objects.filter(customer=customer)
         .values("kind")
         .annotate(events=Count("event_id"))
         .order_by("-events")
     )
+    return [{**row, "label": EngagementEvent.label(row["kind"])} for row in rows]
 
 
 def regions() -> list[str]:

@@ -10,4 +10,5 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def global_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    return render(request, "desk/search.html", {"query": query, "groups": search.search_all(request.user, query)})
+    groups = search.search_all(request.user, query, limit=search.LIMIT)
+    return render(request, "desk/search.html", {"query": query, "groups": groups, "limit": search.LIMIT})

@@ -1,12 +1,18 @@
 from django import forms
 
-from core.forms import DeskForm
+from core.forms import DeskForm, PercentField
 from core.lib.bounds import MAX_BUDGET_CENTS, MAX_UNIT_CENTS
 from customers.models import Channel, Store
 from offers.models import Offer
 
 
 class OfferForm(DeskForm, forms.ModelForm):
+    expected_redemption_rate = PercentField(
+        decimal_places=2,
+        label="Expected redemption rate (%)",
+        initial=5,
+        help_text="The percent of the customers given it who redeem it, before any campaign has measured it.",
+    )
     cost_per_redemption = forms.DecimalField(
         min_value=0, max_value=MAX_UNIT_CENTS // 100, max_digits=10, decimal_places=2, initial=0
     )
@@ -57,6 +63,7 @@ class OfferForm(DeskForm, forms.ModelForm):
             )
             self.fields["channels"].initial = offer.channels
             self.fields["stores"].initial = list(offer.stores.all())
+        self.percent_initials()
         self.style_fields()
 
     def offer_fields(self) -> dict:

@@ -12,6 +12,7 @@ from campaigns.selectors import campaigns_list
 from core.lib.quarters import prorate
 from core.models import Job
 from core.selectors import jobs_visible_to
+from customers.models import EngagementEvent
 from reporting.models import CampaignResult
 from reporting.payload import Totals
 
@@ -112,19 +113,10 @@ def response_definition_editable(user: AbstractBaseUser, campaign: Campaign) -> 
 
 
 # Engagement events as the page names them.
-EVENT_LABELS = {
-    "web_visit": "Web visit",
-    "email_open": "E-mail open",
-    "email_click": "E-mail click",
-    "app_open": "App open",
-    "sms_click": "SMS click",
-    "push_open": "Push open",
-    "store_visit": "Store visit",
-}
 
 
 def event_label(kind: str) -> str:
-    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+    return EngagementEvent.label(kind)
 
 
 @dataclass(frozen=True)

@@ -123,16 +123,18 @@ def migration_matrix(start: date, end: date) -> pd.DataFrame:
 
 def migration_around(stage: LifecycleStage, start: date, end: date) -> pd.DataFrame:
     """The migration matrix cut down to the flows into `stage` and out of it."""
-    matrix = migration_matrix(start, end)
-    if stage.name not in matrix.columns:
+    return flows_touching(migration_matrix(start, end), stage.name)
+
+
+def flows_touching(matrix: pd.DataFrame, stage: str) -> pd.DataFrame:
+    """Only the flows that start or end in `stage`: a move between two other stages is not its migration."""
+    if stage not in matrix.columns:
         return matrix.iloc[0:0, 0:0]
-    sources = [row for row in matrix.index if matrix.loc[row, stage.name] > 0 or row == stage.name]
-    destinations = [
-        column
-        for column in matrix.columns
-        if column == stage.name or (stage.name in matrix.index and matrix.loc[stage.name, column] > 0)
-    ]
-    return matrix.loc[sources, destinations]
+    touching = pd.DataFrame(
+        np.logical_or.outer(matrix.index == stage, matrix.columns == stage), index=matrix.index, columns=matrix.columns
+    )
+    flows = matrix.where(touching, 0)
+    return flows.loc[flows.sum(axis=1) > 0, flows.sum(axis=0) > 0]
 
 
 def portfolios() -> QuerySet[Portfolio]:

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
-from core.charts import figure_data
+from core.charts import date_axis, figure_data
 from core.idempotency import sent_once
 from core.lib.spreadsheet import safe_cell
 from core.models import Job
@@ -40,7 +40,7 @@ from segments.portfolios import (
     objective_save,
     portfolio_save,
 )
-from segments.ruletree.fields import CHANNELS, FIELDS, OP_LABELS
+from segments.ruletree.fields import FIELDS, OP_LABELS
 from segments.ruletree.validation import RuleError
 from segments.services import (
     VALUE_HORIZON_DAYS,
@@ -55,6 +55,7 @@ DEFAULT_RULES = {"all": []}
 
 
 def _builder_config() -> dict:
+    from customers.models import ConsentChannel
     from customers.selectors import categories, regions, stores, topics
 
     return {
@@ -65,13 +66,14 @@ def _builder_config() -> dict:
         "opLabels": OP_LABELS,
         "choices": {
             "region": regions(),
-            "home_store": [store.code for store in stores()],
-            "last_channel": ["store", "online"],
-            "stage": [stage.code for stage in selectors.stages()],
+            "home_store": [(store.code, f"{store.name} ({store.code})") for store in stores()],
+            "last_channel": [("store", "In store"), ("online", "Online")],
+            "stage": [(stage.code, stage.name) for stage in selectors.stages()],
             "topics": topics(),
         },
-        "channels": list(CHANNELS),
-        "categories": [category.code for category in categories()],
+        # Values as the rules keep them, each with the words the builder shows.
+        "channels": ConsentChannel.choices,
+        "categories": [(category.code, category.name) for category in categories()],
         "segments": [{"id": s.pk, "name": s.name} for s in selectors.segments_list()],
     }
 
@@ -122,6 +124,8 @@ def segment_edit(request: HttpRequest, segment_id: int | None = None) -> HttpRes
     sizes = list(segment.sizes.order_by("measured_at").values_list("measured_at", "size")) if segment else []
     figure = go.Figure(go.Scatter(x=[at for at, _ in sizes], y=[size for _, size in sizes], mode="lines+markers"))
     figure.update_layout(title="Size over time", yaxis_title="customers")
+    date_axis(figure, [timezone.localtime(at).date() for at, _ in sizes])
+    figure.update_yaxes(rangemode="tozero", tickformat=",d")
     context = {
         "segment": segment,
         "form": form,
@@ -183,6 +187,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
                     line_color=stage.colour,
                 )
         figure.update_layout(title="Customers per stage", yaxis_title="customers")
+        date_axis(figure, list(counts.index))
         context["charts"].append({"id": "chart-stages", "figure": figure_data(figure, height=300)})
     if start and end and start in periods and end in periods:
         matrix = selectors.migration_matrix(start, end)
@@ -327,6 +332,7 @@ def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
             )
         )
         figure.update_layout(title=f"Customers in {portfolio.stage.name}", yaxis_title="customers")
+        date_axis(figure, list(counts.index))
         charts.append({"id": "chart-stage-size", "figure": figure_data(figure, height=240)})
     periods = selectors.staging_periods()
     if len(periods) >= 2:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ TRANSITIONS = {
     "release": ({Status.APPROVED, Status.AUDIENCE_BUILT}, Status.RELEASED),
     "start_measuring": ({Status.RELEASED}, Status.MEASURING),
     "close": ({Status.RELEASED, Status.MEASURING}, Status.CLOSED),
+    "cancel": ({Status.DRAFT, Status.SUBMITTED, Status.APPROVED, Status.AUDIENCE_BUILT}, Status.CANCELLED),
 }
 
 
@@ -45,6 +47,7 @@ ACTION_WORDS = {
     "release": "released",
     "start_measuring": "measured",
     "close": "closed",
+    "cancel": "cancelled",
 }
 
 
@@ -58,6 +61,9 @@ def check_transition(campaign: Campaign, action: str) -> Status:
             f"{ACTION_WORDS[action]} only when it is {starts}."
         )
     return target
+
+
+NO_PORTFOLIO = "Choose the portfolio whose budget the campaign spends: without one it could never be released."
 
 
 def _locked(campaign: Campaign) -> Campaign:
@@ -84,6 +90,8 @@ def campaign_create(
         raise CampaignError(f"These are not test design choices: {', '.join(sorted(unknown))}.")
     dates_check(start_date, end_date)
     name_check(name, start_date)
+    if portfolio is None:
+        raise CampaignError(NO_PORTFOLIO)
     campaign = Campaign(
         name=name,
         portfolio=portfolio,
@@ -141,8 +149,18 @@ def shared_population_check(campaign: Campaign, treatments: list[Treatment]) -> 
         )
 
 
+NO_CONTROL_GROUP = (
+    "A holdout of 0% leaves no control group, so the treatment's results cannot be measured: nothing would show "
+    "what it changed. Hold out at least some customers (10% is usual), or confirm that it runs with no control group."
+)
+
+
 @transaction.atomic
-def treatment_save(*, campaign: Campaign, treatment: Treatment | None = None, **fields: Any) -> Treatment:
+def treatment_save(
+    *, campaign: Campaign, treatment: Treatment | None = None, without_control: bool = False, **fields: Any
+) -> Treatment:
+    """Add or change a treatment of a draft. A holdout of 0% needs `without_control`: the marketer's word that
+    the treatment is meant to run unmeasured."""
     campaign = _locked(campaign)
     if not campaign.editable:
         raise CampaignError(
@@ -165,6 +183,8 @@ def treatment_save(*, campaign: Campaign, treatment: Treatment | None = None, **
     treatment.topic = (treatment.topic or "").strip()
     _topic_check(treatment.topic)
     treatment.full_clean()
+    if treatment.holdout_share == 0 and not campaign.shares_control and not without_control:
+        raise ValidationError({"holdout_share": NO_CONTROL_GROUP})
     others = [other for other in campaign.treatments.select_related("segment") if other.pk != treatment.pk]
     shared_population_check(campaign, [*others, treatment])
     treatment.save()

@@ -88,6 +88,7 @@ def make_campaign(portfolio, marketer):
             )
             treatment_save(
                 campaign=campaign,
+                without_control=str(fields.get("holdout_share")) == "0",
                 **{
                     "code": chr(65 + number),
                     "segment": segment,

@@ -239,7 +239,7 @@ def test_a_manager_sets_caps_per_channel_on_the_policy_page_and_reads_the_rules(
         "consent_sms": "on",
         "max_contacts": 5,
         "window_days": 30,
-        "global_control_share": "0.05",
+        "global_control_share": "5",
         "global_control_salt": "campaign-desk",
         "cap-sms_max": 2,
         "cap-sms_days": 14,

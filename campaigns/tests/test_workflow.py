@@ -16,6 +16,7 @@ from campaigns.services import (
     campaign_test_design_update,
     treatment_save,
 )
+from campaigns.services.drafts import campaign_cancel
 from campaigns.services.workflow import TRANSITIONS, CampaignError
 from campaigns.tests.conftest import population
 
@@ -26,6 +27,7 @@ ACTIONS = {
     "release": lambda c, u: campaign_release(campaign=c, user=u),
     "start_measuring": lambda c, u: campaign_start_measuring(campaign=c),
     "close": lambda c, u: campaign_close(campaign=c, user=u),
+    "cancel": lambda c, u: campaign_cancel(campaign=c, user=u, reason="No stock"),
 }
 ILLEGAL = [
     (status, action)
@@ -114,7 +116,7 @@ def test_the_contact_policy_is_a_managers(client, marketer, manager, db):
         "consent_sms": "on",
         "max_contacts": 3,
         "window_days": 14,
-        "global_control_share": "0.05",
+        "global_control_share": "5",
         "global_control_salt": "x",
     }
     client.force_login(marketer)
@@ -160,7 +162,7 @@ def test_the_control_design_is_fixed_with_the_audience_but_the_comparison_is_not
         url,
         {
             "control_design": "per_treatment",
-            "shared_control_share": "0.25",
+            "shared_control_share": "25",
             "p_adjustment": "holm",
             "mean_test": "welch",
         },

@@ -6,6 +6,8 @@ from django.utils.html import format_html
 from core.idempotency import FIELD, new_key
 from core.lib.days import as_of_words
 from core.lib.money import format_cents
+from core.lib.readable import job_sentence as job_sentence_words
+from core.lib.readable import readable as readable_html
 
 register = template.Library()
 
@@ -66,3 +68,14 @@ def get_item(mapping: dict, key: object) -> object:
 def form_key() -> str:
     """The hidden key of a creating form: sent twice, it still makes one object (core.idempotency)."""
     return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_key())
+
+
+@register.filter
+def readable(value: object) -> str:
+    """A job's input or result as words and tables (see core.lib.readable)."""
+    return readable_html(value)
+
+
+@register.filter
+def job_sentence(job: object) -> str:
+    return job_sentence_words(job)

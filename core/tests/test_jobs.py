@@ -214,8 +214,8 @@ def test_an_admin_sees_every_job(client, job, admin_user):
     assert "Report" in client.get(reverse("jobs")).content.decode()
 
 
-def test_another_users_job_is_not_found(client, job, manager):
-    client.force_login(manager)
+def test_another_users_job_is_not_found(client, job, segment_owner):
+    client.force_login(segment_owner)
     assert client.get(reverse("job_detail", args=[job.pk])).status_code == 404
     assert client.get(reverse("job_progress", args=[job.pk])).status_code == 404
 

@@ -151,3 +151,46 @@ def test_a_copy_with_a_long_data_folder_gets_a_short_control_socket_of_its_own(t
     assert len(str(socket).encode()) <= 108 and socket != control_socket(tmp_path)
     assert socket == control_socket(long_folder)  # the same copy finds the same one again
     assert control_socket(tmp_path) == tmp_path.resolve() / "gunicorn.ctl"
+
+
+def test_the_log_of_make_run_has_one_line_per_page_and_none_for_static_files(tmp_path):
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    env.update(DATA_DIR=str(tmp_path), RUN_PORT=str(port), DJANGO_SETTINGS_MODULE="config.settings", DEBUG="1")
+    desk = subprocess.Popen(
+        [sys.executable, "manage.py", "rundesk", "--no-demo"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        deadline, page = time.monotonic() + 120, ""
+        while time.monotonic() < deadline and not page:
+            try:
+                page = browser.open(f"{base}/login/", timeout=5).read().decode()
+            except OSError:
+                assert desk.poll() is None, desk.stdout.read()
+                time.sleep(0.5)
+        token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": "marketer", "password": "campaign-desk"}
+        )
+        request = urllib.request.Request(f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"})
+        assert "Home" in browser.open(request, timeout=30).read().decode()
+        browser.open(f"{base}/static/js/shell.js", timeout=5).read()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            browser.open(f"{base}/imports/", timeout=5)
+        assert refused.value.code == 403
+        time.sleep(1)  # the access log is written after the response
+    finally:
+        desk.send_signal(signal.SIGTERM)
+        output = desk.communicate(timeout=60)[0]
+    assert "Embedded PostgreSQL stopped." in output, output
+    assert "GET /imports/" in output and "GET / " in output
+    assert "/static/" not in output
+    assert output.count("Forbidden (Permission denied): /imports/") == 1
+    assert "Traceback" not in output and "Error" not in output and "killed" not in output

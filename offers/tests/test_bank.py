@@ -122,7 +122,7 @@ def test_the_edit_page_saves_an_offer_with_its_history(db, client, marketer, seg
         "name": "A tote bag",
         "kind": "gift",
         "value": "3.00",
-        "expected_redemption_rate": "0.1000",
+        "expected_redemption_rate": "10",
         "valid_from": "2026-02-01",
         "valid_until": "2026-01-01",
         "cost_per_redemption": "3.00",

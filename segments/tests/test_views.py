@@ -308,3 +308,10 @@ def test_a_saved_segment_keeps_its_customers_per_stage(client, marketer, describ
     by_stage = CustomerFeatures.objects.values_list("stage_id").annotate(customers=Count("customer_id"))
     assert segment.stage_counts == {str(stage_id or 0): customers for stage_id, customers in by_stage}
     assert sum(segment.stage_counts.values()) == segment.size == 5
+
+
+def test_the_rule_builder_offers_channels_stages_and_stores_by_name(client, marketer):
+    client.force_login(marketer)
+    config = client.get(reverse("segments:new")).context["config"]
+    assert ["direct_mail", "Direct mail"] in [list(choice) for choice in config["channels"]]
+    assert ("new", "New") in config["choices"]["stage"]

@@ -16,6 +16,11 @@
     return node;
   }
 
+  // An option is a value, or a [value, label] pair when the value is a code.
+  function optionValue(option) {
+    return Array.isArray(option) ? option[0] : option;
+  }
+
   function select(options, value, onchange, attributes) {
     const box = element("select", Object.assign({class: "form-select form-select-sm", onchange: onchange}, attributes));
     options.forEach(function (option) {
@@ -138,8 +143,8 @@
       return op === "between" ? [single, single] : single;
     }
     if (field.kind === "choice" || field.kind === "topic") return [];
-    if (field.kind === "consent") return this.config.channels[0];
-    if (field.kind === "category_share") return {category: this.config.categories[0] || "", share: 0.25};
+    if (field.kind === "consent") return optionValue(this.config.channels[0]);
+    if (field.kind === "category_share") return {category: optionValue(this.config.categories[0]) || "", share: 0.25};
     if (field.kind === "segment") return (this.config.segments[0] || {}).id;
     return undefined;
   };

@@ -16,8 +16,21 @@
     return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
   }
 
+  // On the search page, the arrow keys walk the matches of every group in turn; Enter opens the focused one.
+  function moveInResults(event) {
+    const hits = Array.from(document.querySelectorAll("[data-search-results] a.search-hit"));
+    if (!hits.length || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return false;
+    const at = hits.indexOf(document.activeElement);
+    const next = event.key === "ArrowDown" ? Math.min(at + 1, hits.length - 1) : at - 1;
+    event.preventDefault();
+    if (next < 0) document.getElementById("global-search").focus();
+    else hits[next].focus();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (moveInResults(event)) return;
     if (event.key === "Escape") {
       document.querySelectorAll(".modal.show").forEach(function (modal) {
         bootstrap.Modal.getOrCreateInstance(modal).hide();
@@ -48,13 +61,24 @@
     }
   });
 
+  // The configuration comes from the server (core/charts.py) alone; only the SVG download, a button with a
+  // click handler, is added here.
+  function chartConfig(config) {
+    const svg = {
+      name: "downloadSvg",
+      title: "Download as SVG",
+      icon: Plotly.Icons.camera,
+      click: function (chart) { Plotly.downloadImage(chart, {format: "svg", filename: "chart"}); },
+    };
+    return Object.assign({}, config, {modeBarButtonsToAdd: [svg]});
+  }
+
   function renderCharts(root) {
     if (typeof Plotly === "undefined") return;
     root.querySelectorAll("[data-plotly]").forEach(function (node) {
       if (node.dataset.rendered) return;
       const figure = JSON.parse(document.getElementById(node.dataset.plotly).textContent);
-      const config = Object.assign({responsive: true, displaylogo: false}, figure.config || {});
-      Plotly.newPlot(node, figure.data, figure.layout, config);
+      Plotly.newPlot(node, figure.data, figure.layout, chartConfig(figure.config));
       node.dataset.rendered = "1";
     });
   }

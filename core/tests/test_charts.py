@@ -1,0 +1,71 @@
+"""Charts are drawn with one configuration that never offers to send a chart to another host."""
+
+import re
+from datetime import date
+
+import plotly.graph_objects as go
+import pytest
+from django.conf import settings
+from playwright.sync_api import Page, expect
+
+from core.charts import CONFIG, date_axis, figure_data
+from core.tests.test_browser import sign_in
+
+CODE = [
+    *settings.BASE_DIR.glob("templates/**/*.html"),
+    *settings.BASE_DIR.glob("*/templates/**/*.html"),
+    *settings.BASE_DIR.glob("static/js/*.js"),
+]
+
+
+def test_the_chart_configuration_has_no_cloud_link_and_no_logo():
+    assert CONFIG["showSendToCloud"] is False
+    assert CONFIG["plotlyServerURL"] == ""
+    assert CONFIG["displaylogo"] is False
+    assert "sendChartToCloud" in CONFIG["modeBarButtonsToRemove"]
+    assert "toImage" not in CONFIG["modeBarButtonsToRemove"]
+
+
+def test_every_figure_carries_the_one_configuration():
+    assert figure_data(go.Figure(go.Bar(x=[1], y=[2])))["config"] == CONFIG
+
+
+def test_only_the_shell_draws_charts_and_with_the_figures_configuration():
+    calls = {path.name: re.findall(r"Plotly\.(?:newPlot|react|plot)\((.*)\);", path.read_text()) for path in CODE}
+    assert {name: found for name, found in calls.items() if found} == {
+        "shell.js": ["node, figure.data, figure.layout, chartConfig(figure.config)"]
+    }
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_charts_toolbar_downloads_png_and_svg_and_shares_nothing(page: Page, live_server, marketer):
+    sign_in(page, live_server, "maria")
+    chart = page.locator("[data-plotly='chart-jobs']")
+    expect(chart.locator(".main-svg").first).to_be_attached()
+    chart.hover()
+    buttons = chart.locator(".modebar-btn")
+    expect(buttons.first).to_be_attached()
+    titles = [button.get_attribute("data-title") for button in buttons.all()]
+    assert "Download plot as a PNG" in titles or "Download plot as a png" in titles, titles
+    assert "Download as SVG" in titles
+    assert not [title for title in titles if "Share" in title or "Cloud" in title]
+    assert chart.locator("a[href^='http']").count() == 0
+
+
+def test_an_empty_chart_says_so_instead_of_drawing_axes_from_minus_one_to_one():
+    layout = figure_data(go.Figure(go.Scatter(x=[], y=[])))["layout"]
+    assert [note["text"] for note in layout["annotations"]] == ["No data yet"]
+    assert layout["xaxis"]["visible"] is False and layout["yaxis"]["visible"] is False
+
+
+def test_a_chart_with_data_has_its_axes():
+    layout = figure_data(go.Figure(go.Bar(x=["a"], y=[0])))["layout"]
+    assert "annotations" not in layout and layout.get("xaxis", {}).get("visible", True)
+
+
+def test_one_day_on_a_date_axis_is_shown_as_a_day_among_a_fortnight():
+    day = date(2026, 7, 6)
+    layout = figure_data(date_axis(go.Figure(go.Scatter(x=[day], y=[120])), [day]))["layout"]["xaxis"]
+    assert (layout["type"], layout["tickformat"]) == ("date", "%d %b %Y")
+    assert layout["range"] == ["2026-06-29", "2026-07-13"]
