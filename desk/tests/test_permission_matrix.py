@@ -96,8 +96,8 @@ MATRIX = [
     ("reporting:plan_dates", "post", CREATORS, {"campaign_id": "campaign"}),
     ("reporting:portfolios", "get", EVERYONE, {}),
     ("jobs", "get", EVERYONE, {}),
-    ("job_detail", "get", {"marketer", "admin"}, {"job_id": "job"}),  # the marketer's own job
-    ("job_progress", "get", {"marketer", "admin"}, {"job_id": "job"}),
+    ("job_detail", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),  # the marketer's own job
+    ("job_progress", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),
     ("database_report_start", "post", MANAGERS, {}),
     ("scorecards:list", "get", EVERYONE, {}),
     ("scorecards:create", "post", MANAGERS, {}),

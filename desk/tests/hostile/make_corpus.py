@@ -434,7 +434,7 @@ OFFER_BODIES = [
     ("unknown kind", {"kind": "free_money"}, "Select a valid choice"),
     ("unknown channel", {"channels": "fax"}, "Select a valid choice"),
     ("unknown store id", {"stores": "99999999999999999999"}, "Select a valid choice"),
-    ("redemption rate 2", {"expected_redemption_rate": "2"}, "less than or equal to 1"),
+    ("redemption rate 200%", {"expected_redemption_rate": "200"}, "less than or equal to 100"),
 ]
 STAGING_BODIES = [
     ("month 13", "2026-13-45", "not a date"),
