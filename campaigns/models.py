@@ -39,6 +39,7 @@ class Campaign(models.Model):
         RELEASED = "released", "Released"
         MEASURING = "measuring", "Measuring"
         CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
 
     name = models.CharField(max_length=160)
     year = models.PositiveSmallIntegerField()

@@ -81,6 +81,7 @@ def quarter_plan(year: int, quarter: int) -> QuarterPlan:
     # A campaign belongs to the quarter it is charged to; one that only runs into it is shown on the calendar.
     campaigns = list(
         Campaign.objects.filter(Q(year=year, quarter=quarter) | Q(start_date__lte=last, end_date__gte=first))
+        .exclude(status=Campaign.Status.CANCELLED)
         .select_related("portfolio__stage", "owner")
         .order_by("start_date", "name")
     )

@@ -6,6 +6,7 @@ from campaigns.services.suppressions import suppression_add, suppression_remove
 from campaigns.services.workflow import (
     CampaignError,
     campaign_approve,
+    campaign_cancel,
     campaign_close,
     campaign_create,
     campaign_reject,
@@ -21,6 +22,7 @@ __all__ = [
     "CampaignError",
     "audience_build",
     "campaign_approve",
+    "campaign_cancel",
     "campaign_close",
     "campaign_create",
     "campaign_reject",

@@ -1,4 +1,5 @@
-"""The campaign workflow: draft, submitted, approved, audience built, released, measuring, closed."""
+"""The campaign workflow: draft, submitted, approved, audience built, released, measuring, closed; or
+cancelled before it is approved for good."""
 
 import secrets
 from datetime import date
@@ -24,6 +25,7 @@ TRANSITIONS = {
     "release": ({Status.APPROVED, Status.AUDIENCE_BUILT}, Status.RELEASED),
     "start_measuring": ({Status.RELEASED}, Status.MEASURING),
     "close": ({Status.RELEASED, Status.MEASURING}, Status.CLOSED),
+    "cancel": ({Status.DRAFT, Status.SUBMITTED, Status.APPROVED}, Status.CANCELLED),
 }
 
 
@@ -44,6 +46,7 @@ ACTION_WORDS = {
     "release": "released",
     "start_measuring": "measured",
     "close": "closed",
+    "cancel": "cancelled",
 }
 
 
@@ -245,6 +248,17 @@ def campaign_close(*, campaign: Campaign, user: AbstractBaseUser) -> Campaign:
     campaign = _locked(campaign)
     campaign.status = check_transition(campaign, "close")
     campaign.save(update_fields=["status"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_cancel(*, campaign: Campaign, user: AbstractBaseUser, reason: str) -> Campaign:
+    """Take a campaign out of the plan before its audience is built; it stays, cancelled, with its history."""
+    if not reason.strip():
+        raise CampaignError("Say why the campaign is cancelled.")
+    campaign = _locked(campaign)
+    campaign.status = check_transition(campaign, "cancel")
+    recorded(campaign, user=user, why=reason).save(update_fields=["status"])
     return campaign
 
 
