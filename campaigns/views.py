@@ -42,6 +42,7 @@ from campaigns.services.release import budget_position, current_allocation, plan
 from campaigns.tasks import audience_build_enqueue, offer_allocation_enqueue
 from core.charts import figure_data
 from core.models import Job
+from core.panels import panels_render
 from core.selectors import jobs_visible_to
 from customers.selectors import topics as customer_topics
 
@@ -141,6 +142,8 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "history": campaign.history.select_related("history_user")[:30],
         "comment_form": CommentForm(),
         "job": _job_of(request),
+        # What the campaign is forecast to return and measured returning is reporting's: it adds it as a panel.
+        "main_panels": panels_render("campaign.main", request, campaign),
     }
     return render(request, "campaigns/campaign_detail.html", context)
 
