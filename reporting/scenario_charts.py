@@ -14,7 +14,6 @@ COMPARED = [
     ("Incremental margin", lambda outlook: outlook.total.forecast.margin_cents),
     ("Costs", lambda outlook: outlook.total.forecast.costs_cents),
     ("Net P&L", lambda outlook: outlook.total.forecast.net_cents),
-    ("Budget left", lambda outlook: outlook.total.budget_left_cents or 0),
 ]
 
 
@@ -25,8 +24,8 @@ def comparison_chart(outlooks: list[Outlook]) -> dict[str, Any]:
     for number, outlook in enumerate(outlooks):
         values = [figure_of(outlook) / 100 for _, figure_of in COMPARED]
         total = outlook.total.forecast
-        minus = [0, 0, (total.net_cents - total.net_low_cents) / 100, 0]
-        plus = [0, 0, (total.net_high_cents - total.net_cents) / 100, 0]
+        minus = [0, 0, (total.net_cents - total.net_low_cents) / 100]
+        plus = [0, 0, (total.net_high_cents - total.net_cents) / 100]
         figure.add_bar(
             x=labels,
             y=values,
