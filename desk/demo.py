@@ -14,7 +14,7 @@ from customers.demo.retailer import write_retailer
 from customers.imports.run import import_file
 from customers.services import monthly_sales_refresh
 from offers.demo import offer_bank_load
-from reporting.demo import results_demo_load
+from reporting.demo import results_demo_load, scenarios_demo_load
 from segments.demo import lifecycle_load
 
 DEMO_KINDS = ["stores", "categories", "customers", "purchases", "events"]
@@ -41,6 +41,7 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
     offers = offer_bank_load(end=end, seed=seed)
     campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 96))
     results = results_demo_load(end=end, seed=seed, progress=progress.span(96, 100))
+    scenarios = scenarios_demo_load(end=end)
     return {
         "customers": customers,
         "seed": seed,
@@ -50,4 +51,5 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
         **offers,
         **campaigns,
         **results,
+        **scenarios,
     }
