@@ -101,23 +101,62 @@ def _incremental_rate(result: dict) -> float | None:
     return float(treated["response_rate"]) - float(control["response_rate"])
 
 
-def history_defaults(past: list[PastTreatment], *, channel: str, stage_id: int | None, own: Treatment) -> Defaults:
-    """The median and interquartile range of the past treatments of this channel and stage, or `own` inputs."""
-    alike = [one for one in past if one.channel == channel and one.stage_id == stage_id]
-    if not alike:
-        rate = float(own.expected_response_rate)
-        low, high = rate * (1 - ASSUMED_SPREAD), rate * (1 + ASSUMED_SPREAD)
-        return Defaults(rate, low, high, float(own.expected_order_value_cents), float(own.expected_margin_rate), 0)
-    rates = np.array([one.response_rate for one in alike])
+@dataclass(frozen=True)
+class Measured:
+    """The medians and spread of one channel and stage's past treatments."""
+
+    response_rate: float
+    response_low: float
+    response_high: float
+    order_value_cents: float | None
+    margin_rate: float | None
+    treatment_ids: tuple[int, ...]
+
+
+class History:
+    """Past treatments grouped by channel and stage once, so that a quarter of campaigns looks each up cheaply."""
+
+    def __init__(self, past: list[PastTreatment]) -> None:
+        groups: dict[tuple[str, int | None], list[PastTreatment]] = {}
+        for one in past:
+            groups.setdefault((one.channel, one.stage_id), []).append(one)
+        self.groups = {key: _measured(alike) for key, alike in groups.items()}
+
+    def defaults(self, *, channel: str, stage_id: int | None, own: Treatment) -> Defaults:
+        """The median and interquartile range of the past treatments of this channel and stage, or `own` inputs."""
+        measured = self.groups.get((channel, stage_id))
+        if measured is None:
+            rate = float(own.expected_response_rate)
+            low, high = rate * (1 - ASSUMED_SPREAD), rate * (1 + ASSUMED_SPREAD)
+            return Defaults(rate, low, high, float(own.expected_order_value_cents), float(own.expected_margin_rate), 0)
+        return Defaults(
+            response_rate=measured.response_rate,
+            response_low=measured.response_low,
+            response_high=measured.response_high,
+            order_value_cents=(
+                measured.order_value_cents
+                if measured.order_value_cents is not None
+                else float(own.expected_order_value_cents)
+            ),
+            margin_rate=measured.margin_rate if measured.margin_rate is not None else float(own.expected_margin_rate),
+            results=len(measured.treatment_ids),
+            treatment_ids=measured.treatment_ids,
+        )
+
+
+def _measured(alike: list[PastTreatment]) -> Measured:
+    low, median, high = np.quantile(np.array([one.response_rate for one in alike]), [0.25, 0.5, 0.75])
     values = [one.order_value_cents for one in alike if one.order_value_cents is not None]
     margins = [one.margin_rate for one in alike if one.margin_rate is not None]
-    low, median, high = np.quantile(rates, [0.25, 0.5, 0.75])
-    return Defaults(
+    return Measured(
         response_rate=float(median),
         response_low=float(low),
         response_high=float(high),
-        order_value_cents=float(np.median(values)) if values else float(own.expected_order_value_cents),
-        margin_rate=float(np.median(margins)) if margins else float(own.expected_margin_rate),
-        results=len(alike),
+        order_value_cents=float(np.median(values)) if values else None,
+        margin_rate=float(np.median(margins)) if margins else None,
         treatment_ids=tuple(sorted(one.treatment_id for one in alike)),
     )
+
+
+def past_history(before: date) -> History:
+    return History(past_treatments(before))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from reporting import plan as planning
 from reporting.forecast import Inputs, forecast, total
-from reporting.history import history_defaults, past_treatments
+from reporting.history import past_history
 from reporting.migration import move_rates
 from reporting.models import CampaignResult
 from reporting.plan_charts import burn_chart, spend_by_channel
@@ -82,14 +82,14 @@ def campaign_forecast_panel(request: HttpRequest, campaign: Campaign) -> dict[st
     rows = planning.quarter_plan(campaign.year, campaign.quarter).of_campaign(campaign)
     if not rows:
         return None
-    past = past_treatments(campaign.start_date)
+    history = past_history(campaign.start_date)
     stage_id = campaign.portfolio.stage_id if campaign.portfolio_id else None
     latest = CampaignResult.objects.published().filter(campaign=campaign).order_by("-version").first()
     measured = {result["treatment_id"]: result for result in (latest.payload.get("treatments", []) if latest else [])}
     lines, forecasts = [], []
     for row in rows:
         treatment = row.treatment
-        defaults = history_defaults(past, channel=treatment.channel, stage_id=stage_id, own=treatment)
+        defaults = history.defaults(channel=treatment.channel, stage_id=stage_id, own=treatment)
         expected = forecast(
             Inputs(
                 contacts=row.contacts,

@@ -16,7 +16,7 @@ from core.lib.history import recorded
 from core.roles import is_manager
 from customers.models import Channel
 from reporting.forecast import Inputs
-from reporting.history import history_defaults, past_treatments
+from reporting.history import past_history
 from reporting.models import Scenario, ScenarioCampaign, ScenarioTreatment
 from reporting.scenarios import CampaignLine, TreatmentLine, plan_version, scenario_version
 from segments.selectors import quarter_bounds
@@ -266,7 +266,7 @@ def scenario_campaign_add(
     treatments = list(template.treatments.select_related("segment"))
     if not treatments:
         raise ScenarioError(f"{template.name} has no treatments to copy.")
-    past = past_treatments(first)
+    history = past_history(first)
     stage_id = template.portfolio.stage_id if template.portfolio_id else None
     end = start + timedelta(days=(template.end_date - template.start_date).days)
     line = CampaignLine(
@@ -282,7 +282,7 @@ def scenario_campaign_add(
         template_id=template.pk,
     )
     for treatment in treatments:
-        defaults = history_defaults(past, channel=treatment.channel, stage_id=stage_id, own=treatment)
+        defaults = history.defaults(channel=treatment.channel, stage_id=stage_id, own=treatment)
         size = (treatment.segment.size or 0) if treatment.segment else 0
         line.treatments.append(
             TreatmentLine(

@@ -16,7 +16,7 @@ from campaigns.services.workflow import contact_policy
 from customers.models import Channel
 from reporting import plan as planning
 from reporting.forecast import Assumptions, Forecast, Inputs, adjusted, forecast, total
-from reporting.history import history_defaults, past_treatments
+from reporting.history import past_history
 from reporting.models import Scenario, ScenarioCampaign, ScenarioTreatment
 from segments.models import Portfolio, PortfolioBudget
 from segments.selectors import quarter_bounds
@@ -85,14 +85,14 @@ class Version:
 def plan_version(year: int, quarter: int) -> Version:
     """The quarter's plan as it stands: the campaigns charged to it, with history's inputs where there is some."""
     plan = planning.quarter_plan(year, quarter)
-    past = past_treatments(plan.first)
+    history = past_history(plan.first)
     by_campaign: dict[int, list[TreatmentLine]] = defaultdict(list)
     for row in plan.treatments:
         campaign = row.campaign
         if (campaign.year, campaign.quarter) != (year, quarter):
             continue
         stage_id = campaign.portfolio.stage_id if campaign.portfolio_id else None
-        defaults = history_defaults(past, channel=row.treatment.channel, stage_id=stage_id, own=row.treatment)
+        defaults = history.defaults(channel=row.treatment.channel, stage_id=stage_id, own=row.treatment)
         inputs = Inputs(
             contacts=row.contacts,
             response_rate=defaults.response_rate,

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import Campaign, Treatment
-from reporting.history import history_defaults, past_treatments
+from reporting.history import past_history
 from reporting.models import CampaignResult, Scenario, ScenarioCampaign, ScenarioTreatment
 from reporting.scenario_services import (
     ScenarioError,
@@ -89,9 +89,7 @@ def history(quarter, marketer):  # noqa: F811  (the plan tests' quarter, importe
 
 def test_history_defaults_pick_exactly_the_past_treatments_of_the_channel_and_stage(history):
     welcome = Treatment.objects.get(campaign__name="Spring welcome", code="A")
-    defaults = history_defaults(
-        past_treatments(date(2026, 7, 1)), channel="email", stage_id=history["new"].stage_id, own=welcome
-    )
+    defaults = past_history(date(2026, 7, 1)).defaults(channel="email", stage_id=history["new"].stage_id, own=welcome)
     assert defaults.treatment_ids == tuple(sorted(one.pk for one in history["picked"]))
     assert defaults.results == 3
     # The median of 1%, 2% and 4%, and their quartiles; orders of 50.00 at 40%.
@@ -102,8 +100,8 @@ def test_history_defaults_pick_exactly_the_past_treatments_of_the_channel_and_st
 
 def test_without_history_the_planning_inputs_are_used_and_said_to_be(history):
     win_back = Treatment.objects.get(campaign__name="Win back")
-    defaults = history_defaults(
-        past_treatments(date(2026, 7, 1)), channel="push", stage_id=history["lapsed"].stage_id, own=win_back
+    defaults = past_history(date(2026, 7, 1)).defaults(
+        channel="push", stage_id=history["lapsed"].stage_id, own=win_back
     )
     assert defaults.results == 0
     assert (defaults.response_rate, defaults.order_value_cents, defaults.margin_rate) == pytest.approx(
