@@ -1,12 +1,15 @@
 """Forecast defaults from measured history, scenarios of a quarter's plan (deep copies, assumptions, drops and
 additions) and their promotion to the plan, on the hand-made 2026 Q3 of the plan's tests."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from campaigns.models import Campaign, Treatment
+from campaigns.services import contact_policy, contact_policy_update
+from customers.models import Customer, Purchase
 from reporting.history import past_history
 from reporting.models import CampaignResult, Scenario, ScenarioCampaign, ScenarioTreatment
 from reporting.scenario_services import (
@@ -61,7 +64,7 @@ def measured(past_campaign: Campaign, past_treatment: Treatment, rate: float, *,
 
 
 @pytest.fixture
-def history(quarter, marketer):  # noqa: F811  (the plan tests' quarter, imported above)  # noqa: F811  (the plan tests' quarter, imported above)
+def measured_past(quarter, marketer):  # noqa: F811  (the plan tests' quarter, imported above)
     """Q2 campaigns measured before Q3: three e-mails to new customers (2%, 4%, 1% incremental response; the
     last measured twice, its latest version counts), and what must not count: a push and an e-mail to lapsed
     customers, an e-mail whose run never finished, and an e-mail that started after Q3 began."""
@@ -87,10 +90,12 @@ def history(quarter, marketer):  # noqa: F811  (the plan tests' quarter, importe
     return {"picked": picked, **quarter}
 
 
-def test_history_defaults_pick_exactly_the_past_treatments_of_the_channel_and_stage(history):
+def test_history_defaults_pick_exactly_the_past_treatments_of_the_channel_and_stage(measured_past):
     welcome = Treatment.objects.get(campaign__name="Spring welcome", code="A")
-    defaults = past_history(date(2026, 7, 1)).defaults(channel="email", stage_id=history["new"].stage_id, own=welcome)
-    assert defaults.treatment_ids == tuple(sorted(one.pk for one in history["picked"]))
+    defaults = past_history(date(2026, 7, 1)).defaults(
+        channel="email", stage_id=measured_past["new"].stage_id, own=welcome
+    )
+    assert defaults.treatment_ids == tuple(sorted(one.pk for one in measured_past["picked"]))
     assert defaults.results == 3
     # The median of 1%, 2% and 4%, and their quartiles; orders of 50.00 at 40%.
     assert (defaults.response_rate, defaults.response_low, defaults.response_high) == pytest.approx((0.02, 0.015, 0.03))
@@ -98,10 +103,10 @@ def test_history_defaults_pick_exactly_the_past_treatments_of_the_channel_and_st
     assert defaults.source == "Median of 3 measured past treatments"
 
 
-def test_without_history_the_planning_inputs_are_used_and_said_to_be(history):
+def test_without_history_the_planning_inputs_are_used_and_said_to_be(measured_past):
     win_back = Treatment.objects.get(campaign__name="Win back")
     defaults = past_history(date(2026, 7, 1)).defaults(
-        channel="push", stage_id=history["lapsed"].stage_id, own=win_back
+        channel="push", stage_id=measured_past["lapsed"].stage_id, own=win_back
     )
     assert defaults.results == 0
     assert (defaults.response_rate, defaults.order_value_cents, defaults.margin_rate) == pytest.approx(
@@ -110,7 +115,7 @@ def test_without_history_the_planning_inputs_are_used_and_said_to_be(history):
     assert defaults.source.startswith("Planning inputs: no measured history")
 
 
-def test_a_scenario_from_the_plan_forecasts_what_the_plan_forecasts(history, manager):
+def test_a_scenario_from_the_plan_forecasts_what_the_plan_forecasts(measured_past, manager):
     scenario = scenario_create(user=manager, name="As planned", year=2026, quarter=3)
     rows = {row.name: row for row in ScenarioCampaign.objects.filter(scenario=scenario)}
     # Campaigns charged to Q3 only: the autumn preview belongs to Q4.
@@ -132,7 +137,7 @@ def test_a_scenario_from_the_plan_forecasts_what_the_plan_forecasts(history, man
     assert new.budget_left_cents == 1_000_000 - (12_600 + 2_000 + 12_345)
 
 
-def test_a_copy_is_deep_changing_it_changes_neither_the_original_nor_the_plan(history, manager, marketer):
+def test_a_copy_is_deep_changing_it_changes_neither_the_original_nor_the_plan(measured_past, manager, marketer):
     original = scenario_create(user=manager, name="Base", year=2026, quarter=3)
     facts = quarter_facts(2026, 3)
     before = outlook(scenario_version(original), facts)
@@ -171,7 +176,7 @@ def test_a_copy_is_deep_changing_it_changes_neither_the_original_nor_the_plan(hi
     assert {row.label for row in changed.campaigns if row.dropped} == {"Win back"}
 
 
-def test_lowering_response_by_15_percent_lowers_the_margin_by_15_percent(history, manager):
+def test_lowering_response_by_15_percent_lowers_the_margin_by_15_percent(measured_past, manager):
     scenario = scenario_create(user=manager, name="Weaker", year=2026, quarter=3)
     facts = quarter_facts(2026, 3)
     base = outlook(scenario_version(scenario), facts).total.forecast
@@ -182,7 +187,7 @@ def test_lowering_response_by_15_percent_lowers_the_margin_by_15_percent(history
     assert lower.contacts == base.contacts
 
 
-def test_promotion_creates_the_added_campaigns_as_drafts_and_cancels_the_dropped(history, manager):
+def test_promotion_creates_the_added_campaigns_as_drafts_and_cancels_the_dropped(measured_past, manager):
     scenario = scenario_create(user=manager, name="Refocus", year=2026, quarter=3)
     for name in ("Win back",):
         row = ScenarioCampaign.objects.get(scenario=scenario, name=name)
@@ -221,7 +226,7 @@ def test_promotion_creates_the_added_campaigns_as_drafts_and_cancels_the_dropped
         scenario_promote(scenario=scenario, user=manager)
 
 
-def test_promotion_is_all_or_nothing(history, manager):
+def test_promotion_is_all_or_nothing(measured_past, manager):
     scenario = scenario_create(user=manager, name="Too late", year=2026, quarter=3)
     scenario_campaign_add(
         scenario=scenario,
@@ -239,16 +244,16 @@ def test_promotion_is_all_or_nothing(history, manager):
     assert Scenario.objects.get(pk=scenario.pk).promoted_at is None
 
 
-def test_a_released_campaign_cannot_be_dropped(history, manager):
+def test_a_released_campaign_cannot_be_dropped(measured_past, manager):
     scenario = scenario_create(user=manager, name="No", year=2026, quarter=3)
     released = ScenarioCampaign.objects.get(scenario=scenario, name="Summer thanks")
     with pytest.raises(ScenarioError, match="released"):
         scenario_campaign_drop(scenario=scenario, user=manager, scenario_campaign_id=released.pk)
-    count, kept = scenario_portfolio_drop(scenario=scenario, user=manager, portfolio_id=history["new"].pk)
+    count, kept = scenario_portfolio_drop(scenario=scenario, user=manager, portfolio_id=measured_past["new"].pk)
     assert (count, kept) == (1, ["July e-mail", "Summer thanks"])
 
 
-def test_only_a_manager_makes_or_promotes_a_scenario(history, manager, marketer, client):
+def test_only_a_manager_makes_or_promotes_a_scenario(measured_past, manager, marketer, client):
     with pytest.raises(ScenarioError, match="manager"):
         scenario_create(user=marketer, name="Mine", year=2026, quarter=3)
     scenario = scenario_create(user=manager, name="Theirs", year=2026, quarter=3)
@@ -264,7 +269,7 @@ def test_only_a_manager_makes_or_promotes_a_scenario(history, manager, marketer,
     assert Scenario.objects.count() == 1
 
 
-def test_the_pages_show_the_scenario_and_the_comparison(history, manager, client):
+def test_the_pages_show_the_scenario_and_the_comparison(measured_past, manager, client):
     scenario = scenario_create(user=manager, name="Leaner", year=2026, quarter=3)
     scenario_assumptions_update(scenario=scenario, user=manager, response_change=-15)
     client.force_login(manager)
@@ -278,7 +283,7 @@ def test_the_pages_show_the_scenario_and_the_comparison(history, manager, client
     assert client.get(reverse("reporting:scenarios")).status_code == 200
 
 
-def test_the_campaign_page_shows_the_forecast_beside_the_actual(history, manager, client):
+def test_the_campaign_page_shows_the_forecast_beside_the_actual(measured_past, manager, client):
     client.force_login(manager)
     welcome = Campaign.objects.get(name="Spring welcome")
     page = client.get(reverse("campaigns:detail", args=[welcome.pk])).content.decode()
@@ -290,7 +295,7 @@ def test_the_campaign_page_shows_the_forecast_beside_the_actual(history, manager
     assert "Actual, measured" in page and "40.00" in page  # the measured net of its treatment
 
 
-def test_the_programme_totals_measured_results_per_quarter_and_year(history, manager, client):
+def test_the_programme_totals_measured_results_per_quarter_and_year(measured_past, manager, client):
     client.force_login(manager)
     response = client.get(reverse("reporting:programme") + "?year=2026")
     assert response.status_code == 200
@@ -299,3 +304,37 @@ def test_the_programme_totals_measured_results_per_quarter_and_year(history, man
     # campaign measured twice counts once).
     assert (periods["Q2"].campaigns, periods["Q2"].contacts) == (5, 5_000)
     assert (periods["Q2"].margin_cents, periods["Q2"].costs_cents, periods["Q2"].roi) == (25_000, 5_000, 4.0)
+
+
+def test_the_programme_against_the_global_control_group(db, manager, client):
+    """Half the customers held out; the held-out bought 10.00 of margin each in March, the others 30.00."""
+    contact_policy_update(global_control_share="0.500")
+    customers = Customer.objects.bulk_create(Customer(external_id=f"G{n}", name=f"Customer {n}") for n in range(200))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Customer._meta.db_table} WHERE (hashtextextended(%s || ':' || id, 0) "
+            "& 9223372036854775807) %% 1000000 < 500000",
+            [contact_policy().global_control_salt],
+        )
+        held_out = {row[0] for row in cursor.fetchall()}
+    at = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    Purchase.objects.bulk_create(
+        Purchase(
+            line_id=f"L{customer.pk}",
+            customer=customer,
+            purchased_at=at,
+            channel="store",
+            order_ref=f"O{customer.pk}",
+            quantity=1,
+            revenue_cents=10_000,
+            margin_cents=1_000 if customer.pk in held_out else 3_000,
+        )
+        for customer in customers
+    )
+    client.force_login(manager)
+    control = client.get(reverse("reporting:programme") + "?year=2026").context["control"]
+    assert (control.control, control.rest) == (len(held_out), 200 - len(held_out))
+    assert 0 < control.control < 200
+    assert (control.control_margin_cents, control.rest_margin_cents) == (1_000, 3_000)
+    assert (control.difference_cents, control.low_cents, control.high_cents) == (2_000, 2_000, 2_000)
+    assert control.incremental_cents == 2_000 * (200 - len(held_out))

@@ -6,12 +6,17 @@ from playwright.sync_api import Page, expect
 
 from core.tests.factories import PASSWORD
 from reporting.tests.test_plan import quarter  # noqa: F401  (the hand-made 2026 Q3)
-from reporting.tests.test_scenarios import history  # noqa: F401  (and its measured past)
+from reporting.tests.test_scenarios import measured_past  # noqa: F401  (and its measured past)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_manager_lowers_response_in_a_scenario_and_sees_the_totals_fall(page: Page, live_server, history, manager):  # noqa: F811
+def test_a_manager_lowers_response_in_a_scenario_and_sees_the_totals_fall(
+    page: Page,
+    live_server,
+    measured_past,  # noqa: F811
+    manager,
+):
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", manager.username)
     page.fill("#id_password", PASSWORD)
