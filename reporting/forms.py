@@ -5,6 +5,7 @@ from campaigns.models import Campaign, Treatment
 from customers.models import Category, Channel, EngagementEvent
 from reporting.models import Scenario, ScenarioTreatment
 from reporting.selectors import event_label
+from segments.models import Portfolio
 
 
 class ResponseDefinitionForm(DeskForm, forms.Form):
@@ -134,4 +135,18 @@ class AddCampaignForm(DeskForm, forms.Form):
             .distinct()
             .order_by("name")
         )
+        self.style_fields()
+
+
+class PortfolioChangeForm(DeskForm, forms.Form):
+    """Percentage changes to the inputs of one portfolio's campaigns in a scenario."""
+
+    portfolio = forms.ModelChoiceField(queryset=Portfolio.objects.order_by("name"))
+    response_change = forms.DecimalField(label="Response rate, % change", max_digits=5, decimal_places=1, initial=0)
+    order_value_change = forms.DecimalField(label="Order value, % change", max_digits=5, decimal_places=1, initial=0)
+    cost_change = forms.DecimalField(label="Cost per contact, % change", max_digits=5, decimal_places=1, initial=0)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "id_portfolio_%s")  # beside the assumptions' fields of the same names
+        super().__init__(*args, **kwargs)
         self.style_fields()

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -203,6 +205,39 @@ def scenario_portfolio_drop(
     changed = [row.pk for row in rows if row not in stays]
     count = ScenarioCampaign.objects.filter(pk__in=changed).exclude(dropped=dropped).update(dropped=dropped)
     return count, [row.name for row in stays]
+
+
+@transaction.atomic
+def scenario_portfolio_change(
+    *,
+    scenario: Scenario,
+    user: AbstractBaseUser,
+    portfolio_id: int,
+    response_change: Any = 0,
+    order_value_change: Any = 0,
+    cost_change: Any = 0,
+) -> int:
+    """Change the inputs of every treatment of a portfolio's campaigns in this scenario by percentages (on top of
+    the global assumptions); the number of treatments changed. An incremental response rate stays within ±100%."""
+    _manager_check(user, "changes a scenario")
+    _open_check(scenario)
+    response = 1 + float(_percent(response_change, "Response rate")) / 100
+    order_value = 1 + float(_percent(order_value_change, "Order value")) / 100
+    cost = 1 + float(_percent(cost_change, "Cost per contact")) / 100
+
+    def rate(name: str) -> Least:
+        return Least(Greatest(F(name) * response, Value(-1.0)), Value(1.0))
+
+    return ScenarioTreatment.objects.filter(
+        scenario_campaign__scenario=scenario, scenario_campaign__portfolio_id=portfolio_id
+    ).update(
+        response_rate=rate("response_rate"),
+        response_low=rate("response_low"),
+        response_high=rate("response_high"),
+        order_value_cents=F("order_value_cents") * order_value,
+        cost_per_contact_cents=F("cost_per_contact_cents") * cost,
+        changed=True,
+    )
 
 
 def _number(value: Any, label: str, low: float, high: float | None) -> float:

@@ -12,7 +12,13 @@ from rules.contrib.views import permission_required
 
 from customers.models import Channel
 from reporting import scenario_services as services
-from reporting.forms import AddCampaignForm, AssumptionsForm, ScenarioForm, TreatmentInputsForm
+from reporting.forms import (
+    AddCampaignForm,
+    AssumptionsForm,
+    PortfolioChangeForm,
+    ScenarioForm,
+    TreatmentInputsForm,
+)
 from reporting.models import Scenario, ScenarioTreatment
 from reporting.programme import against_global_control, programme
 from reporting.scenario_charts import comparison_chart, pressure_chart, reach_chart
@@ -91,6 +97,7 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
         "may_manage": may_manage,
         "assumptions_form": AssumptionsForm(scenario=scenario) if may_manage else None,
         "add_form": AddCampaignForm(initial={"start": first}) if may_manage else None,
+        "portfolio_form": PortfolioChangeForm() if may_manage else None,
         "first": first,
         "last": last,
         "pressure_chart": pressure_chart(result.pressure, result.mondays) if result.pressure else None,
@@ -163,6 +170,33 @@ def scenario_portfolio_drop(request: HttpRequest, scenario_id: int, portfolio_id
         if kept:
             message += f" Kept, as their contacts have gone out or their audience is built: {', '.join(kept)}."
         messages.success(request, message)
+    return _done(request, scenario, "#scenario-portfolios")
+
+
+@require_POST
+@permission_required("reporting.view_scenarios", raise_exception=True)
+def scenario_portfolio_change(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = _scenario_for_change(request, scenario_id)
+    form = PortfolioChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        return _done(request, scenario, "#scenario-portfolios")
+    try:
+        count = services.scenario_portfolio_change(
+            scenario=scenario,
+            user=request.user,
+            portfolio_id=form.cleaned_data["portfolio"].pk,
+            response_change=form.cleaned_data["response_change"],
+            order_value_change=form.cleaned_data["order_value_change"],
+            cost_change=form.cleaned_data["cost_change"],
+        )
+    except services.ScenarioError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Inputs of {count} treatment{'s' if count != 1 else ''} of {form.cleaned_data['portfolio']} changed.",
+        )
     return _done(request, scenario, "#scenario-portfolios")
 
 

@@ -46,6 +46,11 @@ urlpatterns = [
         name="scenario_portfolio_drop",
     ),
     path(
+        "plan/scenarios/<int:scenario_id>/portfolios/change/",
+        scenario_views.scenario_portfolio_change,
+        name="scenario_portfolio_change",
+    ),
+    path(
         "plan/scenarios/<int:scenario_id>/treatments/<int:treatment_id>/",
         scenario_views.scenario_treatment,
         name="scenario_treatment",

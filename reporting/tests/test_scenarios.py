@@ -338,3 +338,27 @@ def test_the_programme_against_the_global_control_group(db, manager, client):
     assert (control.control_margin_cents, control.rest_margin_cents) == (1_000, 3_000)
     assert (control.difference_cents, control.low_cents, control.high_cents) == (2_000, 2_000, 2_000)
     assert control.incremental_cents == 2_000 * (200 - len(held_out))
+
+
+def test_a_portfolio_override_changes_only_that_portfolios_campaigns(measured_past, manager, client):
+    scenario = scenario_create(user=manager, name="Lapsed push harder", year=2026, quarter=3)
+    facts = quarter_facts(2026, 3)
+    before = {row.label: row.forecast for row in outlook(scenario_version(scenario), facts).portfolios}
+    client.force_login(manager)
+    client.post(
+        reverse("reporting:scenario_portfolio_change", args=[scenario.pk]),
+        {
+            "portfolio": measured_past["lapsed"].pk,
+            "response_change": "50",
+            "order_value_change": "0",
+            "cost_change": "-20",
+        },
+    )
+    after = {row.label: row.forecast for row in outlook(scenario_version(scenario), facts).portfolios}
+    # Win back: 200 pushes x 5% x 1.5 = 15 responders x 40.00 x 30% = 180.00; 200 x 0.25 x 0.8 = 40.00.
+    assert (after["Lapsed"].margin_cents, after["Lapsed"].costs_cents) == (18_000, 4_000)
+    assert (before["Lapsed"].margin_cents, before["Lapsed"].costs_cents) == (12_000, 5_000)
+    assert after["New customers"] == before["New customers"]
+    other = scenario_create(user=manager, name="Untouched", year=2026, quarter=3)
+    lapsed_other = next(row for row in outlook(scenario_version(other), facts).portfolios if row.label == "Lapsed")
+    assert lapsed_other.forecast == before["Lapsed"]
