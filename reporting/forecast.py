@@ -97,11 +97,12 @@ def total(forecasts: list[Forecast]) -> Forecast:
 
 
 def adjusted(inputs: Inputs, assumptions: Assumptions, channel: str) -> Inputs:
-    """The inputs as the assumptions change them (an incremental response rate stays between -1 and 1)."""
-    response = 1 + assumptions.response
+    """The inputs as the assumptions change them. A change of response moves the incremental rate by that share
+    of its size, so that "response falls 15%" is worse news for a treatment that puts customers off too (its
+    negative rate grows); the rate stays between -1 and 1."""
 
     def rate(value: float | None) -> float | None:
-        return None if value is None else min(max(value * response, -1.0), 1.0)
+        return None if value is None else min(max(value + abs(value) * assumptions.response, -1.0), 1.0)
 
     return replace(
         inputs,

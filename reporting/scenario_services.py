@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Value
-from django.db.models.functions import Greatest, Least
+from django.db.models.functions import Abs, Greatest, Least
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -221,12 +221,13 @@ def scenario_portfolio_change(
     the global assumptions); the number of treatments changed. An incremental response rate stays within ±100%."""
     _manager_check(user, "changes a scenario")
     _open_check(scenario)
-    response = 1 + float(_percent(response_change, "Response rate")) / 100
+    response = float(_percent(response_change, "Response rate")) / 100
     order_value = 1 + float(_percent(order_value_change, "Order value")) / 100
     cost = 1 + float(_percent(cost_change, "Cost per contact")) / 100
 
     def rate(name: str) -> Least:
-        return Least(Greatest(F(name) * response, Value(-1.0)), Value(1.0))
+        # As the global assumption does: by that share of the rate's size, so a fall is bad news either way.
+        return Least(Greatest(F(name) + Abs(F(name)) * response, Value(-1.0)), Value(1.0))
 
     return ScenarioTreatment.objects.filter(
         scenario_campaign__scenario=scenario, scenario_campaign__portfolio_id=portfolio_id

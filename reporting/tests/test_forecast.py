@@ -86,3 +86,13 @@ def test_a_total_is_the_sum_of_its_parts():
     assert both.net_cents == one.net_cents + two.net_cents
     assert total([]) == Forecast()
     assert Forecast().roi is None
+
+
+def test_a_fall_in_response_is_worse_news_for_a_treatment_that_puts_customers_off():
+    off_putting = Inputs(
+        contacts=1_000, response_rate=-0.02, order_value_cents=5_000, margin_rate=0.4, cost_per_contact_cents=10
+    )
+    weaker = adjusted(off_putting, Assumptions(response=-0.15), "email")
+    assert round(weaker.response_rate, 6) == -0.023
+    # 23 customers lost rather than 20: -460.00 of margin rather than -400.00.
+    assert (forecast(off_putting).margin_cents, forecast(weaker).margin_cents) == (-40_000, -46_000)
