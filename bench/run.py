@@ -191,6 +191,17 @@ def bench_allocation(arguments: argparse.Namespace) -> None:
         print(manage("shell", "--no-imports", "-c", f"from bench.allocation import {step}; {step}()").stdout, end="")
 
 
+def bench_scenario(arguments: argparse.Namespace) -> None:
+    """A 200-campaign scenario made, recomputed and compared, beside a bare SELECT and numpy forecast."""
+    with closing(connect("postgres")) as admin, admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE])
+        if not cursor.fetchone():
+            cursor.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+    manage("migrate", "--noinput")
+    for step in ("prepare", "measure"):
+        print(manage("shell", "--no-imports", "-c", f"from bench.scenario import {step}; {step}()").stdout, end="")
+
+
 def bench_offers(arguments: argparse.Namespace) -> None:
     """Offer allocation on synthetic values, in a process of its own so that its peak memory is its own."""
     command = [sys.executable, "-m", "bench.offers", "--customers", str(arguments.customers), "--offers"]
@@ -215,6 +226,9 @@ def main() -> None:
     commands.add_parser("plan", help="time the plan page of a quarter with 200 campaigns").set_defaults(run=bench_plan)
     commands.add_parser("allocation", help="time the 1:1 offer allocation job on the bench database").set_defaults(
         run=bench_allocation
+    )
+    commands.add_parser("scenario", help="time a 200-campaign scenario and the comparison page").set_defaults(
+        run=bench_scenario
     )
     offers = commands.add_parser("offers", help="time a 1:1 offer allocation (no database)")
     offers.add_argument("--customers", type=int, default=1_000_000)

@@ -45,6 +45,7 @@ from campaigns.tasks import audience_build_enqueue, offer_allocation_enqueue
 from core.charts import figure_data
 from core.idempotency import sent_once
 from core.models import Job
+from core.panels import panels_render
 from core.selectors import jobs_visible_to
 from customers.selectors import topics as customer_topics
 
@@ -198,6 +199,8 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "cancel_consequences": selectors.cancel_consequences(campaign),
         "delete_consequences": selectors.delete_consequences(campaign) if campaign.editable else [],
         "may_copy": request.user.has_perm("campaigns.add_campaign"),
+        # What the campaign is forecast to return and measured returning is reporting's: it adds it as a panel.
+        "main_panels": panels_render("campaign.main", request, campaign),
     }
     return render(request, "campaigns/campaign_detail.html", context)
 

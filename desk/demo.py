@@ -14,7 +14,7 @@ from customers.demo.retailer import write_retailer
 from customers.imports.run import import_file
 from customers.services import monthly_sales_refresh
 from offers.demo import offer_bank_load
-from reporting.demo import results_demo_load
+from reporting.demo import results_demo_load, scenarios_demo_load
 from scorecards.demo import scorecards_demo_load
 from segments.demo import lifecycle_load
 
@@ -43,6 +43,7 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
     campaigns = campaigns_load(end=end, seed=seed, progress=progress.span(90, 96))
     results = results_demo_load(end=end, seed=seed, progress=progress.span(96, 100))
     scorecards = scorecards_demo_load(end=end)
+    scenarios = scenarios_demo_load(end=end)
     return {
         "customers": customers,
         "seed": seed,
@@ -53,4 +54,5 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
         **campaigns,
         **results,
         **scorecards,
+        **scenarios,
     }

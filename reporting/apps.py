@@ -28,3 +28,6 @@ class ReportingConfig(AppConfig):
             context=panels.portfolio_moves_panel,
             order=10,
         )
+        panel_register(
+            slot="campaign.main", template="reporting/_campaign_forecast.html", context=panels.campaign_forecast_panel
+        )

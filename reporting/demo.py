@@ -6,14 +6,24 @@ from tempfile import TemporaryDirectory
 
 import numpy as np
 import pandas as pd
+from django.contrib.auth import get_user_model
 
 from campaigns.demo import CAMPAIGNS, demo_seed
 from campaigns.models import Campaign, ContactHistory
 from core.services import Progress
 from customers.imports.run import import_file
 from customers.models import Customer
+from reporting.models import Scenario
 from reporting.responses import members_frame
+from reporting.scenario_services import (
+    scenario_assumptions_update,
+    scenario_campaign_add,
+    scenario_create,
+    scenario_portfolio_drop,
+)
 from reporting.services import results_run
+from segments.models import Portfolio
+from segments.selectors import quarter_bounds
 
 # The true effect of each demo treatment on its response rate (extra responders per treated member). The
 # demo writes purchases that produce exactly these effects on average, so that its results tell a true story:
@@ -98,3 +108,36 @@ def responses_load(*, end: date, seed: int) -> int:
         pd.DataFrame(lines).to_csv(path, index=False)
         import_file(kind="purchases", path=path)
     return len(lines)
+
+
+def scenarios_demo_load(*, end: date) -> dict:
+    """Three versions of next quarter's plan for the manager to weigh: as planned, response falling 15%, and
+    dearer e-mail with the lapsed letter dropped and a win-back like last quarter's added instead."""
+    manager = get_user_model().objects.get(username="manager")
+    year, quarter = (end.year + 1, 1) if end.month > 9 else (end.year, (end.month - 1) // 3 + 2)
+    if Scenario.objects.filter(year=year, quarter=quarter).exists():
+        return {"scenarios": 0}
+    planned = scenario_create(
+        user=manager, name="As planned", year=year, quarter=quarter, description="The plan as it stands."
+    )
+    weaker = scenario_create(
+        user=manager, name="Response falls 15%", copy_of=planned, description="A harder quarter for every campaign."
+    )
+    scenario_assumptions_update(scenario=weaker, user=manager, response_change=-15)
+    refocus = scenario_create(
+        user=manager,
+        name="Dearer e-mail, win back instead of the letter",
+        copy_of=planned,
+        description="The e-mail provider's new prices, and the lapsed letter's money spent on a win-back.",
+    )
+    scenario_assumptions_update(scenario=refocus, user=manager, cost_changes={"email": 20})
+    lapsed = Portfolio.objects.filter(stage__code="lapsed").first()
+    if lapsed:
+        scenario_portfolio_drop(scenario=refocus, user=manager, portfolio_id=lapsed.pk)
+    template = Campaign.objects.filter(name="Win-back: at risk").first()
+    if template:
+        first, _ = quarter_bounds(year, quarter)
+        scenario_campaign_add(
+            scenario=refocus, user=manager, template=template, name="Spring win-back", start=first + timedelta(weeks=6)
+        )
+    return {"scenarios": 3}

@@ -1,9 +1,11 @@
 from django import forms
 
 from campaigns.forms import DeskForm
-from campaigns.models import Treatment
-from customers.models import Category, EngagementEvent
+from campaigns.models import Campaign, Treatment
+from customers.models import Category, Channel, EngagementEvent
+from reporting.models import Scenario, ScenarioTreatment
 from reporting.selectors import event_label
+from segments.models import Portfolio
 
 
 class ResponseDefinitionForm(DeskForm, forms.Form):
@@ -33,5 +35,118 @@ class ResponseDefinitionForm(DeskForm, forms.Form):
             },
         )
         kwargs.setdefault("auto_id", f"id_response_{treatment.pk}_%s")  # one form per treatment on the page
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
+class ScenarioForm(DeskForm, forms.Form):
+    name = forms.CharField(max_length=120)
+    source = forms.ChoiceField(label="Start from")
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+    quarter = forms.IntegerField(min_value=1, max_value=4)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: object, scenarios: list[Scenario], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [
+            ("plan", "The quarter's plan as it stands"),
+            *((str(scenario.pk), f"A copy of {scenario.name} ({scenario.quarter_label})") for scenario in scenarios),
+        ]
+        self.fields["year"].help_text = "With a copy, the quarter is the copied scenario's."
+        self.style_fields()
+
+
+class AssumptionsForm(DeskForm, forms.Form):
+    """Percentage changes to every campaign of the scenario: -15 is 15% less."""
+
+    response_change = forms.DecimalField(label="Response rate, % change", max_digits=5, decimal_places=1)
+    order_value_change = forms.DecimalField(label="Order value, % change", max_digits=5, decimal_places=1)
+    margin_change = forms.DecimalField(label="Margin rate, % change", max_digits=5, decimal_places=1)
+
+    def __init__(self, *args: object, scenario: Scenario, **kwargs: object) -> None:
+        initial = {
+            "response_change": scenario.response_change,
+            "order_value_change": scenario.order_value_change,
+            "margin_change": scenario.margin_change,
+        }
+        for channel in Channel.values:
+            initial[f"cost_{channel}"] = (scenario.cost_changes or {}).get(channel, 0)
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        for channel, label in Channel.choices:
+            self.fields[f"cost_{channel}"] = forms.DecimalField(
+                label=f"Cost per contact, {label}, % change", max_digits=5, decimal_places=1
+            )
+        self.style_fields()
+
+    def cost_changes(self) -> dict[str, object]:
+        return {channel: self.cleaned_data[f"cost_{channel}"] for channel in Channel.values}
+
+
+class TreatmentInputsForm(DeskForm, forms.Form):
+    """A treatment's forecast inputs as people write them: rates in percent, money in the currency."""
+
+    contacts = forms.IntegerField(min_value=0)
+    response_rate = forms.DecimalField(label="Incremental response, %", max_digits=7, decimal_places=3)
+    order_value = forms.DecimalField(label="Order value", max_digits=12, decimal_places=2, min_value=0)
+    margin_rate = forms.DecimalField(label="Margin, %", max_digits=6, decimal_places=2, min_value=0, max_value=100)
+    cost_per_contact = forms.DecimalField(label="Cost per contact", max_digits=10, decimal_places=4, min_value=0)
+
+    def __init__(self, *args: object, treatment: ScenarioTreatment | None = None, **kwargs: object) -> None:
+        if treatment is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "contacts": treatment.contacts,
+                    "response_rate": round(treatment.response_rate * 100, 3),
+                    "order_value": round(treatment.order_value_cents / 100, 2),
+                    "margin_rate": round(treatment.margin_rate * 100, 2),
+                    "cost_per_contact": round(treatment.cost_per_contact_cents / 100, 4),
+                },
+            )
+            kwargs.setdefault("auto_id", f"id_inputs_{treatment.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def inputs(self) -> dict[str, float]:
+        """In the units the forecast counts in: shares and cents."""
+        data = self.cleaned_data
+        return {
+            "contacts": data["contacts"],
+            "response_rate": float(data["response_rate"]) / 100,
+            "order_value_cents": float(data["order_value"]) * 100,
+            "margin_rate": float(data["margin_rate"]) / 100,
+            "cost_per_contact_cents": float(data["cost_per_contact"]) * 100,
+        }
+
+
+class AddCampaignForm(DeskForm, forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(), label="Made like", help_text="Its portfolio, treatments and planning inputs."
+    )
+    name = forms.CharField(max_length=160)
+    start = forms.DateField(label="Starts", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = (
+            Campaign.objects.exclude(status=Campaign.Status.CANCELLED)
+            .filter(treatments__isnull=False)
+            .distinct()
+            .order_by("name")
+        )
+        self.style_fields()
+
+
+class PortfolioChangeForm(DeskForm, forms.Form):
+    """Percentage changes to the inputs of one portfolio's campaigns in a scenario."""
+
+    portfolio = forms.ModelChoiceField(queryset=Portfolio.objects.order_by("name"))
+    response_change = forms.DecimalField(label="Response rate, % change", max_digits=5, decimal_places=1, initial=0)
+    order_value_change = forms.DecimalField(label="Order value, % change", max_digits=5, decimal_places=1, initial=0)
+    cost_change = forms.DecimalField(label="Cost per contact, % change", max_digits=5, decimal_places=1, initial=0)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "id_portfolio_%s")  # beside the assumptions' fields of the same names
         super().__init__(*args, **kwargs)
         self.style_fields()

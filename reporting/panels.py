@@ -6,8 +6,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
+from campaigns.models import Campaign
 from reporting import plan as planning
+from reporting.forecast import Inputs, forecast, total
+from reporting.history import past_history
 from reporting.migration import move_rates
+from reporting.models import CampaignResult
 from reporting.plan_charts import burn_chart, spend_by_channel
 from reporting.selectors import portfolio_campaigns, portfolio_spending
 from segments.models import Portfolio, PortfolioBudget
@@ -70,3 +74,68 @@ def _budget_steps(portfolio: Portfolio, year: int, quarter: int, first: date) ->
 def portfolio_moves_panel(request: HttpRequest, portfolio: Portfolio) -> dict[str, Any] | None:
     campaigns = [campaign for campaign, _ in portfolio_campaigns(portfolio.pk)]
     return {"moves": move_rates(campaigns)}
+
+
+def campaign_forecast_panel(request: HttpRequest, campaign: Campaign) -> dict[str, Any] | None:
+    """Each treatment's forecast (from measured history of its channel and stage before the campaign started,
+    or its planning inputs), beside what its latest results measured."""
+    rows = planning.quarter_plan(campaign.year, campaign.quarter).of_campaign(campaign)
+    if not rows:
+        return None
+    history = past_history(campaign.start_date)
+    stage_id = campaign.portfolio.stage_id if campaign.portfolio_id else None
+    latest = CampaignResult.objects.published().filter(campaign=campaign).order_by("-version").first()
+    measured = {result["treatment_id"]: result for result in (latest.payload.get("treatments", []) if latest else [])}
+    lines, forecasts = [], []
+    for row in rows:
+        treatment = row.treatment
+        defaults = history.defaults(channel=treatment.channel, stage_id=stage_id, own=treatment)
+        expected = forecast(
+            Inputs(
+                contacts=row.contacts,
+                response_rate=defaults.response_rate,
+                response_low=defaults.response_low,
+                response_high=defaults.response_high,
+                order_value_cents=defaults.order_value_cents,
+                margin_rate=defaults.margin_rate,
+                cost_per_contact_cents=treatment.cost_per_contact_cents,
+                cost_per_redemption_cents=treatment.cost_per_redemption_cents,
+                committed_cents=row.committed_cents if row.released else None,
+            )
+        )
+        forecasts.append(expected)
+        lines.append(
+            {
+                "treatment": treatment,
+                "row": row,
+                "defaults": defaults,
+                "forecast": expected,
+                "actual": _actual(measured.get(treatment.pk)),
+            }
+        )
+    actuals = [line["actual"] for line in lines if line["actual"]]
+    return {
+        "lines": lines,
+        "total": total(forecasts),
+        "actual_total": {
+            key: sum(actual[key] for actual in actuals)
+            for key in ("responders", "margin_cents", "costs_cents", "net_cents")
+        }
+        if actuals
+        else None,
+        "measured_version": latest.version if latest else None,
+    }
+
+
+def _actual(result: dict | None) -> dict[str, Any] | None:
+    if not result:
+        return None
+    costs = round(result.get("contact_cost_cents", 0) + result.get("offer_cost_cents", 0))
+    return {
+        "responders": result.get("incremental_responders", 0),
+        "response_rate": (result.get("response_rate") or {}).get("difference"),
+        "margin_cents": round(result.get("incremental_margin_cents", 0)),
+        "costs_cents": costs,
+        "net_cents": round(result.get("net_cents", 0)),
+        "roi": result.get("roi"),
+    }

@@ -19,6 +19,7 @@ STATUS_COLOURS = {
     Campaign.Status.RELEASED: "#16a34a",
     Campaign.Status.MEASURING: "#15803d",
     Campaign.Status.CLOSED: "#475569",
+    Campaign.Status.CANCELLED: "#cbd5e1",
 }
 ROWS = {"portfolio": "Portfolio", "channel": "Channel", "objective": "Objective"}
 DAY_MS = 86_400_000

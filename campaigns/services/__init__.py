@@ -1,6 +1,7 @@
 """Writes to campaigns: the workflow, treatments, the contact policy, suppressions, audience builds, releases."""
 
 from campaigns.services.audience import audience_build
+from campaigns.services.drafts import campaign_cancel
 from campaigns.services.release import campaign_release
 from campaigns.services.suppressions import suppression_add, suppression_remove
 from campaigns.services.workflow import (
@@ -21,6 +22,7 @@ __all__ = [
     "CampaignError",
     "audience_build",
     "campaign_approve",
+    "campaign_cancel",
     "campaign_close",
     "campaign_create",
     "campaign_reject",

@@ -18,6 +18,7 @@ from campaigns.services.workflow import (
     check_transition,
     shared_population_check,
 )
+from core.lib.history import recorded
 
 EDITABLE = (
     "name",
@@ -105,8 +106,7 @@ def campaign_cancel(*, campaign: Campaign, user: AbstractBaseUser, reason: str) 
         raise CampaignError("Say why the campaign is cancelled.")
     campaign = _locked(campaign)
     campaign.status = check_transition(campaign, "cancel")
-    campaign._change_reason = f"Cancelled: {reason.strip()}"
-    campaign.save(update_fields=["status"])
+    recorded(campaign, user=user, why=f"Cancelled: {reason.strip()}").save(update_fields=["status"])
     return campaign
 
 

@@ -1,4 +1,5 @@
-"""The campaign workflow: draft, submitted, approved, audience built, released, measuring, closed."""
+"""The campaign workflow: draft, submitted, approved, audience built, released, measuring, closed; or
+cancelled before it is approved for good."""
 
 import secrets
 from datetime import date

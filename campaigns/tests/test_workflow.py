@@ -8,6 +8,7 @@ from campaigns.models import Campaign
 from campaigns.services import (
     audience_build,
     campaign_approve,
+    campaign_cancel,
     campaign_close,
     campaign_reject,
     campaign_release,
@@ -16,7 +17,6 @@ from campaigns.services import (
     campaign_test_design_update,
     treatment_save,
 )
-from campaigns.services.drafts import campaign_cancel
 from campaigns.services.workflow import TRANSITIONS, CampaignError
 from campaigns.tests.conftest import population
 
@@ -202,3 +202,17 @@ def test_a_superuser_is_not_an_approver_by_being_one(make_campaign, admin_user, 
         campaign_approve(campaign=campaign, user=admin_user)
     campaign.refresh_from_db()
     assert campaign.status == "submitted"
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "approved"])
+def test_a_campaign_not_yet_built_can_be_cancelled_and_keeps_its_history(make_campaign, manager, status):
+    campaign = make_campaign()
+    Campaign.objects.filter(pk=campaign.pk).update(status=status)
+    cancelled = campaign_cancel(campaign=campaign, user=manager, reason="Dropped from the plan")
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.CANCELLED
+    latest = cancelled.history.first()
+    assert (latest.status, latest.history_user, latest.history_change_reason) == (
+        "cancelled",
+        manager,
+        "Dropped from the plan",
+    )

@@ -35,3 +35,22 @@ def test_the_demo_plans_next_quarter_in_every_state_before_release(db):
     assert BudgetRequest.objects.filter(status="pending").count() == 1
     # Every owner of a portfolio can sign in: the plan's approvals have someone to make them.
     assert all(portfolio.owner.has_usable_password() for portfolio in Portfolio.objects.all())
+
+
+def test_the_demo_weighs_three_scenarios_of_next_quarter(db):
+    from campaigns.models import Campaign
+    from reporting.models import Scenario
+    from reporting.scenarios import outlook, quarter_facts, scenario_version
+
+    call_command("seed_demo", customers=800, seed=3, stdout=io.StringIO())
+    latest = Campaign.objects.order_by("-start_date").first()
+    scenarios = {
+        scenario.name: scenario for scenario in Scenario.objects.filter(year=latest.year, quarter=latest.quarter)
+    }
+    assert set(scenarios) == {"As planned", "Response falls 15%", "Dearer e-mail, win back instead of the letter"}
+    facts = quarter_facts(latest.year, latest.quarter)
+    totals = {name: outlook(scenario_version(scenario), facts).total.forecast for name, scenario in scenarios.items()}
+    assert totals["Response falls 15%"].margin_cents < totals["As planned"].margin_cents
+    refocus = scenario_version(scenarios["Dearer e-mail, win back instead of the letter"])
+    assert {line.name for line in refocus.campaigns if line.dropped} == {"Lapsed spring letter"}
+    assert {line.name for line in refocus.campaigns if line.added} == {"Spring win-back"}
