@@ -10,7 +10,7 @@ from campaigns.models import Campaign, ContactHistory, Treatment
 from core.lib.money import format_cents
 from core.roles import ADMIN, ALL_ROLES
 from offers.models import Offer
-from reporting.models import CampaignResult
+from reporting.models import CampaignResult, Scenario
 from scorecards.evidence.registry import (
     Link,
     Measure,
@@ -55,9 +55,10 @@ def planned_ahead(period: Period) -> Measure:
 
 
 def quarters_with_scenario(period: Period) -> set[int] | None:
-    """The quarters of the period (as year * 4 + quarter - 1) whose plan has a what-if scenario; None while the app
-    keeps no scenarios. A scenario model answers here, and the indicator below measures it from then on."""
-    return None
+    """The quarters of the period (as year * 4 + quarter - 1) whose plan was weighed with a what-if scenario."""
+    first, last = period.quarters
+    quarters = Scenario.objects.values_list("year", "quarter").distinct()
+    return {year * 4 + quarter - 1 for year, quarter in quarters if first <= year * 4 + quarter - 1 <= last}
 
 
 @indicator("planning-process", "scenario-quarters", "Quarters planned with a what-if scenario")
@@ -130,7 +131,11 @@ def multichannel_campaigns(period: Period) -> Measure:
         campaigns_starting(period)
         .annotate(channels=Count("treatments__channel", distinct=True))
         .filter(channels__gt=0)
-        .annotate(multi=Q(channels__gte=2))
+        # Two channels among its treatments, or one treatment sent with the same offers on several.
+        .annotate(
+            multi=Q(channels__gte=2)
+            | Exists(Treatment.objects.filter(campaign=OuterRef("pk")).exclude(also_channels=[]))
+        )
         .values_list("pk", "name", "multi")
     )
     multi = sum(1 for *_, ok in rows if ok)
@@ -139,7 +144,10 @@ def multichannel_campaigns(period: Period) -> Measure:
         value=share,
         display=share_words(multi, len(rows), "campaigns"),
         level=level_of_share(share, developing=0.1, advanced=0.4),
-        note="Campaigns starting in the year whose treatments reach customers on two or more channels.",
+        note=(
+            "Campaigns starting in the year whose treatments reach customers on two or more channels, or that send "
+            "one treatment on several."
+        ),
         links=campaign_links(rows),
     )
 

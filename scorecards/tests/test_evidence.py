@@ -19,7 +19,7 @@ import pytest
 from campaigns.models import Campaign, ContactHistory, Treatment
 from customers.models import Category, Customer, Purchase
 from offers.models import Offer
-from reporting.models import CampaignResult
+from reporting.models import CampaignResult, Scenario
 from scorecards.evidence import INDICATORS, Period, measure_processes
 from segments.models import LifecycleStage, Portfolio, PortfolioBudget, PortfolioObjective, Segment, StagingRun
 
@@ -253,11 +253,12 @@ def test_planning_counts_campaigns_created_before_their_quarter(year):
     assert linked(ahead) == [("Spring welcome", True), ("Summer nudge", False), ("Winter follow-up", True)]
 
 
-def test_scenarios_are_not_measured_rather_than_zero(year):
+def test_the_share_of_quarters_weighed_with_a_scenario(year, manager):
+    for scenario_year, quarter in ((2025, 2), (2025, 3), (2025, 3), (2024, 4)):  # 2024 Q4 is before the year
+        Scenario.objects.create(name="What if", year=scenario_year, quarter=quarter, created_by=manager)
     scenario = measured("planning-process")["scenario-quarters"]
-    assert scenario["value"] is None
-    assert scenario["display"] == "Not measured: the app has no scenarios yet"
-    assert scenario["level"] is None
+    assert scenario["value"] == pytest.approx(0.5)
+    assert scenario["display"] == "50% (2 of 4 quarters)"
 
 
 def test_segment_planning_counts_managed_portfolios_and_spend_inside_them(year):
@@ -415,3 +416,10 @@ def test_every_shipped_process_with_evidence_is_covered_here():
         "basket-size",
         "margin",
     }
+
+
+def test_a_treatment_sent_on_several_channels_makes_a_multichannel_campaign(year):
+    single = Campaign.objects.get(name="Summer nudge")
+    Treatment.objects.filter(campaign=single).update(also_channels=["sms"])
+    multi = measured("strategic-development")["multichannel-campaigns"]
+    assert (multi["value"], multi["display"]) == (0.5, "50% (2 of 4 campaigns)")
