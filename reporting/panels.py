@@ -79,7 +79,7 @@ def portfolio_moves_panel(request: HttpRequest, portfolio: Portfolio) -> dict[st
 def campaign_forecast_panel(request: HttpRequest, campaign: Campaign) -> dict[str, Any] | None:
     """Each treatment's forecast (from measured history of its channel and stage before the campaign started,
     or its planning inputs), beside what its latest results measured."""
-    rows = planning.quarter_plan(campaign.year, campaign.quarter).of_campaign(campaign)
+    rows = planning.quarter_plan(campaign.year, campaign.quarter).by_campaign().get(campaign.pk, [])
     if not rows:
         return None
     history = past_history(campaign.start_date)

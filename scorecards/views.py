@@ -201,7 +201,7 @@ def assessment_print(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(
         request,
         "scorecards/print.html",
-        {"assessment": assessment, "card": card, "radar": radar(card, height=300), "levels": LEVEL_NAMES},
+        {"assessment": assessment, "card": card, "radar": _print_figure(radar(card, height=300)), "levels": LEVEL_NAMES},
     )
 
 
@@ -241,3 +241,10 @@ def template_new(request: HttpRequest) -> HttpResponse:
 
 def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     return _template_page(request, selectors.template_get(template_id))
+
+
+def _print_figure(figure: dict) -> dict:
+    """On paper a chart is a picture: no toolbar, no hover, and the width of the page it is printed on."""
+    figure["layout"].pop("height", None)
+    figure["config"] = {**figure.get("config", {}), "staticPlot": True}
+    return figure

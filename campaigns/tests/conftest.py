@@ -64,6 +64,9 @@ def portfolio(db, segment_owner):
         stage=LifecycleStage.objects.get(code="new"), name="New customers", owner=segment_owner
     )
     PortfolioBudget.objects.create(portfolio=portfolio, year=2026, quarter=3, amount_cents=1_000_000)
+    # Campaigns moved to run from today are charged to the quarters they run in: those have budgets too.
+    for year, quarter in ((2026, 4), (2027, 1)):
+        PortfolioBudget.objects.create(portfolio=portfolio, year=year, quarter=quarter, amount_cents=1_000_000)
     return portfolio
 
 

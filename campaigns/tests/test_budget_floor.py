@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from campaigns.models import Campaign
 from segments.models import PortfolioBudget
@@ -41,7 +42,6 @@ def test_a_budget_is_never_lowered_below_what_releases_committed(portfolio, mana
 def test_a_campaign_across_two_quarters_is_charged_to_each_pro_rata(portfolio, marketer):
     from campaigns.services.release import committed_cents
 
-    PortfolioBudget.objects.create(portfolio=portfolio, year=2026, quarter=4, amount_cents=1_000_000)
     # 2 September to 31 October: 29 days in Q3 and 31 in Q4.
     Campaign.objects.create(
         name="Across",
@@ -70,9 +70,9 @@ def test_dates_are_bounded_and_names_are_unique_in_a_quarter(portfolio, marketer
             owner=marketer, name=name, portfolio=portfolio, start_date=start, end_date=end, objective="traffic"
         )
 
-    with pytest.raises(CampaignError, match="between 2000 and 2100"):
+    with pytest.raises(ValidationError, match="2000-01-01"):
         create("Old", date(1900, 1, 1), date(1900, 2, 1))
-    with pytest.raises(CampaignError, match="between 2000 and 2100"):
+    with pytest.raises(CampaignError, match="a campaign lasts at most 366 days"):
         create("Far", date(2026, 1, 1), date(9999, 1, 1))
     with pytest.raises(CampaignError, match="1,826 days; a campaign lasts at most 366 days"):
         create("Five years", date(2026, 1, 1), date(2030, 12, 31))

@@ -183,7 +183,7 @@ def test_a_release_across_two_quarters_needs_room_in_both_budgets(no_global_cont
     campaign = make_campaign(treatments=[{"holdout_share": "0"}])  # 1,000 contacts at 0.10: 100.00
     # 16 September to 15 October: 15 days in Q3 and 15 in Q4, so 50.00 in each.
     Campaign.objects.filter(pk=campaign.pk).update(start_date=date(2026, 9, 16), end_date=date(2026, 10, 15))
-    PortfolioBudget.objects.create(portfolio=portfolio, year=2026, quarter=4, amount_cents=4_999)
+    PortfolioBudget.objects.filter(portfolio=portfolio, year=2026, quarter=4).update(amount_cents=4_999)
     ready(campaign)
     with pytest.raises(CampaignError, match=r"50\.00 of 100\.00 falls in 2026 Q4\) but only 49\.99"):
         campaign_release(campaign=campaign, user=campaign.owner, contacted_at=None)

@@ -214,5 +214,5 @@ def test_a_campaign_not_yet_built_can_be_cancelled_and_keeps_its_history(make_ca
     assert (latest.status, latest.history_user, latest.history_change_reason) == (
         "cancelled",
         manager,
-        "Dropped from the plan",
+        "Cancelled: Dropped from the plan",
     )

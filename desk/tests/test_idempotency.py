@@ -24,7 +24,7 @@ def campaign_form(client, portfolio) -> dict:
         "end_date": "2026-12-24",
         "description": "",
         "control_design": "per_treatment",
-        "shared_control_share": "0.100",
+        "shared_control_share": "10",
         "p_adjustment": "none",
         "mean_test": "welch",
     }

@@ -14,7 +14,8 @@ from campaigns.models import Campaign, Suppression, Treatment
 from core.models import Job
 from customers.models import Customer, DataImport
 from offers.models import Offer
-from reporting.models import CampaignResult
+from reporting.models import CampaignResult, ScenarioTreatment
+from reporting.scenario_services import scenario_create
 from reporting.services import results_compute
 from reporting.statistics import MEMBER_COLUMNS
 from scorecards.models import ScorecardTemplate
@@ -99,6 +100,36 @@ MATRIX = [
     ("job_detail", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),  # the marketer's own job
     ("job_progress", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),
     ("database_report_start", "post", MANAGERS, {}),
+    ("campaigns:edit", "get", CREATORS, {"campaign_id": "campaign"}),
+    ("campaigns:copy", "post", CREATORS, {"campaign_id": "campaign"}),
+    ("campaigns:delete", "post", CREATORS, {"campaign_id": "campaign"}),
+    ("reporting:programme", "get", EVERYONE, {}),
+    ("reporting:scenarios", "get", EVERYONE, {}),
+    ("reporting:scenario_new", "post", {"manager"}, {}),
+    ("reporting:scenario_compare", "get", EVERYONE, {}),
+    ("reporting:scenario", "get", EVERYONE, {"scenario_id": "scenario"}),
+    ("reporting:scenario_assumptions", "post", {"manager"}, {"scenario_id": "scenario"}),
+    ("reporting:scenario_add", "post", {"manager"}, {"scenario_id": "scenario"}),
+    ("reporting:scenario_promote", "post", {"manager"}, {"scenario_id": "scenario"}),
+    (
+        "reporting:scenario_campaign_drop",
+        "post",
+        {"manager"},
+        {"scenario_id": "scenario", "campaign_id": "scenario_campaign"},
+    ),
+    (
+        "reporting:scenario_portfolio_drop",
+        "post",
+        {"manager"},
+        {"scenario_id": "scenario", "portfolio_id": "portfolio"},
+    ),
+    ("reporting:scenario_portfolio_change", "post", {"manager"}, {"scenario_id": "scenario"}),
+    (
+        "reporting:scenario_treatment",
+        "post",
+        {"manager"},
+        {"scenario_id": "scenario", "treatment_id": "scenario_treatment"},
+    ),
     ("scorecards:list", "get", EVERYONE, {}),
     ("scorecards:create", "post", MANAGERS, {}),
     ("scorecards:detail", "get", EVERYONE, {"assessment_id": "assessment"}),
@@ -115,7 +146,12 @@ PUBLIC = {"login", "logout", "healthz"}
 # Refusals that must not reveal whether the object exists.
 HIDDEN = {"job_detail", "job_progress"}
 # Removals: once an allowed role removed the object, the next finds nothing.
-REMOVALS = {"campaigns:suppression_remove", "segments:portfolio_objective_delete", "scorecards:delete"}
+REMOVALS = {
+    "campaigns:suppression_remove",
+    "segments:portfolio_objective_delete",
+    "scorecards:delete",
+    "campaigns:delete",
+}
 
 
 @pytest.fixture
@@ -156,6 +192,7 @@ def objects(people):
     customer = Customer.objects.create(external_id="c1", name="Ann")
     shipped_templates_ensure()
     template = ScorecardTemplate.objects.order_by("pk").first()
+    scenario = scenario_create(user=people["manager"], name="What if", year=2026, quarter=4)
     # Results of nobody yet, computed as a run would: the results pages and the export have something to show.
     kinds = {"is_control": bool, "responded": bool, "channels": object}
     nobody = pd.DataFrame({column: pd.Series(dtype=kinds.get(column, float)) for column in MEMBER_COLUMNS})
@@ -197,6 +234,9 @@ def objects(people):
         "job": Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Report", owner=people["marketer"]),
         "template": template,
         "assessment": assessment_create(user=people["manager"], template=template, assessed_on=date(2026, 11, 1)),
+        "scenario": scenario,
+        "scenario_campaign": scenario.campaigns.get(campaign=campaign),
+        "scenario_treatment": ScenarioTreatment.objects.get(scenario_campaign__scenario=scenario),
     }
 
 
@@ -231,7 +271,7 @@ def test_who_may_open_and_send_what(client, people, objects, name, method, allow
     anonymous = getattr(client, method)(url)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("login")), "anonymous"
     refused = {404} if name in HIDDEN else {403}
-    for role in ROLES:
+    for role in sorted(ROLES, key=lambda role: role in allowed):  # refusals first, before any removal
         client.force_login(people[role])
         status = getattr(client, method)(url).status_code
         assert status < 500, f"{role}: {status}"

@@ -214,7 +214,7 @@ def test_promotion_creates_the_added_campaigns_as_drafts_and_cancels_the_dropped
     ]
     win_back = Campaign.objects.get(name="Win back")
     assert win_back.status == Status.CANCELLED
-    assert win_back.history.first().history_change_reason == "Dropped by the scenario Refocus"
+    assert win_back.history.first().history_change_reason == "Cancelled: Dropped by the scenario Refocus"
     after = dict(Campaign.objects.values_list("name", "status"))
     assert {name: status for name, status in after.items() if statuses.get(name) != status} == {
         "Extra welcome": Status.DRAFT,

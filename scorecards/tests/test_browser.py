@@ -80,7 +80,7 @@ def test_a_manager_scores_with_the_keyboard_submits_and_compares(page: Page, liv
     expect(page.locator("#overall-total")).to_have_text("29 of 45")
     page.click("#submit")
     expect(page.locator(".badge", has_text="Submitted")).to_be_visible()
-    expect(page.locator("#processes")).to_contain_text("Not measured: the app has no scenarios yet")
+    expect(page.locator("#processes")).to_contain_text("Quarters planned with a what-if scenario")
     expect(page.locator("[data-plotly=radar] .main-svg").first).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "scorecards-detail-manager.png", full_page=True)
 

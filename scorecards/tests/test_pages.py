@@ -102,7 +102,7 @@ def test_a_manager_starts_fills_an_area_and_submits(client, manager, maturity, l
     assert response["Location"] == f"/scorecards/{assessment.pk}/fill/"
     page = client.get(response["Location"])
     assert "Strategy" in page.text and "Planning process" in page.text
-    assert "Not measured: the app has no scenarios yet" in page.text
+    assert "Quarters planned with a what-if scenario" in page.text
     for number, area in enumerate(assessment.version.areas.all(), start=1):
         data = {"area": number, "action": "next"}
         for each in area.processes.all():
