@@ -201,7 +201,12 @@ def assessment_print(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(
         request,
         "scorecards/print.html",
-        {"assessment": assessment, "card": card, "radar": _print_figure(radar(card, height=300)), "levels": LEVEL_NAMES},
+        {
+            "assessment": assessment,
+            "card": card,
+            "radar": _print_figure(radar(card, height=300)),
+            "levels": LEVEL_NAMES,
+        },
     )
 
 
