@@ -1,6 +1,5 @@
 """Reads: segments and their members, stage history and migration, portfolios and their objectives."""
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,7 +15,7 @@ from django.shortcuts import get_object_or_404
 
 from core.lib.history import Change, changes, merged
 from core.lib.money import format_cents
-from customers.models import Customer
+from customers.models import Channel, Customer
 from segments import features
 from segments.models import (
     BudgetRequest,
@@ -414,15 +413,50 @@ def _user_name(user_id: int) -> str:
     return str(user) if user else f"user {user_id}"
 
 
-def _rules_words(rules: dict) -> str:
-    text = json.dumps(rules, separators=(",", ":"))
-    return text if len(text) <= 120 else text[:119] + "…"
+def rules_in_words(rules: dict) -> str:
+    """A rule tree as people read it: "Orders, lifetime ≥ 3 and consent consents to E-mail"."""
+    from segments.ruletree.fields import FIELDS, OP_LABELS
+
+    stage_names = dict(LifecycleStage.objects.values_list("code", "name"))
+
+    def named(value: object) -> str:
+        """Channels and stages by name, not by their codes."""
+        if value in Channel.values:
+            return str(Channel(value).label)
+        return stage_names.get(value, str(value))
+
+    def words(node: object, top: bool = False) -> str:
+        if not isinstance(node, dict):
+            return str(node)
+        for key, joiner in (("all", " and "), ("any", " or ")):
+            if key in node:
+                parts = [words(child) for child in node[key]]
+                if not parts:
+                    return "everyone" if key == "all" else "no one"
+                text = joiner.join(parts)
+                return text if top or len(parts) == 1 else f"({text})"
+        if "not" in node:
+            return f"not {words(node['not'])}"
+        field = FIELDS.get(node.get("field"))
+        label = field.label if field else str(node.get("field", "?"))
+        value = node.get("value")
+        if isinstance(value, list):
+            value = ", ".join(named(item) for item in value)
+        elif isinstance(value, str):
+            value = named(value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{name} {item}" for name, item in value.items())
+        operator = OP_LABELS.get(node.get("op"), str(node.get("op", "")))
+        return f"{label} {operator} {value}" if value not in (None, "") else f"{label} {operator}"
+
+    text = words(rules, top=True)
+    return text if len(text) <= 160 else text[:159] + "…"
 
 
 def segment_changes(segment: Segment) -> list[Change]:
     return changes(
         segment.history.all(),
-        shown={"name": None, "description": None, "rules": _rules_words},
+        shown={"name": None, "description": None, "rules": rules_in_words},
         subject=lambda entry: entry.name,
     )
 
@@ -430,6 +464,6 @@ def segment_changes(segment: Segment) -> list[Change]:
 def stage_changes(stage: LifecycleStage) -> list[Change]:
     return changes(
         stage.history.all(),
-        shown={"name": None, "position": None, "colour": None, "rules": _rules_words},
+        shown={"name": None, "position": None, "colour": None, "rules": rules_in_words},
         subject=lambda entry: entry.name,
     )
