@@ -168,37 +168,21 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
         if Campaign.objects.filter(name=name).exists():
             continue
         start = end - timedelta(weeks=weeks_before)
-        campaign = campaign_create(
-            owner=marketer,
+        campaign = _campaign_make(
+            marketer=marketer,
             name=name,
-            portfolio=Portfolio.objects.get(stage__code=stage),
-            start_date=start,
-            end_date=start + timedelta(days=27),
+            stage=stage,
             objective=objective,
+            start=start,
+            days=28,
+            treatments=treatments,
+            seed=seed,
+            template=f"template-{number}",
             description=f"Demo campaign: {treatments[0][2]}.",
-            seed=demo_seed(seed, name),
-            **TEST_DESIGNS.get(name, {}),
+            design=TEST_DESIGNS.get(name, {}),
+            response_rate="0.0600",
+            **({"offer_strategy": "best_n", "offers_per_customer": BEST_OFFERS[name]} if name in BEST_OFFERS else {}),
         )
-        for position, (segment, channel, message, cost, holdout) in enumerate(treatments):
-            treatment_save(
-                campaign=campaign,
-                code=chr(65 + position),
-                segment=Segment.objects.get(name=segment),
-                channel=channel,
-                message_name=message,
-                content_ref=f"template-{number}-{position}",
-                holdout_share=holdout,
-                cost_per_contact_cents=cost,
-                priority=position + 1,
-                response_window_days=30,
-                expected_response_rate="0.0600",
-                expected_order_value_cents=4_500,
-                **(
-                    {"offer_strategy": "best_n", "offers_per_customer": BEST_OFFERS[name]}
-                    if name in BEST_OFFERS
-                    else {}
-                ),
-            )
         audience_build(campaign=campaign, user=marketer)
         if allocation_needed(campaign):
             allocation_start(campaign)
@@ -214,6 +198,54 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
     return {"campaigns": released, "planned_campaigns": planned}
 
 
+def _campaign_make(
+    *,
+    marketer,
+    name: str,
+    stage: str,
+    objective: str,
+    start: date,
+    days: int,
+    treatments: list[tuple],
+    seed: int,
+    template: str,
+    description: str,
+    design: dict,
+    response_rate: str,
+    **offers: object,
+) -> Campaign:
+    """A demo campaign of `days` days in the stage's portfolio, with a treatment per (segment, channel, message,
+    cost per contact in cents, holdout share)."""
+    campaign = campaign_create(
+        owner=marketer,
+        name=name,
+        portfolio=Portfolio.objects.get(stage__code=stage),
+        start_date=start,
+        end_date=start + timedelta(days=days - 1),
+        objective=objective,
+        description=description,
+        seed=demo_seed(seed, name),
+        **design,
+    )
+    for position, (segment, channel, message, cost, holdout) in enumerate(treatments):
+        treatment_save(
+            campaign=campaign,
+            code=chr(65 + position),
+            segment=Segment.objects.get(name=segment),
+            channel=channel,
+            message_name=message,
+            content_ref=f"{template}-{position}",
+            holdout_share=holdout,
+            cost_per_contact_cents=cost,
+            priority=position + 1,
+            response_window_days=30,
+            expected_response_rate=response_rate,
+            expected_order_value_cents=4_500,
+            **offers,
+        )
+    return campaign
+
+
 def _next_quarter_load(*, end: date, seed: int, marketer, manager) -> int:
     """The quarter after the history's: drafts, campaigns waiting for their portfolio owner, approved ones and
     one whose audience is built, so that the plan and the inboxes have something to show."""
@@ -224,31 +256,20 @@ def _next_quarter_load(*, end: date, seed: int, marketer, manager) -> int:
         if Campaign.objects.filter(name=name).exists():
             continue
         start = first + timedelta(weeks=week)
-        campaign = campaign_create(
-            owner=marketer,
+        campaign = _campaign_make(
+            marketer=marketer,
             name=name,
-            portfolio=Portfolio.objects.get(stage__code=stage),
-            start_date=start,
-            end_date=start + timedelta(days=20),
+            stage=stage,
             objective=objective,
+            start=start,
+            days=21,
+            treatments=treatments,
+            seed=seed,
+            template=f"template-next-{number}",
             description=f"Planned: {treatments[0][2]}.",
-            seed=demo_seed(seed, name),
-            **({"control_design": "shared"} if len(treatments) > 1 else {}),
+            design={"control_design": "shared"} if len(treatments) > 1 else {},
+            response_rate="0.0500",
         )
-        for position, (segment, channel, message, cost, holdout) in enumerate(treatments):
-            treatment_save(
-                campaign=campaign,
-                code=chr(65 + position),
-                segment=Segment.objects.get(name=segment),
-                channel=channel,
-                message_name=message,
-                content_ref=f"template-next-{number}-{position}",
-                holdout_share=holdout,
-                cost_per_contact_cents=cost,
-                priority=position + 1,
-                expected_response_rate="0.0500",
-                expected_order_value_cents=4_500,
-            )
         if state in ("submitted", "approved", "built"):
             campaign_submit(campaign=campaign, user=marketer)
         if state in ("approved", "built"):
