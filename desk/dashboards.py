@@ -69,5 +69,10 @@ def jobs_chart(rows: list[dict], *, days: int = 30) -> dict[str, Any]:
     for status, colour in STATUS_COLOURS.items():
         counts = per_day[status].fillna(0) if status in per_day else pd.Series(0, index=calendar)
         figure.add_bar(x=calendar, y=counts, name=status.capitalize(), marker_color=colour)
-    figure.update_layout(barmode="stack", title="Jobs per day, last 30 days", yaxis_title="jobs")
+    # No jobs yet: an axis from 0 up, not plotly's -1 to 1 around nothing.
+    figure.update_layout(
+        barmode="stack", title="Jobs per day, last 30 days", yaxis={"title": "jobs", "rangemode": "nonnegative"}
+    )
+    if frame.empty:
+        figure.update_yaxes(range=[0, 1], dtick=1)
     return figure_data(figure, height=260)

@@ -173,12 +173,12 @@ def pressure_chart(series: list[Pressure], *, mondays: list[date], title: str, p
                 )
     layout = {
         "barmode": "stack",
-        "title": {"text": title, "y": 0.97},
+        "title": {"text": title, "y": 0.98, "yanchor": "top"},
         "yaxis": {"title": "contacts per customer" if per_customer else "contacts"},
         "xaxis": {"tickformat": "%d %b"},
     }
     data = figure_data(go.Figure(data=traces, layout=layout), height=300)
-    data["layout"]["margin"]["t"] = 56  # room for the title's second line
+    data["layout"]["margin"]["t"] = 64  # room for the title's second line
     return data
 
 

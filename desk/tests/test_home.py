@@ -48,3 +48,9 @@ def test_the_sales_chart_says_how_much_of_each_months_revenue_its_margin_covers(
     page = client.get(reverse("home")).content.decode()
     assert "margin 9.00 (known for 75.0% of revenue)" in page
     assert "margin unknown" in page
+
+
+def test_the_jobs_chart_of_someone_without_jobs_starts_at_zero(client, segment_owner):
+    client.force_login(segment_owner)
+    charts = {chart["id"]: chart["figure"] for chart in client.get(reverse("home")).context["charts"]}
+    assert charts["chart-jobs"]["layout"]["yaxis"]["range"] == [0, 1]
