@@ -77,6 +77,20 @@ class Scenario(models.Model):
     def quarter_label(self) -> str:
         return f"{self.year} Q{self.quarter}"
 
+    @property
+    def assumptions_in_words(self) -> list[str]:
+        """Its global assumptions as people read them: "response -15%", "E-mail cost +20%"."""
+        changes = [
+            ("response", self.response_change),
+            ("order value", self.order_value_change),
+            ("margin", self.margin_change),
+            *(
+                (f"{Channel(channel).label if channel in Channel.values else channel} cost", change)
+                for channel, change in (self.cost_changes or {}).items()
+            ),
+        ]
+        return [f"{name} {float(change):+g}%" for name, change in changes if change]
+
 
 class ScenarioCampaign(models.Model):
     """A campaign as the scenario sees it: one of the plan's (`campaign`), or one it adds from a template."""

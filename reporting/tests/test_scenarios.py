@@ -362,3 +362,12 @@ def test_a_portfolio_override_changes_only_that_portfolios_campaigns(measured_pa
     other = scenario_create(user=manager, name="Untouched", year=2026, quarter=3)
     lapsed_other = next(row for row in outlook(scenario_version(other), facts).portfolios if row.label == "Lapsed")
     assert lapsed_other.forecast == before["Lapsed"]
+
+
+def test_a_scenarios_assumptions_read_as_words(db, manager):
+    from reporting.models import Scenario
+
+    scenario = Scenario(
+        name="x", year=2026, quarter=4, created_by=manager, response_change=-15, cost_changes={"email": 20}
+    )
+    assert scenario.assumptions_in_words == ["response -15%", "E-mail cost +20%"]
