@@ -28,7 +28,7 @@ from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactPol
 from campaigns.services import pressure
 from campaigns.services.workflow import CampaignError, contact_policy, shared_population_check
 from core.services import Progress
-from customers.models import ConsentChannel, Customer
+from customers.models import Channel, ConsentChannel, Customer
 from segments.features import FEATURES
 from segments.models import FeatureRun
 from segments.ruletree.compiler import compile_rules
@@ -59,21 +59,40 @@ def _consents(channel: str) -> str:
     return f"CASE {channel} {CONSENT_CASES} ELSE TRUE END"
 
 
-def _channel_tests(caps: dict, *, several: bool) -> dict[str, str]:
+def _several_channels(treatments: list[Treatment]) -> list[str]:
+    """Every channel of the campaign's treatments, in the channels' own order, when one of them uses several."""
+    if not any(treatment.also_channels for treatment in treatments):
+        return []
+    used = {channel for treatment in treatments for channel in treatment.channels}
+    return [channel for channel in Channel.values if channel in used]
+
+
+def _channel_tests(caps: dict, *, channels: list[str]) -> dict[str, str]:
     """The build's channel conditions. A treatment on one channel excludes a customer it may not reach there; one
-    on several keeps everyone reachable on at least one of them, and records those channels (`reach`)."""
-    if not several:
+    on several keeps everyone reachable on at least one of them, and records those channels (`reach`).
+
+    For treatments on several channels the test is written out per channel of the campaign (`channels`, every
+    channel any of its treatments uses, all known values), so no per-row subquery walks each candidate's list.
+    """
+    if not channels:
         return {
             "no_consent": f"NOT {_consents('c.channel')}",
             "channel_fatigue": pressure.over_channel_cap(caps, channel="c.channel", counted="p"),
             "reach": "NULL::text[]",
         }
-    consented = f"FROM unnest(c.channels) WITH ORDINALITY AS offered (ch, position) WHERE {_consents('ch')}"
-    open_channel = f"NOT ({pressure.over_channel_cap(caps, channel='ch', counted='p')})"
+    reachable, room = [], []
+    for channel in channels:
+        offered = f"'{channel}' = ANY(c.channels)"
+        consent = f"(NOT %(consent_{channel})s OR cu.consent_{channel})" if channel in ConsentChannel.values else "TRUE"
+        space = f"coalesce(p.on_{channel}, 0) < %(cap_{channel}_max)s" if channel in caps else "TRUE"
+        reachable.append(f"({offered} AND {consent})")
+        room.append((channel, f"({offered} AND {consent} AND {space})"))
     return {
-        "no_consent": f"NOT EXISTS (SELECT 1 {consented})",
-        "channel_fatigue": f"NOT EXISTS (SELECT 1 {consented} AND {open_channel})",
-        "reach": f"ARRAY(SELECT ch {consented} AND {open_channel} ORDER BY position)",
+        "no_consent": f"NOT ({' OR '.join(reachable)})",
+        "channel_fatigue": f"NOT ({' OR '.join(test for _, test in room)})",
+        "reach": "array_remove(ARRAY["
+        + ", ".join(f"CASE WHEN {test} THEN '{channel}' END" for channel, test in room)
+        + "]::text[], NULL)",
     }
 
 
@@ -252,7 +271,7 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         suppressions=Suppression._meta.db_table,
         pressure=counted,
         members=AudienceMember._meta.db_table,
-        **_channel_tests(caps, several=any(treatment.also_channels for treatment in treatments)),
+        **_channel_tests(caps, channels=_several_channels(treatments)),
     )
     params = {
         "salt": policy.global_control_salt,
