@@ -166,7 +166,8 @@ def bench_features(arguments: argparse.Namespace) -> None:
 
 
 def bench_audience(arguments: argparse.Namespace) -> None:
-    """An audience build covering 60% of the customers, beside a hand-written CREATE TABLE AS and a naive loop."""
+    """Audience builds covering 60% of the customers under the whole contact policy (topics, suppressions, caps,
+    planned pressure), on e-mail and on e-mail and SMS, beside a hand-written CREATE TABLE AS and a naive loop."""
     manage("migrate", "--noinput")
     print(manage("shell", "-c", "from bench.jobs import audience; audience()").stdout)
 
