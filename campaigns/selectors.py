@@ -29,7 +29,12 @@ CONTACT_FIELDS = {
     "email": [("email", "customer__email")],
     "sms": [("phone", "customer__phone")],
     "push": [],
-    "direct_mail": [("home_store", "customer__home_store__code"), ("region", "customer__region")],
+    "direct_mail": [
+        ("address", "customer__address"),
+        ("postcode", "customer__postcode"),
+        ("city", "customer__city"),
+        ("region", "customer__region"),
+    ],
     "in_store": [("home_store", "customer__home_store__code")],
     "web": [],
 }

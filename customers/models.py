@@ -77,6 +77,10 @@ class Customer(models.Model):
     name = models.CharField(max_length=200, blank=True)
     email = models.CharField(max_length=254, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # The postal address, for direct mail: shown only to the roles that send it (customers.view_addresses).
+    address = models.CharField(max_length=200, blank=True, help_text="Street and number, one line.")
+    postcode = models.CharField(max_length=16, blank=True)
+    city = models.CharField(max_length=80, blank=True)
     home_store = models.ForeignKey(
         Store, null=True, blank=True, on_delete=models.SET_NULL, db_index=False, related_name="+"
     )

@@ -139,9 +139,10 @@ class ErasureRefused(Exception):
 def customer_erase(*, customer: Customer, user: AbstractBaseUser, reason: str) -> CustomerErasure:
     """Erase a person on their request (the right to be forgotten), in one transaction.
 
-    Everything that says who they are goes: name, e-mail, phone, their id in the source system, birth year,
-    consents and topics. Their purchases, contacts and audience rows stay under the anonymous row, so every
-    total, result and released contact file keeps adding up; the build never selects an erased customer again.
+    Everything that says who they are goes: name, e-mail, phone, postal address, their id in the source system,
+    birth year, consents and topics. Their purchases, contacts and audience rows stay under the anonymous row, so
+    every total, result and released contact file keeps adding up; the build never selects an erased customer
+    again.
     A customer row is never deleted from the app: that would leave its history pointing at nothing.
     """
     if not is_admin(user):
@@ -152,7 +153,7 @@ def customer_erase(*, customer: Customer, user: AbstractBaseUser, reason: str) -
     if customer.erased_at:
         raise ErasureRefused(f"This customer was already erased on {customer.erased_at:%d %b %Y}.")
     customer.external_id = f"erased-{customer.pk}"
-    customer.name = customer.email = customer.phone = ""
+    customer.name = customer.email = customer.phone = customer.address = customer.postcode = customer.city = ""
     customer.birth_year = None
     customer.consent_email = customer.consent_sms = customer.consent_push = customer.consent_direct_mail = False
     customer.topics = []

@@ -72,6 +72,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "marketing_panels": panels_render("customer.marketing", request, customer),
         "side_panels": panels_render("customer.side", request, customer),
         "may_erase": request.user.has_perm("customers.erase_customer") and not customer.erased_at,
+        "may_see_address": request.user.has_perm("customers.view_addresses"),
     }
     return render(request, "customers/customer_detail.html", context)
 

@@ -195,6 +195,56 @@ def _days(values: np.ndarray) -> np.ndarray:
     return values.astype("datetime64[D]")
 
 
+STREETS = np.array(
+    [
+        "Mill Lane",
+        "Church Street",
+        "Station Road",
+        "Victoria Road",
+        "Park Avenue",
+        "Queens Road",
+        "High Street",
+        "Orchard Close",
+        "Meadow Way",
+        "Kings Road",
+        "Bridge Street",
+        "Chapel Lane",
+        "School Lane",
+        "The Green",
+    ]
+)
+# The town of each store, in the order of STORES, and its postcode area.
+TOWNS = [
+    ("Northam", "NH"),
+    ("Millbrook", "MB"),
+    ("Southport", "SP"),
+    ("Marketon", "MK"),
+    ("Stanfield", "SF"),
+    ("Eastwick", "EW"),
+    ("Castleford", "CF"),
+    ("Westbury", "WB"),
+    ("Hillcrest", "HC"),
+    ("Baybridge", "BB"),
+    ("Centrum", "CT"),
+    ("Parkstone", "PK"),
+    ("Unity", "UN"),
+    ("Dockside", "DK"),
+]
+
+
+def _addresses(numbers: np.ndarray, store_index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A made-up postal address near each customer's home store, worked out from their number (it draws nothing
+    from the random generator, so the rest of the retailer stays as it was)."""
+    house = (numbers * 7919 % 180 + 1).astype(str)
+    street = STREETS[numbers * 31 % len(STREETS)]
+    towns = np.array([town for town, _ in TOWNS])[store_index]
+    areas = np.array([area for _, area in TOWNS])[store_index]
+    district = (numbers % 9 + 1).astype(str)
+    unit = np.char.add((numbers % 9 + 1).astype(str), np.array(list("ABDEFGHJLNPQRSTUWXYZ"))[numbers % 20])
+    postcode = np.char.add(np.char.add(np.char.add(areas, district), " "), unit)
+    return np.char.add(np.char.add(house, " "), street), postcode, towns
+
+
 def _customers(rng: np.random.Generator, chunk: int, count: int, end: date) -> dict:
     numbers = np.arange(chunk * CHUNK, chunk * CHUNK + count)
     external = _join("L0", numbers + 10_000_001)
@@ -233,12 +283,16 @@ def _customers(rng: np.random.Generator, chunk: int, count: int, end: date) -> d
     favourite = rng.choice(len(CATEGORIES), count, p=CATEGORY_WEIGHTS / CATEGORY_WEIGHTS.sum())
     online_share = rng.beta(1.2, 3.5, count)
 
+    address, postcode, city = _addresses(numbers, store_index)
     table = pa.table(
         {
             "external_id": external,
             "name": np.char.add(np.char.add(given, " "), family),
             "email": np.where(has_email, email, ""),
             "phone": np.where(has_phone, phone, ""),
+            "address": address,
+            "postcode": postcode,
+            "city": city,
             "home_store": home_store,
             "region": region,
             "signup_date": np.datetime_as_string(signup),

@@ -144,6 +144,9 @@ def prepare_customers(batch: Batch, refs: References, problems: Problems) -> pd.
     if phone := _column(batch, "phone", problems):
         out["phone"] = phone.text(max_length=40, formula_safe=False)
         phone.pattern(PHONE, "is not a phone number (digits, spaces and ()-./, optionally starting with +)")
+    for field, length in (("address", 200), ("postcode", 16), ("city", 80)):
+        if column := _column(batch, field, problems):
+            out[field] = column.text(max_length=length)
     if home_store := _column(batch, "home_store", problems):
         store_ids = refs.stores.find(home_store.array)
         home_store.flag(~home_store.empty & (store_ids < 0), "is not the code of a known store")
@@ -291,6 +294,9 @@ KINDS = {
                 "name",
                 "email",
                 "phone",
+                "address",
+                "postcode",
+                "city",
                 "home_store",
                 "region",
                 "signup_date",

@@ -71,3 +71,10 @@ def test_the_admin_never_deletes_a_customer(ann, admin_user):
     request = RequestFactory().get("/")
     request.user = admin_user
     assert site._registry[Customer].has_delete_permission(request, ann) is False
+
+
+def test_an_erasure_takes_the_postal_address_too(ann, admin_user):
+    Customer.objects.filter(pk=ann.pk).update(address="12 Mill Lane", postcode="NH1 2AB", city="Northam")
+    customer_erase(customer=ann, user=admin_user, reason="Request")
+    ann.refresh_from_db()
+    assert (ann.address, ann.postcode, ann.city) == ("", "", "")

@@ -143,3 +143,14 @@ def test_a_key_repeated_in_another_block_is_reported_with_both_rows(shop, load, 
     problem = refused.value.problems.frame().iloc[0]
     assert (problem["row"], problem["value"], problem["problem"]) == (902, "R7", "repeats the line_id of row 8")
     assert Purchase.objects.count() == 0
+
+
+def test_a_customer_file_may_carry_a_postal_address(shop, load):
+    load("customers", 'external_id,address,postcode,city\nA1,"12 Mill Lane, flat 2",NH1 2AB,Northam\n')
+    ann = Customer.objects.get(external_id="A1")
+    assert (ann.address, ann.postcode, ann.city, ann.name) == (
+        "12 Mill Lane, flat 2",
+        "NH1 2AB",
+        "Northam",
+        "Ann Archer",
+    )
