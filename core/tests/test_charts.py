@@ -69,3 +69,18 @@ def test_one_day_on_a_date_axis_is_shown_as_a_day_among_a_fortnight():
     layout = figure_data(date_axis(go.Figure(go.Scatter(x=[day], y=[120])), [day]))["layout"]["xaxis"]
     assert (layout["type"], layout["tickformat"]) == ("date", "%d %b %Y")
     assert layout["range"] == ["2026-06-29", "2026-07-13"]
+
+
+def test_every_figure_carries_the_house_template_as_plotly_would_have_made_it():
+    import json
+
+    import plotly.graph_objects as go
+
+    from core.charts import figure_data
+
+    def bars() -> go.Figure:
+        return go.Figure(go.Bar(x=[1, 2, 3], y=[4, 5, 6]), layout={"title": "Sales"})
+
+    made_by_plotly = bars().update_layout(template="plotly_white")
+    expected = json.loads(made_by_plotly.to_json())["layout"]["template"]
+    assert figure_data(bars())["layout"]["template"] == expected
