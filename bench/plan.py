@@ -21,12 +21,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import AudienceBuild, Campaign, Objective, Treatment
+from core.lib.quarters import quarter_bounds
 from customers.models import Channel
 from reporting import plan as planning
 from reporting import plan_charts, plan_views
 from reporting.models import CampaignResult
 from segments.models import LifecycleStage, Portfolio, PortfolioBudget, Segment, StagingRun
-from segments.selectors import quarter_bounds
 
 YEAR, QUARTER, CAMPAIGNS = 2026, 4, 200
 SMALL_YEAR, SMALL_QUARTER, SMALL_CAMPAIGNS = 2027, 1, 100  # the same plan at half the size, for the query count

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 
 from campaigns.demo import CAMPAIGNS, demo_seed
 from campaigns.models import Campaign, ContactHistory
+from core.lib.quarters import quarter_bounds
 from core.services import Progress
 from customers.imports.run import import_file
 from customers.models import Customer
@@ -23,7 +24,6 @@ from reporting.scenario_services import (
 )
 from reporting.services import results_run
 from segments.models import Portfolio
-from segments.selectors import quarter_bounds
 
 # The true effect of each demo treatment on its response rate (extra responders per treated member). The
 # demo writes purchases that produce exactly these effects on average, so that its results tell a true story:

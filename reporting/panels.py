@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from core.lib.quarters import quarter_of
 from reporting import plan as planning
 from reporting.forecast import Inputs, forecast, total
 from reporting.history import past_history
@@ -15,7 +16,6 @@ from reporting.models import CampaignResult
 from reporting.plan_charts import burn_chart, spend_by_channel
 from reporting.selectors import portfolio_campaigns, portfolio_spending
 from segments.models import Portfolio, PortfolioBudget
-from segments.selectors import quarter_of
 
 
 def portfolio_campaigns_panel(request: HttpRequest, portfolio: Portfolio) -> dict[str, Any]:

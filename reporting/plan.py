@@ -30,11 +30,10 @@ from django.db.models import Q
 from campaigns.models import AllocationRun, AudienceBuild, Campaign, ContactPolicy, Treatment
 from campaigns.services.pressure import channel_caps
 from campaigns.services.workflow import contact_policy
-from core.lib.quarters import prorate
+from core.lib.quarters import prorate, quarter_bounds
 from customers.models import Channel, ConsentChannel, Customer
 from reporting.models import CampaignResult
 from segments.models import BudgetRequest, Portfolio, PortfolioBudget, StagingRun
-from segments.selectors import quarter_bounds
 
 RELEASED = (Campaign.Status.RELEASED, Campaign.Status.MEASURING, Campaign.Status.CLOSED)
 NO_PORTFOLIO = 0

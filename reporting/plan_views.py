@@ -12,6 +12,7 @@ from rules.contrib.views import permission_required
 
 from campaigns import selectors as campaign_selectors
 from campaigns.services.workflow import CampaignError, campaign_reschedule
+from core.lib.quarters import quarter_of
 from reporting import plan as planning
 from reporting.plan_charts import ROWS, calendar, pressure_chart
 from segments import selectors as segment_selectors
@@ -32,15 +33,16 @@ GRID_HELP = {
 
 
 def _period(request: HttpRequest) -> tuple[int, int | None]:
-    today = timezone.localdate()
+    """The quarter asked for (None: the whole year), or this quarter when the address names none or nonsense."""
+    this_year, this_quarter = quarter_of(timezone.localdate())
     try:
-        year = int(request.GET.get("year", today.year))
+        year = int(request.GET.get("year", this_year))
         quarter_text = request.GET.get("quarter", "")
-        quarter = None if quarter_text == "year" else int(quarter_text or (today.month - 1) // 3 + 1)
+        quarter = None if quarter_text == "year" else int(quarter_text or this_quarter)
     except ValueError:
-        year, quarter = today.year, (today.month - 1) // 3 + 1
+        return this_year, this_quarter
     if not 2000 <= year <= 2100 or (quarter is not None and not 1 <= quarter <= 4):
-        year, quarter = today.year, (today.month - 1) // 3 + 1
+        return this_year, this_quarter
     return year, quarter
 
 
@@ -209,7 +211,7 @@ def plan_dates(request: HttpRequest, campaign_id: int) -> JsonResponse:
 @permission_required("segments.view_portfolios", raise_exception=True)
 def portfolio_list(request: HttpRequest) -> HttpResponse:
     """Every portfolio with this quarter's budget, spend, net P&L and objectives."""
-    year, quarter = segment_selectors.quarter_of(timezone.localdate())
+    year, quarter = quarter_of(timezone.localdate())
     quarter_plan = planning.quarter_plan(year, quarter)
     grid, total = planning.budget_grid(quarter_plan)
     figures = {row.portfolio_id: row for row in grid}

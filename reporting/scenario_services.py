@@ -15,13 +15,13 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.services import CampaignError, campaign_cancel, campaign_create, treatment_save
 from core.lib.history import recorded
+from core.lib.quarters import quarter_bounds
 from core.roles import is_manager
 from customers.models import Channel
 from reporting.forecast import Inputs
 from reporting.history import past_history
 from reporting.models import Scenario, ScenarioCampaign, ScenarioTreatment
 from reporting.scenarios import CampaignLine, TreatmentLine, plan_version, scenario_version
-from segments.selectors import quarter_bounds
 
 # A scenario may drop a campaign only while the plan may still cancel it.
 DROPPABLE = (Campaign.Status.DRAFT, Campaign.Status.SUBMITTED, Campaign.Status.APPROVED)

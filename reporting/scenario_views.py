@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from core.lib.quarters import quarter_bounds, quarter_of
 from customers.models import Channel
 from reporting import scenario_services as services
 from reporting.forms import (
@@ -23,7 +24,6 @@ from reporting.models import Scenario, ScenarioTreatment
 from reporting.programme import against_global_control, programme
 from reporting.scenario_charts import comparison_chart, pressure_chart, reach_chart
 from reporting.scenarios import comparison, outlook, plan_version, quarter_facts, scenario_version
-from segments.selectors import quarter_bounds, quarter_of
 
 MOST_COMPARED = 3
 

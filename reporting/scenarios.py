@@ -13,13 +13,13 @@ from datetime import date, timedelta
 from campaigns.models import Campaign
 from campaigns.services.pressure import channel_caps
 from campaigns.services.workflow import contact_policy
+from core.lib.quarters import quarter_bounds
 from customers.models import Channel
 from reporting import plan as planning
 from reporting.forecast import Assumptions, Forecast, Inputs, adjusted, forecast, total
 from reporting.history import past_history
 from reporting.models import Scenario, ScenarioCampaign, ScenarioTreatment
 from segments.models import Portfolio, PortfolioBudget
-from segments.selectors import quarter_bounds
 
 NO_PORTFOLIO = 0
 

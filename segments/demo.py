@@ -7,10 +7,10 @@ from django.contrib.auth.models import Group
 
 from core import roles
 from core.lib.days import as_of_words
+from core.lib.quarters import quarter_bounds, quarter_of
 from core.services import DEMO_PASSWORD, Progress
 from segments.models import LifecycleStage, Portfolio, PortfolioBudget, PortfolioObjective, Segment
 from segments.portfolios import budget_change
-from segments.selectors import quarter_bounds, quarter_of
 from segments.services import features_refresh, segment_save, staging_run, value_model_fit
 
 PORTFOLIOS = [

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from itertools import islice
 
 import numpy as np
@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 
 from core.lib.history import Change, changes, merged
 from core.lib.money import format_cents
+from core.lib.quarters import quarter_bounds
 from customers.models import Channel, Customer
 from segments import features
 from segments.models import (
@@ -142,16 +143,6 @@ def portfolios() -> QuerySet[Portfolio]:
 
 def portfolio_get(portfolio_id: int) -> Portfolio:
     return get_object_or_404(portfolios(), pk=portfolio_id)
-
-
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    first = date(year, 3 * quarter - 2, 1)
-    last = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - timedelta(days=1)
-    return first, last
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from rules.contrib.views import permission_required
 
 from core.charts import date_axis, figure_data
 from core.idempotency import sent_once
+from core.lib.quarters import quarter_of
 from core.lib.spreadsheet import safe_cell
 from core.models import Job
 from core.panels import panels_render
@@ -319,7 +320,7 @@ def value_export(request: HttpRequest) -> HttpResponse:
 def portfolio_detail(request: HttpRequest, portfolio_id: int) -> HttpResponse:
     portfolio = selectors.portfolio_get(portfolio_id)
     may_change = request.user.has_perm("segments.change_portfolio", portfolio)
-    year, quarter = selectors.quarter_of(timezone.localdate())
+    year, quarter = quarter_of(timezone.localdate())
     counts = selectors.stage_counts_over_time()
     charts = []
     if not counts.empty and portfolio.stage.code in counts:

@@ -19,6 +19,7 @@ from campaigns.services.workflow import (
     shared_population_check,
 )
 from core.lib.history import recorded
+from core.lib.quarters import quarter_of
 
 EDITABLE = (
     "name",
@@ -40,10 +41,6 @@ def _draft_only(campaign: Campaign, doing: str) -> None:
         )
 
 
-def _quarter(start_date: date) -> tuple[int, int]:
-    return start_date.year, (start_date.month - 1) // 3 + 1
-
-
 @transaction.atomic
 def campaign_update(*, campaign: Campaign, user: AbstractBaseUser, **fields: Any) -> Campaign:
     """Change a draft's name, portfolio, dates, objective, description or test design."""
@@ -58,7 +55,7 @@ def campaign_update(*, campaign: Campaign, user: AbstractBaseUser, **fields: Any
         setattr(campaign, name, value)
     if campaign.end_date < campaign.start_date:
         raise CampaignError("The campaign cannot end before it starts.")
-    campaign.year, campaign.quarter = _quarter(campaign.start_date)
+    campaign.year, campaign.quarter = quarter_of(campaign.start_date)
     campaign.full_clean()
     shared_population_check(campaign, list(campaign.treatments.select_related("segment")))
     campaign._change_reason = "Edited"
@@ -76,7 +73,7 @@ def campaign_copy(
         raise CampaignError("The campaign cannot end before it starts.")
     if campaign.portfolio_id is None:
         raise CampaignError(f"{campaign.name} has no portfolio: " + NO_PORTFOLIO[0].lower() + NO_PORTFOLIO[1:])
-    year, quarter = _quarter(start_date)
+    year, quarter = quarter_of(start_date)
     copy = Campaign(
         name=name,
         portfolio=campaign.portfolio,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Channel, ChannelCap, ContactPolicy, Treatment
 from core.lib.history import recorded
+from core.lib.quarters import quarter_of
 from core.roles import is_manager
 from customers.models import Customer
 from segments.models import Portfolio
@@ -93,6 +94,7 @@ def campaign_create(
     name_check(name, start_date)
     if portfolio is None:
         raise CampaignError(NO_PORTFOLIO)
+    year, quarter = quarter_of(start_date)
     campaign = Campaign(
         name=name,
         portfolio=portfolio,
@@ -101,8 +103,8 @@ def campaign_create(
         end_date=end_date,
         objective=objective,
         description=description,
-        year=start_date.year,
-        quarter=(start_date.month - 1) // 3 + 1,
+        year=year,
+        quarter=quarter,
         seed=secrets.randbelow(2**31) if seed is None else seed,
         **test_design,
     )
@@ -126,7 +128,7 @@ def dates_check(start_date: date, end_date: date) -> None:
 
 def name_check(name: str, start_date: date, *, excluding: int | None = None) -> None:
     """Two campaigns of one quarter never share a name: the plan, the inbox and the files would mix them up."""
-    year, quarter = start_date.year, (start_date.month - 1) // 3 + 1
+    year, quarter = quarter_of(start_date)
     same = Campaign.objects.filter(name__iexact=name.strip(), year=year, quarter=quarter).exclude(pk=excluding)
     if same.exists():
         raise CampaignError(
@@ -226,7 +228,7 @@ def campaign_reschedule(*, campaign: Campaign, user: AbstractBaseUser, start_dat
     dates_check(start_date, end_date)
     name_check(campaign.name, start_date, excluding=campaign.pk)
     campaign.start_date, campaign.end_date = start_date, end_date
-    campaign.year, campaign.quarter = start_date.year, (start_date.month - 1) // 3 + 1
+    campaign.year, campaign.quarter = quarter_of(start_date)
     campaign.full_clean()
     recorded(campaign, user=user, why="Dates moved on the plan").save(
         update_fields=["start_date", "end_date", "year", "quarter"]
