@@ -1,12 +1,12 @@
 """The demo retailer's campaigns: a dozen across the last quarters, with audiences built and released."""
 
 import hashlib
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.contrib.auth.models import AbstractBaseUser
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Treatment
 from campaigns.services import (
     audience_build,
     campaign_approve,
@@ -18,8 +18,11 @@ from campaigns.services import (
     treatment_save,
 )
 from campaigns.services.allocation import allocation_needed, allocation_start
+from core.lib.days import day_start
+from core.lib.quarters import quarter_bounds, quarter_of
 from core.services import Progress
-from segments.models import Portfolio, Segment
+from segments.models import FeatureRun, Portfolio, Segment
+from segments.services import features_refresh
 
 # name, portfolio stage, objective, weeks before the history ends, treatments: (segment, channel, message,
 # cost per contact in cents, holdout share)
@@ -37,8 +40,8 @@ CAMPAIGNS = [
         "traffic",
         42,
         [
-            ("Emailable regulars", "email", "We miss you already", 2, "0.10"),
-            ("Mail only", "direct_mail", "A card for your next visit", 55, "0.15"),
+            ("One order so far", "email", "We miss you already", 2, "0.10"),
+            ("One order so far", "direct_mail", "A card for your next visit", 55, "0.15"),
         ],
     ),
     ("Beauty week", "repurchase", "basket", 38, [("Beauty lovers", "email", "Beauty week picks", 2, "0.10")]),
@@ -86,6 +89,9 @@ CAMPAIGNS = [
     ("Autumn return", "at_risk", "traffic", 3, [("Likely to return", "email", "Autumn comeback offer", 2, "0.15")]),
 ]
 
+PAST_CAMPAIGN_DAYS = 28
+RESPONSE_WINDOW_DAYS = 30
+
 # Campaigns tested differently from the default (a control group per treatment, no correction, Welch): the
 # garden e-mail and the garden app offer are a champion and a challenger against one holdout.
 TEST_DESIGNS = {
@@ -112,7 +118,7 @@ NEXT_QUARTER = [
         "one_time",
         "traffic",
         2,
-        [("Emailable regulars", "email", "Your next order, on us", 2, "0.10")],
+        [("One order so far", "email", "Your next order, on us", 2, "0.10")],
         "approved",
     ),
     (
@@ -159,7 +165,12 @@ def demo_seed(seed: int, name: str) -> int:
 
 
 def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
-    """Create, build and release the demo campaigns, each on its start date, and close the finished ones."""
+    """Create, build and release the demo campaigns, each on its start date, and close the finished ones.
+
+    The demo's history is played forward: each campaign's audience is built from the customers as they were
+    described at the end of the quarter before it (no one who had not signed up or bought yet), its workflow is
+    dated as it happened, and the customers are described as of the history's end again afterwards.
+    """
     user_model = get_user_model()
     marketer, manager = user_model.objects.get(username="marketer"), user_model.objects.get(username="manager")
     released = 0
@@ -167,14 +178,15 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
         progress(100 * number / len(CAMPAIGNS), f"Campaign {name}")
         if Campaign.objects.filter(name=name).exists():
             continue
-        start = end - timedelta(weeks=weeks_before)
+        start = within_its_quarter(end - timedelta(weeks=weeks_before), days=PAST_CAMPAIGN_DAYS)
+        _described_as_of(quarter_bounds(*quarter_of(start))[0] - timedelta(days=1))
         campaign = _campaign_make(
             marketer=marketer,
             name=name,
             stage=stage,
             objective=objective,
             start=start,
-            days=28,
+            days=PAST_CAMPAIGN_DAYS,
             treatments=treatments,
             seed=seed,
             template=f"template-{number}",
@@ -183,19 +195,66 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
             response_rate="0.0600",
             **({"offer_strategy": "best_n", "offers_per_customer": BEST_OFFERS[name]} if name in BEST_OFFERS else {}),
         )
+        approver = campaign.portfolio.owner
+        campaign_submit(campaign=campaign, user=marketer)
+        campaign_approve(campaign=campaign, user=approver, comment="Fits the quarter's plan.")
         audience_build(campaign=campaign, user=marketer)
         if allocation_needed(campaign):
             allocation_start(campaign)
-        campaign_submit(campaign=campaign, user=marketer)
-        campaign_approve(campaign=campaign, user=manager, comment="Fits the quarter's plan.")
-        contacted_at = timezone.make_aware(datetime.combine(start, time(9, 0)))
-        campaign_release(campaign=campaign, user=marketer, contacted_at=contacted_at)
+        campaign_release(campaign=campaign, user=marketer, contacted_at=_at(start, 9))
         campaign_start_measuring(campaign=campaign)
-        if campaign.end_date + timedelta(days=30) < end:
+        closes = campaign.end_date + timedelta(days=RESPONSE_WINDOW_DAYS + 1)
+        if closes < end:
             campaign_close(campaign=campaign, user=marketer)
+        _dated(
+            campaign,
+            {
+                Campaign.Status.DRAFT: (_at(start - timedelta(days=28), 10), marketer),
+                Campaign.Status.SUBMITTED: (_at(start - timedelta(days=21), 11), marketer),
+                Campaign.Status.APPROVED: (_at(start - timedelta(days=18), 15), approver),
+                Campaign.Status.AUDIENCE_BUILT: (_at(start - timedelta(days=3), 9, 30), marketer),
+                Campaign.Status.RELEASED: (_at(start, 9), marketer),
+                Campaign.Status.MEASURING: (_at(start, 9, 5), None),
+                Campaign.Status.CLOSED: (_at(closes, 10), marketer),
+            },
+        )
         released += 1
+    _described_as_of(end)
     planned = _next_quarter_load(end=end, seed=seed, marketer=marketer, manager=manager)
     return {"campaigns": released, "planned_campaigns": planned}
+
+
+def within_its_quarter(start: date, *, days: int) -> date:
+    """The start of a campaign of `days` days planned for `start`, moved earlier if it would run past its
+    quarter's end: a campaign is planned, budgeted and reported in one quarter."""
+    first, last = quarter_bounds(*quarter_of(start))
+    return max(first, min(start, last - timedelta(days=days - 1)))
+
+
+def _described_as_of(day: date) -> None:
+    """Publish the customers' features as of `day`, unless they already are: audiences are built from them."""
+    latest = FeatureRun.objects.first()
+    if latest is None or latest.as_of != day:
+        features_refresh(as_of=day, window_days=365)
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return day_start(day) + timedelta(hours=hour, minutes=minute)
+
+
+def _dated(campaign: Campaign, steps: dict[str, tuple[datetime, AbstractBaseUser | None]]) -> None:
+    """Date the campaign's workflow as it happened rather than when the demo was loaded: its change log (each
+    status at its moment, by whoever took the step), its approval, its audience build and its offers."""
+    for status, (moment, user) in steps.items():
+        Campaign.history.filter(id=campaign.pk, status=status).update(history_date=moment, history_user=user)
+    created, author = steps[Campaign.Status.DRAFT]
+    Treatment.history.filter(campaign_id=campaign.pk).update(history_date=created, history_user=author)
+    Campaign.objects.filter(pk=campaign.pk).update(created_at=created)
+    approved = steps[Campaign.Status.APPROVED][0]
+    Campaign.objects.filter(pk=campaign.pk, approved_by__isnull=False).update(approved_at=approved)
+    built = steps[Campaign.Status.AUDIENCE_BUILT][0]
+    campaign.builds.update(built_at=built)
+    campaign.allocation_runs.update(created_at=built, finished_at=built + timedelta(minutes=2))
 
 
 def _campaign_make(
@@ -238,7 +297,7 @@ def _campaign_make(
             holdout_share=holdout,
             cost_per_contact_cents=cost,
             priority=position + 1,
-            response_window_days=30,
+            response_window_days=RESPONSE_WINDOW_DAYS,
             expected_response_rate=response_rate,
             expected_order_value_cents=4_500,
             **offers,
@@ -276,5 +335,15 @@ def _next_quarter_load(*, end: date, seed: int, marketer, manager) -> int:
             campaign_approve(campaign=campaign, user=manager, comment="In the plan we agreed.")
         if state == "built":
             audience_build(campaign=campaign, user=marketer)
+        # Planned in the last fortnight of the history, each step a few days after the one before.
+        _dated(
+            campaign,
+            {
+                Campaign.Status.DRAFT: (_at(end - timedelta(days=14 - number), 10), marketer),
+                Campaign.Status.SUBMITTED: (_at(end - timedelta(days=7 - number // 2), 11), marketer),
+                Campaign.Status.APPROVED: (_at(end - timedelta(days=4), 15), manager),
+                Campaign.Status.AUDIENCE_BUILT: (_at(end - timedelta(days=1), 9, 30), marketer),
+            },
+        )
         planned += 1
     return planned

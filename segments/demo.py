@@ -41,9 +41,10 @@ SEGMENTS = [
     ("Online-first", "Their last order was online.", {"field": "last_channel", "op": "in", "value": ["online"]}),
     (
         "Young app users",
-        "Born 1990 or later, consent to push.",
+        "Repeat buyers born 1990 or later who accept push messages.",
         {
             "all": [
+                {"field": "orders_lifetime", "op": "gte", "value": 2},
                 {"field": "birth_year", "op": "gte", "value": 1990},
                 {"field": "consent", "op": "has", "value": "push"},
             ]
@@ -72,9 +73,15 @@ SEGMENTS = [
     ),
     (
         "North and Central",
-        "Customers of the northern and central stores.",
-        {"field": "region", "op": "in", "value": ["North", "Central"]},
+        "Repeat buyers of the northern and central stores.",
+        {
+            "all": [
+                {"field": "orders_lifetime", "op": "gte", "value": 2},
+                {"field": "region", "op": "in", "value": ["North", "Central"]},
+            ]
+        },
     ),
+    ("One order so far", "Bought once, not yet a second time.", {"field": "orders_lifetime", "op": "eq", "value": 1}),
     ("Top RFM", "RFM total of 14 or 15.", {"field": "rfm_total", "op": "gte", "value": 14}),
     (
         "Mail only",

@@ -1,27 +1,16 @@
 """The demo retailer's campaign results recover the effects the demo was made with."""
 
-import io
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 
 from campaigns.models import Campaign
-from conftest import committed_for_the_module
 from core.models import Job
 from core.services import job_run
 from reporting.demo import TRUE_LIFTS
 from reporting.selectors import latest_result
 from segments.models import FeatureRun, ValueModelFit
 from segments.tasks import value_model_job
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    # The splits hash the customers' ids, which count from 1 again here: the draw is always seed 5's.
-    with committed_for_the_module(django_db_blocker):
-        call_command("seed_demo", customers=8_000, seed=5, as_of=date(2026, 6, 30), stdout=io.StringIO())
-        yield
 
 
 @pytest.mark.django_db
