@@ -3,6 +3,8 @@ portfolios, segments and campaigns. The demo data job (`desk.tasks`) runs it."""
 
 import shutil
 from datetime import date
+from pathlib import Path
+from tempfile import mkdtemp
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +28,9 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
     customers, seed = job.params["customers"], job.params["seed"]
     end = date.fromisoformat(job.params["end"])
     demo_users_ensure()  # the demo's segments and portfolios belong to them
-    folder = settings.DATA_DIR / "demo" / f"{customers}-{seed}-{end}"
+    # A folder of its own: two loads of the same retailer (two test processes) must not share their files.
+    (settings.DATA_DIR / "demo").mkdir(parents=True, exist_ok=True)
+    folder = Path(mkdtemp(prefix=f"{customers}-{seed}-{end}-", dir=settings.DATA_DIR / "demo"))
     progress(1, f"Making up {customers:,} customers and their history")
     files = write_retailer(folder, customers=customers, seed=seed, end=end)
     loaded: list[list] = []

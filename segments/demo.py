@@ -1,15 +1,23 @@
 """The demo retailer's lifecycle: stage history, portfolios with owners and budgets, and a dozen segments."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from core import roles
-from core.lib.days import as_of_words
+from core.lib.days import as_of_words, day_start
 from core.lib.quarters import quarter_bounds, quarter_of
 from core.services import DEMO_PASSWORD, Progress
-from segments.models import LifecycleStage, Portfolio, PortfolioBudget, PortfolioObjective, Segment
+from customers.models import Customer
+from segments.models import (
+    BudgetRequest,
+    LifecycleStage,
+    Portfolio,
+    PortfolioBudget,
+    PortfolioObjective,
+    Segment,
+)
 from segments.portfolios import budget_change
 from segments.services import features_refresh, segment_save, staging_run, value_model_fit
 
@@ -140,7 +148,32 @@ def lifecycle_load(*, end: date, progress: Progress) -> dict:
             description=description,
             rules=rules,
         )
+    _dated(end, manager)
     return {"periods": len(periods) + 1, "portfolios": len(PORTFOLIOS), "segments": len(SEGMENTS)}
+
+
+def _at(day: date, hour: int) -> datetime:
+    return day_start(day) + timedelta(hours=hour)
+
+
+def _dated(end: date, manager) -> None:
+    """Date the set-up as it happened rather than when the demo was loaded: the segments and portfolios a month
+    before the first budgeted quarter, each quarter's budget three weeks before it starts, this quarter's
+    objectives the week before it, and the pending budget request two days before the history ends."""
+    first = PortfolioBudget.objects.order_by("year", "quarter").first()
+    set_up = _at(quarter_bounds(first.year, first.quarter)[0] - timedelta(days=30), 10)
+    Segment.objects.update(created_at=set_up)
+    Segment.history.update(history_date=set_up, history_user=manager)
+    Portfolio.history.update(history_date=set_up, history_user=manager)
+    for budget in PortfolioBudget.objects.all():
+        starts = quarter_bounds(budget.year, budget.quarter)[0]
+        budget.history.update(history_date=_at(starts - timedelta(days=21), 11), history_user=manager)
+    for objective in PortfolioObjective.objects.all():
+        starts = quarter_bounds(objective.year, objective.quarter)[0]
+        objective.history.update(
+            history_date=_at(starts - timedelta(days=7), 14), history_user=objective.portfolio.owner
+        )
+    BudgetRequest.objects.filter(status="pending").update(requested_at=_at(end - timedelta(days=2), 16))
 
 
 def _owner(username: str):
@@ -169,7 +202,7 @@ def _portfolios(end: date) -> None:
                 portfolio=portfolio,
                 year=budget_year,
                 quarter=budget_quarter,
-                defaults={"amount_cents": (40_000 + 10_000 * number) * 100},
+                defaults={"amount_cents": _budget_cents(number)},
             )
     marketer = get_user_model().objects.filter(username="marketer").first()
     for portfolio in Portfolio.objects.all():
@@ -196,6 +229,17 @@ def _portfolios(end: date) -> None:
         )
 
 
+def _budget_cents(number: int) -> int:
+    """A quarter's budget for the `number`th portfolio: a few times what its campaigns cost, which grows with the
+    number of customers they reach (30 to 60 cents a customer), so that the burn charts show money being spent."""
+    return _rounded(Customer.objects.count() * (30 + 6 * number))
+
+
+def _rounded(cents: int) -> int:
+    """Cents rounded to hundreds of the currency, as budgets are set."""
+    return max(100_00, round(cents, -4))
+
+
 def _budget_request_pending(year: int, quarter: int) -> None:
     """The New customers owner asks a manager for more money next quarter: the request waits in the inbox."""
     year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
@@ -207,7 +251,7 @@ def _budget_request_pending(year: int, quarter: int) -> None:
         portfolio=portfolio,
         year=year,
         quarter=quarter,
-        amount_cents=approved + 15_000 * 100,
+        amount_cents=approved + _rounded(approved // 4),
         user=portfolio.owner,
         why="The January welcome series doubles: last year's returned three times its cost.",
     )

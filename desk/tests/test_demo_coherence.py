@@ -13,6 +13,7 @@ from core.lib.days import day_end
 from core.lib.quarters import quarter_of
 from customers.models import Customer, Purchase
 from desk.tests.conftest import DEMO_END
+from reporting.selectors import latest_result
 from segments.models import LifecycleStage, Portfolio
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +127,28 @@ def test_everyone_the_demo_names_can_sign_in(demo):
     for user in get_user_model().objects.filter(pk__in=named):
         assert user.is_active and user.has_usable_password(), user.username
         assert user.groups.exists(), user.username
+
+
+def test_measured_results_are_in_believable_ranges(demo):
+    """A campaign that changed nothing loses what it cost, give or take chance; none returns a hundred times its
+    cost or loses thirty times it, as one would whose costs were pennies beside the noise in what customers spend.
+    The smallest cells of this small retailer are noisy, so each ROI's 95% interval must admit a plausible one
+    (-100% to +400%), and no ROI may pass 1,000% either way."""
+    implausible = []
+    for campaign in Campaign.objects.filter(status__in=SENT):
+        totals = latest_result(campaign).payload["totals"]
+        if totals["roi"] is not None and not (
+            -10 <= totals["roi"] <= 10 and totals["roi_low"] <= 4 and totals["roi_high"] >= -1
+        ):
+            implausible.append((campaign.name, "ROI", totals["roi_low"], totals["roi"], totals["roi_high"]))
+        payload = latest_result(campaign).payload
+        for treatment in payload["treatments"]:
+            for cell in ("treatment", "control"):
+                rate, members = treatment[cell]["response_rate"], treatment[cell]["members"]
+                # A rate near nothing is believable in a cell of a few dozen, not of hundreds.
+                if not (0.001 if members >= 200 else 0) <= rate <= 0.8:
+                    implausible.append((campaign.name, treatment["code"], cell, rate, members))
+            lift = treatment["response_rate"]
+            if abs(lift["difference"]) > 0.15 or not lift["p_value"] > 0:
+                implausible.append((campaign.name, treatment["code"], "lift", lift))
+    assert implausible == [], "\n".join(str(row) for row in implausible)
