@@ -45,7 +45,13 @@ CAMPAIGNS = [
             ("One order so far", "direct_mail", "A card for your next visit", 55, "0.20"),
         ],
     ),
-    ("Beauty week", "repurchase", "basket", 38, [("Beauty lovers", "email", "Beauty week picks", 2, "0.30")]),
+    (
+        "Beauty week",
+        "repurchase",
+        "basket",
+        38,
+        [("Beauty lovers", "direct_mail", "Beauty week booklet with samples", 90, "0.30")],
+    ),
     (
         "Win-back: at risk",
         "at_risk",
