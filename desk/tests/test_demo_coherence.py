@@ -136,12 +136,12 @@ def test_measured_results_are_in_believable_ranges(demo):
     (-100% to +400%), and no ROI may pass 1,000% either way."""
     implausible = []
     for campaign in Campaign.objects.filter(status__in=SENT):
-        totals = latest_result(campaign).payload["totals"]
+        payload = latest_result(campaign).payload
+        totals = payload["totals"]
         if totals["roi"] is not None and not (
             -10 <= totals["roi"] <= 10 and totals["roi_low"] <= 4 and totals["roi_high"] >= -1
         ):
             implausible.append((campaign.name, "ROI", totals["roi_low"], totals["roi"], totals["roi_high"]))
-        payload = latest_result(campaign).payload
         for treatment in payload["treatments"]:
             for cell in ("treatment", "control"):
                 rate, members = treatment[cell]["response_rate"], treatment[cell]["members"]
