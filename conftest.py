@@ -58,6 +58,15 @@ _started_postgres = pytest.StashKey[bool]()
 
 
 @pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with no figures kept: tests write rows straight to the database, not through the jobs
+    whose versions name the kept figures, and a rolled-back test leaves the same versions to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def shipped_rows(request: pytest.FixtureRequest) -> None:
     """Transactional tests empty every table after them: before any test that uses the database, put back
     what the migrations ship (roles, stages, scorecards), whichever tests ran before it in this process."""

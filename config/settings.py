@@ -119,6 +119,15 @@ DATABASES = _databases()
 EMBEDDED_DATABASE = DATABASES["default"]["ENGINE"] == "core.embedded_postgres"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Each web process keeps its own figures (charts, stage counts) in memory, under keys that name the data they were
+# made from (core.lib.memo): nothing to run beside the app, and no process can serve another's stale entry.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 500, minimum=10)},
+    }
+}
+
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
