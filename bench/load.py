@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode
 
 PASSWORD = "campaign-desk"
@@ -232,8 +233,9 @@ def measure(host: str, port: int, *, users_seconds: float, saturation_seconds: f
     print(f"load average after: {load_average()}")
 
 
-def keep_building(seconds: float) -> None:
-    """Inside the desk's Django: build one campaign's audience on the worker, again and again, for `seconds`."""
+def keep_building(stop: str) -> None:
+    """Inside the desk's Django: build one campaign's audience on the worker, again and again, until the file
+    `stop` exists."""
     from django.contrib.auth import get_user_model
 
     from campaigns.models import Campaign
@@ -245,9 +247,8 @@ def keep_building(seconds: float) -> None:
     if campaign is None:
         raise SystemExit("no campaign whose audience can be built")
     owner = campaign.owner or get_user_model().objects.get(username="marketer")
-    deadline = time.monotonic() + seconds
     builds = []
-    while time.monotonic() < deadline:
+    while not Path(stop).exists():
         job = audience_build_enqueue(campaign=campaign, owner=owner)
         while not Job.objects.filter(pk=job.pk, status__in=Job.FINISHED).exists():
             time.sleep(0.2)

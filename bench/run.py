@@ -270,8 +270,9 @@ def bench_load(arguments: argparse.Namespace) -> None:
             time.sleep(10)
         customers = desk_shell(arguments, "from customers.models import Customer; print(Customer.objects.count())")
         print(f"bench desk: port {arguments.port}, {int(customers):,} customers, data in {arguments.data_dir}")
-        build_seconds = arguments.seconds + 30
-        code = f"from bench.load import keep_building; keep_building({build_seconds})"
+        stop = arguments.data_dir / "stop-building"
+        stop.unlink(missing_ok=True)
+        code = f"from bench.load import keep_building; keep_building({str(stop)!r})"
         command = [sys.executable, "manage.py", "shell", "--no-imports", "-c", code]
         environment = desk_environment(arguments)
         builder = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, text=True)
@@ -285,7 +286,8 @@ def bench_load(arguments: argparse.Namespace) -> None:
                 clients=arguments.clients,
             )
         finally:
-            print(builder.communicate(timeout=build_seconds + 600)[0].strip())
+            stop.touch()
+            print(builder.communicate(timeout=600)[0].strip())
 
 
 def main() -> None:
