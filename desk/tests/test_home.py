@@ -1,9 +1,7 @@
 """The home page and the toolbar's search, which read several apps at once."""
 
-import base64
 from datetime import UTC, datetime
 
-import numpy as np
 from django.urls import reverse
 
 from core.models import Job
@@ -105,8 +103,7 @@ def test_the_jobs_chart_counts_only_the_jobs_of_whoever_looks(client, marketer, 
         client.force_login(user)
         charts = {chart["id"]: chart["figure"] for chart in client.get(reverse("home")).context["charts"]}
         [failed] = [trace for trace in charts["chart-jobs"]["data"] if trace["name"] == "Failed"]
-        counts = failed["y"]  # plotly sends a numeric array as its bytes, base64-encoded
-        return float(np.frombuffer(base64.b64decode(counts["bdata"]), dtype=counts["dtype"]).sum())
+        return sum(failed["y"])
 
     assert failed_jobs(marketer) == 3
     assert failed_jobs(segment_owner) == 0
