@@ -15,6 +15,9 @@ from pytest_django import DjangoDbBlocker
 
 # Test users need passwords, not costly ones: the real hasher spends half a second on each on purpose.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A test's threads (live servers, job heartbeats) close their connections when done only if none is kept; a kept
+# one would stop the test database from being dropped at the end.
+settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
@@ -55,6 +58,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 _started_postgres = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test starts with no figures kept: tests write rows straight to the database, not through the jobs
+    whose versions name the kept figures, and a rolled-back test leaves the same versions to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

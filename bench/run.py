@@ -4,10 +4,13 @@ import argparse
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import time
-from contextlib import closing
+import urllib.request
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -210,6 +213,83 @@ def bench_offers(arguments: argparse.Namespace) -> None:
     subprocess.run(command, cwd=ROOT, check=True)
 
 
+def desk_environment(arguments: argparse.Namespace) -> dict[str, str]:
+    return {**os.environ, "DATA_DIR": str(arguments.data_dir), "RUN_PORT": str(arguments.port)}
+
+
+def desk_shell(arguments: argparse.Namespace, code: str) -> str:
+    """Python run inside the bench desk's Django, on its database."""
+    command = [sys.executable, "manage.py", "shell", "--no-imports", "-c", code]
+    result = subprocess.run(command, cwd=ROOT, env=desk_environment(arguments), capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"manage.py shell failed on the bench desk:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def desk_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def bench_desk(arguments: argparse.Namespace) -> Iterator[None]:
+    """The desk as `make run` serves it (gunicorn, a Celery worker, beat) on its own data, with demo data.
+
+    A desk already answering on the port is used as it is (it must be the one on --data-dir)."""
+    if desk_answers(arguments.port):
+        print(f"using the desk already running on port {arguments.port}")
+        yield
+        return
+    log = (arguments.data_dir / "rundesk.log").open("a")
+    command = [sys.executable, "manage.py", "rundesk", "--customers", str(arguments.customers)]
+    desk = subprocess.Popen(command, cwd=ROOT, env=desk_environment(arguments), stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 120
+        while not desk_answers(arguments.port):
+            if time.monotonic() > deadline or desk.poll() is not None:
+                sys.exit(f"the desk did not start; see {log.name}")
+            time.sleep(1)
+        yield
+    finally:
+        desk.send_signal(signal.SIGINT)  # as Ctrl-C: the supervisor stops its processes, then the database
+        desk.wait(timeout=60)
+
+
+def bench_load(arguments: argparse.Namespace) -> None:
+    """50 users with think time while an audience build runs on the worker, then saturation and the floors."""
+    from bench.load import measure
+
+    arguments.data_dir.mkdir(parents=True, exist_ok=True)
+    with bench_desk(arguments):
+        waiting = "from core.models import Job; print(Job.objects.exclude(status__in=Job.FINISHED).count())"
+        while int(desk_shell(arguments, waiting)):
+            print("waiting for the desk's jobs (the demo data) to finish")
+            time.sleep(10)
+        customers = desk_shell(arguments, "from customers.models import Customer; print(Customer.objects.count())")
+        print(f"bench desk: port {arguments.port}, {int(customers):,} customers, data in {arguments.data_dir}")
+        stop = arguments.data_dir / "stop-building"
+        stop.unlink(missing_ok=True)
+        code = f"from bench.load import keep_building; keep_building({str(stop)!r})"
+        command = [sys.executable, "manage.py", "shell", "--no-imports", "-c", code]
+        environment = desk_environment(arguments)
+        builder = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, text=True)
+        try:
+            time.sleep(3)  # the first build has started on the worker
+            measure(
+                "127.0.0.1",
+                arguments.port,
+                users_seconds=arguments.seconds,
+                saturation_seconds=arguments.saturation_seconds,
+                clients=arguments.clients,
+            )
+        finally:
+            stop.touch()
+            print(builder.communicate(timeout=600)[0].strip())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -231,6 +311,14 @@ def main() -> None:
     commands.add_parser("scenario", help="time a 200-campaign scenario and the comparison page").set_defaults(
         run=bench_scenario
     )
+    load = commands.add_parser("load", help="50 users on the desk during an audience build, then saturation")
+    load.add_argument("--seconds", type=float, default=90, help="length of the run with think time")
+    load.add_argument("--saturation-seconds", type=float, default=30)
+    load.add_argument("--clients", type=int, default=8, help="concurrent clients of the saturation run")
+    load.add_argument("--port", type=int, default=8715)
+    load.add_argument("--customers", type=int, default=50_000, help="demo customers of a new bench desk")
+    load.add_argument("--data-dir", type=Path, default=settings.DATA_DIR / "bench" / "desk")
+    load.set_defaults(run=bench_load)
     offers = commands.add_parser("offers", help="time a 1:1 offer allocation (no database)")
     offers.add_argument("--customers", type=int, default=1_000_000)
     offers.add_argument("--offers", type=int, default=200)

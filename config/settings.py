@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.OwnErrorPagesMiddleware",
@@ -108,8 +109,15 @@ def _databases() -> dict:
     if url:
         database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     else:
-        # Host and user are filled in by the embedded backend when it connects.
-        database = {"ENGINE": "core.embedded_postgres", "NAME": "postgres", "USER": "postgres"}
+        # Host and user are filled in by the embedded backend when it connects. Connections are kept, as with
+        # DATABASE_URL: a new one per request costs PostgreSQL a process and cold caches, more than most pages.
+        database = {
+            "ENGINE": "core.embedded_postgres",
+            "NAME": "postgres",
+            "USER": "postgres",
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
     database.setdefault("TEST", {})
     return {"default": database}
 
@@ -117,6 +125,15 @@ def _databases() -> dict:
 DATABASES = _databases()
 EMBEDDED_DATABASE = DATABASES["default"]["ENGINE"] == "core.embedded_postgres"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Each web process keeps its own figures (charts, stage counts) in memory, under keys that name the data they were
+# made from (core.lib.memo): nothing to run beside the app, and no process can serve another's stale entry.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 500, minimum=10)},
+    }
+}
 
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",

@@ -5,6 +5,7 @@ anyone with a role).
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
@@ -19,8 +20,9 @@ class Section:
     url_name: str | None  # None: the section is not part of the app yet and is shown disabled
     permission: str = "core.use_app"
 
-    @property
+    @cached_property
     def url(self) -> str | None:
+        """Worked out once per process: every page draws the rail, and the addresses never change."""
         return reverse(self.url_name) if self.url_name else None
 
     def may_open(self, user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -35,3 +35,17 @@ def workers_alive() -> list[Worker]:
     """The workers whose main process reported itself within WORKER_DEAD_SECONDS."""
     since = timezone.now() - timezone.timedelta(seconds=settings.WORKER_DEAD_SECONDS)
     return list(Worker.objects.filter(seen_at__gte=since).order_by("hostname"))
+
+
+def jobs_version(*kinds: str) -> str:
+    """The version of the data that jobs of these kinds write: it changes whenever one of them succeeds.
+
+    A job's work commits before the job is marked succeeded, so a page that reads this version before its data
+    can only keep newer data under an older version (made again at the next version), never older data under a
+    newer one. The count catches a job finished on a host whose clock is behind.
+    """
+    finished = Job.objects.filter(kind__in=kinds, status=Job.Status.SUCCEEDED).aggregate(
+        jobs=Count("id"), last=Max("finished_at")
+    )
+    last = finished["last"].isoformat() if finished["last"] else "never"
+    return f"{finished['jobs']}@{last}"

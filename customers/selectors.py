@@ -12,11 +12,14 @@ from django.shortcuts import get_object_or_404
 
 from core.lib import bounds
 from core.lib.money import format_cents
+from core.models import Job
 from core.roles import is_admin
+from core.selectors import jobs_version
 from customers.models import (
     Category,
     ConsentChannel,
     Customer,
+    CustomerErasure,
     DataImport,
     EngagementEvent,
     MonthlySales,
@@ -219,3 +222,13 @@ def plausible_values() -> list[tuple[str, str]]:
             "(=, +, -, @) unless the whole value is a number; phone numbers may start with +",
         ),
     ]
+
+
+def purchases_version() -> str:
+    """The version of the purchases and the customers they belong to: only imports write them."""
+    return jobs_version(Job.Kind.IMPORT, Job.Kind.DEMO_DATA)
+
+
+def customers_version() -> str:
+    """The version of the customers' rows: imports write them, and an erasure empties a person's consents."""
+    return f"{purchases_version()}:{CustomerErasure.objects.count()}-erased"

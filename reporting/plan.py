@@ -23,15 +23,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 
 from campaigns.models import AllocationRun, AudienceBuild, Campaign, ContactPolicy, Treatment
 from campaigns.services.pressure import channel_caps
 from campaigns.services.workflow import contact_policy
+from core.lib.memo import remembered
 from core.lib.quarters import prorate, quarter_bounds
 from customers.models import Channel, ConsentChannel, Customer
+from customers.selectors import customers_version
 from reporting.models import CampaignResult
 from segments.models import BudgetRequest, Portfolio, PortfolioBudget, StagingRun
 
@@ -474,17 +475,19 @@ def _pressure(
 
 
 def consenting_customers() -> dict[str, int]:
-    """Customers each channel may reach (consent where the channel needs it), cached: one scan of the customers."""
-    cached = cache.get("plan:consenting")
-    if cached is not None:
-        return cached
+    """Customers each channel may reach (consent where the channel needs it): one scan of the customers, made
+    again when an import or an erasure changed them. An edit in the admin site is no job: it shows within ten
+    minutes."""
+    return remembered(f"plan:consenting:{customers_version()}", _consenting_counted, seconds=600)
+
+
+def _consenting_counted() -> dict[str, int]:
     columns = ", ".join(f"count(*) FILTER (WHERE consent_{channel})" for channel in ConsentChannel.values)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*), {columns} FROM {Customer._meta.db_table}")
         everyone, *consents = cursor.fetchone()
     counts = {channel: everyone for channel in Channel.values}
     counts.update(dict(zip(ConsentChannel.values, consents, strict=True)))
-    cache.set("plan:consenting", counts, 600)
     return counts
 
 

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from django.urls import reverse
 
 from campaigns.models import Campaign, Objective
-from core.charts import figure_data
+from core.charts import figure_data, figure_given_whole
 from customers.models import Channel
 from reporting.plan import PlannedTreatment, Pressure, QuarterPlan
 
@@ -108,7 +108,7 @@ def calendar(plan: QuarterPlan, *, rows: str, first: date, last: date, movable: 
         "meta": {"moves": moves},
     }
     # The traces and layout given whole: adding them one property at a time costs plotly several times as much.
-    return figure_data(go.Figure(data=traces, layout=layout), height=max(220, 90 + 34 * len(order)))
+    return figure_given_whole(traces, layout, height=max(220, 90 + 34 * len(order)))
 
 
 def pressure_chart(series: list[Pressure], *, mondays: list[date], title: str, per_customer: bool) -> dict[str, Any]:
@@ -177,7 +177,7 @@ def pressure_chart(series: list[Pressure], *, mondays: list[date], title: str, p
         "yaxis": {"title": "contacts per customer" if per_customer else "contacts"},
         "xaxis": {"tickformat": "%d %b"},
     }
-    data = figure_data(go.Figure(data=traces, layout=layout), height=300)
+    data = figure_given_whole(traces, layout, height=300)
     data["layout"]["margin"]["t"] = 64  # room for the title's second line
     return data
 

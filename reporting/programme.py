@@ -6,13 +6,14 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, ContactPolicy
 from campaigns.services.workflow import contact_policy
+from core.lib.memo import remembered
 from customers.models import Customer, Purchase
+from customers.selectors import purchases_version
 from reporting.models import CampaignResult
 
 # Global control membership is the audience build's: a hash of the policy's salt and the customer, in millionths.
@@ -139,15 +140,16 @@ CONTROL_SQL = f"""
 
 
 def against_global_control(first: date, last: date) -> ControlComparison | None:
-    """One pass over the period's purchases, cached for ten minutes; None without a global control group."""
+    """One pass over the period's purchases, made again after an import; None without a global control group."""
     policy = contact_policy()
     share = round(float(policy.global_control_share) * PARTS)
     if not share:
         return None
-    key = f"programme:control:{first}:{last}:{policy.global_control_salt}:{share}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
+    key = f"programme:control:{purchases_version()}:{first}:{last}:{policy.global_control_salt}:{share}"
+    return remembered(key, lambda: _compared(first, last, policy, share))
+
+
+def _compared(first: date, last: date, policy: ContactPolicy, share: int) -> ControlComparison | None:
     zone = timezone.get_current_timezone()
     start = datetime.combine(first, time.min, tzinfo=zone)
     stop = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
@@ -164,6 +166,4 @@ def against_global_control(first: date, last: date) -> ControlComparison | None:
         variance_r = max(qr - nr * mean_r**2, 0) / (nr - 1)
         error = math.sqrt(variance_c / nc + variance_r / nr)
         low, high = mean_r - mean_c - 1.96 * error, mean_r - mean_c + 1.96 * error
-    result = ControlComparison(first, last, float(policy.global_control_share), nc, nr, mean_c, mean_r, low, high)
-    cache.set(key, result, 600)
-    return result
+    return ControlComparison(first, last, float(policy.global_control_share), nc, nr, mean_c, mean_r, low, high)

@@ -14,8 +14,11 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from core.lib.history import Change, changes, merged
+from core.lib.memo import digest, remembered
 from core.lib.money import format_cents
 from core.lib.quarters import quarter_bounds
+from core.models import Job
+from core.selectors import jobs_version
 from customers.models import Channel, Customer
 from segments import features
 from segments.models import (
@@ -81,6 +84,14 @@ class StageHistory:
 
     periods: list[date]
     counts: dict[date, dict[str, int]]
+
+
+# The jobs that write customers' stages: the current one (in the features) and the stage history.
+STAGING_JOBS = (Job.Kind.DEMO_DATA, Job.Kind.FEATURES, Job.Kind.STAGING)
+
+
+def staging_version() -> str:
+    return jobs_version(*STAGING_JOBS)
 
 
 def stage_history() -> StageHistory:
@@ -224,6 +235,11 @@ def _moves(windows: set[tuple[int, date, date]]) -> dict[tuple[int, date, date],
     """
     if not windows:
         return {}
+    key = f"segments:moves:{staging_version()}:{digest(sorted(windows))}"
+    return remembered(key, lambda: _moves_counted(windows))
+
+
+def _moves_counted(windows: set[tuple[int, date, date]]) -> dict[tuple[int, date, date], dict[int, int]]:
     stage_ids, starts, ends = zip(*windows, strict=True)
     history = connection.ops.quote_name(StageAssignment._meta.db_table)
     with connection.cursor() as cursor:
@@ -258,7 +274,11 @@ def stage_size_now(stage: LifecycleStage) -> int:
 
 
 def stage_sizes_now() -> dict[int, int]:
-    """Customers per stage id in the current features: one scan of the table for every stage."""
+    """Customers per stage id in the current features: one scan of the table, once per staging."""
+    return remembered(f"segments:stage-sizes:{staging_version()}", _stage_sizes_counted)
+
+
+def _stage_sizes_counted() -> dict[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT stage_id, count(*) FROM {features.FEATURES} GROUP BY stage_id")
         return dict(cursor.fetchall())

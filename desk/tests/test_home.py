@@ -1,9 +1,13 @@
 """The home page and the toolbar's search, which read several apps at once."""
 
+from datetime import UTC, datetime
+
 from django.urls import reverse
 
 from core.models import Job
-from customers.models import MonthlySales
+from core.services import job_run
+from customers.models import MonthlySales, Purchase
+from customers.tasks import monthly_sales_enqueue, monthly_sales_job
 from customers.tests.factories import CustomerFactory
 
 
@@ -54,3 +58,55 @@ def test_the_jobs_chart_of_someone_without_jobs_starts_at_zero(client, segment_o
     client.force_login(segment_owner)
     charts = {chart["id"]: chart["figure"] for chart in client.get(reverse("home")).context["charts"]}
     assert charts["chart-jobs"]["layout"]["yaxis"]["range"] == [0, 1]
+
+
+def sales_job(owner) -> None:
+    """A sales summary as a worker runs it: recorded as a job, which ends succeeded."""
+    job = monthly_sales_enqueue(owner=owner)
+    job_run(job.pk, monthly_sales_job)
+
+
+def purchase(day: int, month: int, revenue_cents: int) -> None:
+    customer = CustomerFactory()
+    Purchase.objects.create(
+        line_id=f"{customer.pk}-{month}-{day}",
+        customer=customer,
+        purchased_at=datetime(2026, month, day, tzinfo=UTC),
+        channel="store",
+        order_ref=f"O{customer.pk}",
+        quantity=1,
+        revenue_cents=revenue_cents,
+    )
+
+
+def store_revenue(client) -> list[float]:
+    charts = {chart["id"]: chart["figure"] for chart in client.get(reverse("home")).context["charts"]}
+    [store] = [trace for trace in charts["chart-sales"]["data"] if trace["name"] == "Store"]
+    return store["y"]
+
+
+def test_the_sales_chart_shows_new_months_as_soon_as_the_sales_summary_ran(client, marketer):
+    purchase(5, 1, 4_000)
+    sales_job(marketer)
+    client.force_login(marketer)
+    assert store_revenue(client) == [40.0]
+    purchase(9, 2, 700)
+    sales_job(marketer)
+    assert store_revenue(client) == [40.0, 7.0]
+
+
+def test_the_jobs_chart_counts_only_the_jobs_of_whoever_looks(client, marketer, segment_owner):
+    for _ in range(3):
+        Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Report", owner=marketer, status=Job.Status.FAILED)
+
+    def failed_jobs(user) -> float:
+        client.force_login(user)
+        charts = {chart["id"]: chart["figure"] for chart in client.get(reverse("home")).context["charts"]}
+        [failed] = [trace for trace in charts["chart-jobs"]["data"] if trace["name"] == "Failed"]
+        return sum(failed["y"])
+
+    assert failed_jobs(marketer) == 3
+    assert failed_jobs(segment_owner) == 0
+    Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Report", owner=segment_owner, status=Job.Status.FAILED)
+    assert failed_jobs(segment_owner) == 1
+    assert failed_jobs(marketer) == 3

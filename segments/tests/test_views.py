@@ -3,6 +3,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -267,6 +268,7 @@ def test_the_portfolio_page_runs_as_many_queries_for_six_objectives_as_for_one(c
     client.force_login(portfolio.owner)
     objective("move_to", 2, "repurchase")
     client.get(url)  # the first view of the app makes its contact policy
+    cache.clear()  # both counted with nothing kept: the stage moves are counted once per staging
     for_one = queries_made(client, url)
     objective("move_to", 1, "repurchase")
     objective("move_to", 2, "at_risk")
@@ -274,6 +276,7 @@ def test_the_portfolio_page_runs_as_many_queries_for_six_objectives_as_for_one(c
     objective("keep_below", 2)
     objective("keep_above", 1)
     assert portfolio.objectives.count() == 6
+    cache.clear()
     assert queries_made(client, url) == for_one
 
 
