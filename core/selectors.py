@@ -5,7 +5,7 @@ from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from core.models import Job, Worker
+from core.models import GridView, Job, Worker
 from core.roles import sees_every_job
 
 
@@ -35,3 +35,8 @@ def workers_alive() -> list[Worker]:
     """The workers whose main process reported itself within WORKER_DEAD_SECONDS."""
     since = timezone.now() - timezone.timedelta(seconds=settings.WORKER_DEAD_SECONDS)
     return list(Worker.objects.filter(seen_at__gte=since).order_by("hostname"))
+
+
+def grid_views_of(user: AbstractBaseUser, grid: str) -> QuerySet[GridView]:
+    """The user's own saved views of a list: nobody sees another's."""
+    return GridView.objects.filter(user=user, grid=grid)

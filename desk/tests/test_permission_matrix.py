@@ -11,7 +11,7 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLResolver
 
 from campaigns.models import Campaign, Suppression, Treatment
-from core.models import Job
+from core.models import GridView, Job
 from customers.models import Customer, DataImport
 from offers.models import Offer
 from reporting.models import CampaignResult, ScenarioTreatment
@@ -67,6 +67,7 @@ MATRIX = [
     ("offers:csv", "get", EVERYONE, {}),
     ("offers:import", "post", {"marketer", "manager", "admin"}, {}),
     ("campaigns:list", "get", EVERYONE, {}),
+    ("campaigns:rows", "get", EVERYONE, {}),
     ("campaigns:new", "get", CREATORS, {}),
     ("campaigns:policy", "get", EVERYONE, {}),
     ("campaigns:policy", "post", {"manager"}, {}),
@@ -100,6 +101,9 @@ MATRIX = [
     ("job_detail", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),  # the marketer's own job
     ("job_progress", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),
     ("database_report_start", "post", MANAGERS, {}),
+    ("grid_views", "get", EVERYONE, {"grid": "campaigns"}),
+    ("grid_views", "post", EVERYONE, {"grid": "campaigns"}),  # each keeps views of their own
+    ("grid_view_delete", "post", {"marketer"}, {"grid": "campaigns", "view_id": "grid_view"}),  # the marketer's view
     ("campaigns:edit", "get", CREATORS, {"campaign_id": "campaign"}),
     ("campaigns:copy", "post", CREATORS, {"campaign_id": "campaign"}),
     ("campaigns:delete", "post", CREATORS, {"campaign_id": "campaign"}),
@@ -144,13 +148,14 @@ MATRIX = [
 # Open to anyone, or the sign-in itself.
 PUBLIC = {"login", "logout", "healthz"}
 # Refusals that must not reveal whether the object exists.
-HIDDEN = {"job_detail", "job_progress"}
+HIDDEN = {"job_detail", "job_progress", "grid_view_delete"}
 # Removals: once an allowed role removed the object, the next finds nothing.
 REMOVALS = {
     "campaigns:suppression_remove",
     "segments:portfolio_objective_delete",
     "scorecards:delete",
     "campaigns:delete",
+    "grid_view_delete",
 }
 
 
@@ -232,6 +237,7 @@ def objects(people):
             job=Job.objects.create(kind=Job.Kind.IMPORT, title="Import", owner=people["admin"]),
         ),
         "job": Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Report", owner=people["marketer"]),
+        "grid_view": GridView.objects.create(user=people["marketer"], grid="campaigns", name="Mine"),
         "template": template,
         "assessment": assessment_create(user=people["manager"], template=template, assessed_on=date(2026, 11, 1)),
         "scenario": scenario,

@@ -1,0 +1,199 @@
+"""Lists shown as grids: which columns a list has, and one page of its rows as the browser asks for them.
+
+A list declares its columns; the browser names columns by their `field`, and nothing it sends reaches the
+database except through a column's own `lookup` or filter. A request naming a column the list does not have,
+or one it cannot sort or filter by, is refused (GridError, a 400), never silently ignored.
+
+The browser asks with `page` (from 1), `size`, `sort` (a field, `-field` for descending; repeated for
+ties) and `filter.<field>=<value>`; the answer holds the rows, the count (exact or estimated) and the last page.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import JsonResponse, QueryDict
+
+PAGE_SIZES = (25, 50, 100, 200)
+MAX_FILTER_LENGTH = 200
+NUMERIC_FORMATS = {"money", "signed_money", "count", "percent"}
+
+
+class GridError(Exception):
+    """A request the grid cannot answer; the message says why, in words."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its key in the rows, its title, and how it is sorted, filtered and shown.
+
+    `lookup` is the ORM path the column sorts by (None: it cannot be sorted on the server). `filter` is
+    "text" (contains, case-insensitive), "choice" (one of `choices`, exactly) or "" (none); `filter_by`
+    replaces the default filter where the list needs another query (an indexed search, a quarter).
+    `format` tells the browser how to show a value: "link" (to the row's page), "money" (cents),
+    "percent" (a share), "count", "date" or "" (as it is).
+    """
+
+    field: str
+    title: str
+    lookup: str | None = None
+    filter: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    filter_by: Callable[[QuerySet, str], QuerySet] | None = None
+    format: str = ""
+    visible: bool = True
+    width: int | None = None
+    tooltip: str = ""
+
+    @property
+    def numeric(self) -> bool:
+        return self.format in NUMERIC_FORMATS
+
+    def as_browser(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "title": self.title,
+            "sortable": self.lookup is not None,
+            "filter": self.filter,
+            "choices": [list(choice) for choice in self.choices],
+            "format": self.format,
+            "visible": self.visible,
+            "width": self.width,
+            "tooltip": self.tooltip,
+        }
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A list as a grid. `remote`: the server pages, sorts and filters; else the page holds every row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    sort: tuple[str, ...] = ()
+    remote: bool = True
+    page_size: int = 50
+    tiebreak: str = "pk"
+    placeholder: str = "Nothing here."
+    count: Callable[[QuerySet, bool], tuple[int, bool]] | None = None
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.field == name:
+                return column
+        raise GridError(f"This list has no column {name!r}.")
+
+    def as_browser(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "columns": [column.as_browser() for column in self.columns],
+            "sort": [{"field": key.lstrip("-"), "dir": "desc" if key.startswith("-") else "asc"} for key in self.sort],
+            "remote": self.remote,
+            "pageSize": self.page_size,
+            "placeholder": self.placeholder,
+        }
+
+
+@dataclass(frozen=True)
+class GridRequest:
+    page: int
+    size: int
+    sort: list[tuple[Column, bool]] = field(default_factory=list)  # (column, descending)
+    filters: list[tuple[Column, str]] = field(default_factory=list)
+
+
+def grid_request(grid: Grid, params: QueryDict) -> GridRequest:
+    """What the browser asks for, checked against the grid's columns."""
+    try:
+        page = int(params.get("page", "1"))
+        size = int(params.get("size", str(grid.page_size)))
+    except ValueError as error:
+        raise GridError("The page and its size are whole numbers.") from error
+    if page < 1 or size not in PAGE_SIZES:
+        raise GridError(f"Pages count from 1 and hold {', '.join(map(str, PAGE_SIZES))} rows.")
+    sort = []
+    for key in params.getlist("sort"):
+        column = grid.column(key.lstrip("-"))
+        if column.lookup is None:
+            raise GridError(f"This list cannot be sorted by {column.title}.")
+        sort.append((column, key.startswith("-")))
+    filters = []
+    for key, value in params.items():
+        if not key.startswith("filter."):
+            continue
+        column = grid.column(key.removeprefix("filter."))
+        value = value.strip()
+        if not value:
+            continue
+        if not column.filter:
+            raise GridError(f"This list cannot be filtered by {column.title}.")
+        if len(value) > MAX_FILTER_LENGTH:
+            raise GridError(f"A filter holds at most {MAX_FILTER_LENGTH} characters.")
+        if column.filter == "choice" and value not in {choice for choice, _label in column.choices}:
+            raise GridError(f"{value!r} is not one of the values of {column.title}.")
+        filters.append((column, value))
+    return GridRequest(page=page, size=size, sort=sort, filters=filters)
+
+
+def grid_filter(queryset: QuerySet, request: GridRequest) -> QuerySet:
+    for column, value in request.filters:
+        if column.filter_by is not None:
+            queryset = column.filter_by(queryset, value)
+        elif column.filter == "choice":
+            queryset = queryset.filter(Q(**{column.lookup: value}))
+        else:
+            queryset = queryset.filter(Q(**{f"{column.lookup}__icontains": value}))
+    return queryset
+
+
+def grid_order(grid: Grid, queryset: QuerySet, request: GridRequest) -> QuerySet:
+    """The rows in the asked order, else the grid's own; ties broken by the grid's key so pages never overlap."""
+    sort = request.sort or [(grid.column(key.lstrip("-")), key.startswith("-")) for key in grid.sort]
+    keys = [f"-{column.lookup}" if descending else column.lookup for column, descending in sort]
+    return queryset.order_by(*keys, grid.tiebreak)
+
+
+def exact_count(queryset: QuerySet, filtered: bool) -> tuple[int, bool]:
+    return queryset.count(), True
+
+
+def grid_page(
+    grid: Grid, queryset: QuerySet, params: QueryDict, row: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
+    """One page of the list as the browser asked for it: its rows, how many there are and the last page.
+
+    The count comes from the grid's `count` where counting every row would be too slow (an estimate, or an
+    exact count up to a cap); the last page then reaches at least one past this one while rows remain.
+    """
+    request = grid_request(grid, params)
+    filtered = grid_filter(queryset, request)
+    ordered = grid_order(grid, filtered, request)
+    start = (request.page - 1) * request.size
+    rows = list(ordered[start : start + request.size + 1])
+    has_more = len(rows) > request.size
+    count, exact = (grid.count or exact_count)(filtered.order_by(), bool(request.filters))
+    count = max(count, start + len(rows[: request.size]))
+    last_page = max(math.ceil(count / request.size), request.page + (1 if has_more else 0), 1)
+    return {
+        "data": [row(item) for item in rows[: request.size]],
+        "count": count,
+        "count_exact": exact,
+        "last_page": last_page,
+    }
+
+
+def grid_json(grid: Grid, queryset: QuerySet, params: QueryDict, row: Callable[[Any], dict[str, Any]]) -> JsonResponse:
+    """The page as JSON for the grid, or a 400 that says what was wrong with the request."""
+    try:
+        return JsonResponse(grid_page(grid, queryset, params, row))
+    except GridError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+
+
+def grid_context(
+    grid: Grid, rows: list[dict[str, Any]], *, rows_url: str = "", count: int | None = None
+) -> dict[str, Any]:
+    """What core/_grid.html needs: the grid for the browser, and the first rows as a table for a first paint
+    (and for a browser without JavaScript). A grid that is not remote receives all its rows this way."""
+    return {"config": grid.as_browser(), "columns": grid.columns, "rows": rows, "rows_url": rows_url, "count": count}
