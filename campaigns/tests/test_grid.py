@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def campaigns(make_campaign, portfolio, segment_owner):
-    lapsed = Portfolio.objects.create(stage=LifecycleStage.objects.get(code="lapsed"), name="Lapsed", owner=segment_owner)
+    lapsed = Portfolio.objects.create(
+        stage=LifecycleStage.objects.get(code="lapsed"), name="Lapsed", owner=segment_owner
+    )
     summer = make_campaign("Summer sale")
     autumn = make_campaign("Autumn mailing", treatments=[{"channel": "direct_mail"}])
     winter = make_campaign("Winter comeback", treatments=[{"channel": "sms", "also_channels": ["email"]}])
@@ -53,7 +55,9 @@ def test_it_filters_by_status_portfolio_channel_and_quarter(client, marketer, ca
     assert names(rows(client, **{"filter.name": "WINTER"})) == ["Winter comeback"]
 
 
-def test_it_shows_labels_money_and_the_edit_link_only_to_who_may_edit(client, marketer, manager, segment_owner, campaigns):
+def test_it_shows_labels_money_and_the_edit_link_only_to_who_may_edit(
+    client, marketer, manager, segment_owner, campaigns
+):
     client.force_login(marketer)
     winter = next(row for row in rows(client)["data"] if row["name"] == "Winter comeback")
     assert winter["channels"] == "E-mail, SMS"

@@ -85,7 +85,7 @@ def job_sentence(job: object) -> str:
 
 @register.filter
 def grid_count(count: int) -> str:
-    return f"{intcomma(count)} rows"
+    return f"{intcomma(count)} row{'' if count == 1 else 's'}"
 
 
 @register.simple_tag

@@ -16,6 +16,7 @@
     return node;
   }
 
+  const rowCount = (count) => `${numbers.format(count)} row${count === 1 ? "" : "s"}`;
   const blank = (value) => value === null || value === undefined || value === "";
 
   const FORMATS = {
@@ -85,8 +86,7 @@
           status.className = "small text-danger";
           return { data: [], last_page: 1 };
         }
-        const count = numbers.format(answer.count);
-        status.textContent = answer.count_exact ? `${count} rows` : `About ${count} rows`;
+        status.textContent = (answer.count_exact ? "" : "About ") + rowCount(answer.count);
         status.className = "small text-secondary";
         return answer;
       });
@@ -125,7 +125,7 @@
     }
     const table = new Tabulator(host, options);
     if (!config.remote) {
-      const show = () => { status.textContent = `${numbers.format(table.getDataCount("active"))} rows`; };
+      const show = () => { status.textContent = rowCount(table.getDataCount("active")); };
       table.on("tableBuilt", show);
       table.on("dataFiltered", () => setTimeout(show));
     }
