@@ -18,7 +18,7 @@ from django.http import JsonResponse, QueryDict
 
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_FILTER_LENGTH = 200
-NUMERIC_FORMATS = {"money", "signed_money", "count", "percent"}
+NUMERIC_FORMATS = {"money", "signed_money", "count", "percent", "progress"}
 
 
 class GridError(Exception):
@@ -76,6 +76,7 @@ class Grid:
     page_size: int = 50
     tiebreak: str = "pk"
     placeholder: str = "Nothing here."
+    refresh_seconds: int = 0  # while a shown row is `live`, the page of rows is asked for again this often
     count: Callable[[QuerySet, bool], tuple[int, bool]] | None = None
 
     def column(self, name: str) -> Column:
@@ -92,6 +93,7 @@ class Grid:
             "remote": self.remote,
             "pageSize": self.page_size,
             "placeholder": self.placeholder,
+            "refreshSeconds": self.refresh_seconds,
         }
 
 

@@ -4,6 +4,7 @@ from core import views
 
 urlpatterns = [
     path("jobs/", views.job_list, name="jobs"),
+    path("jobs/rows/", views.job_rows, name="job_rows"),
     path("jobs/<int:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/progress/", views.job_progress, name="job_progress"),
     path("jobs/database-report/", views.database_report_start, name="database_report_start"),

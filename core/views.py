@@ -1,30 +1,40 @@
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import select_template
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from core import health
+from core.grids import grid_context, grid_json, grid_page
+from core.job_list import job_grid, job_row
 from core.models import Job
-from core.selectors import grid_views_of, job_for_user, jobs_visible_to
+from core.selectors import grid_views_of, job_for_user, jobs_visible_to, workers_alive
 from core.services import GridViewError, grid_view_delete, grid_view_save, job_enqueue
 from core.tasks import database_report
 
 
 def job_list(request: HttpRequest) -> HttpResponse:
-    jobs = jobs_visible_to(request.user)
-    status = request.GET.get("status")
-    if status in Job.Status.values:
-        jobs = jobs.filter(status=status)
-    return render(
-        request,
-        "core/job_list.html",
-        {"jobs": jobs[:200], "status": status, "statuses": Job.Status.choices},
-    )
+    grid = job_grid()
+    first = grid_page(grid, jobs_visible_to(request.user), QueryDict(), _job_row_for(request))
+    context = {"grid": grid_context(grid, first["data"], rows_url=reverse("job_rows"), count=first["count"])}
+    return render(request, "core/job_list.html", context)
+
+
+def job_rows(request: HttpRequest) -> HttpResponse:
+    """A page of the jobs the user may follow (managers and admins: everyone's), as the grid asks."""
+    return grid_json(job_grid(), jobs_visible_to(request.user), request.GET, _job_row_for(request))
+
+
+def _job_row_for(request: HttpRequest) -> Callable[[Job], dict[str, Any]]:
+    workers_running = bool(workers_alive())
+    return lambda job: job_row(job, workers_running=workers_running)
 
 
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:

@@ -3,6 +3,7 @@ from datetime import date
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from core.grids import Column
 from core.idempotency import FIELD, new_key
@@ -95,11 +96,13 @@ def grid_cell(row: dict, column: Column) -> str:
     if column.format == "link" and row.get("url"):
         return format_html('<td><a href="{}">{}</a></td>', row["url"], value)
     if value is None or value == "":
-        return format_html("<td></td>")
+        return mark_safe("<td></td>")
     if column.format in ("money", "signed_money"):
         return format_html('<td class="num">{}</td>', format_cents(value))
     if column.format == "count":
         return format_html('<td class="num">{}</td>', intcomma(value))
+    if column.format == "progress":
+        return format_html('<td class="num">{}%</td>', value)
     if column.format == "percent":
         return format_html('<td class="num">{}</td>', percent(value))
     if column.format == "badge":

@@ -41,6 +41,7 @@ MATRIX = [
     ("customers:import_detail", "get", MANAGERS, {"import_id": "data_import"}),
     ("customers:import_problems", "get", MANAGERS, {"import_id": "data_import"}),
     ("segments:list", "get", EVERYONE, {}),
+    ("segments:rows", "get", EVERYONE, {}),
     ("segments:new", "get", EVERYONE, {}),
     ("segments:edit", "get", EVERYONE, {"segment_id": "segment"}),
     ("segments:edit", "post", {"marketer", "manager", "admin"}, {"segment_id": "segment"}),  # its owner is a marketer
@@ -98,6 +99,7 @@ MATRIX = [
     ("reporting:plan_dates", "post", CREATORS, {"campaign_id": "campaign"}),
     ("reporting:portfolios", "get", EVERYONE, {}),
     ("jobs", "get", EVERYONE, {}),
+    ("job_rows", "get", EVERYONE, {}),
     ("job_detail", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),  # the marketer's own job
     ("job_progress", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),
     ("database_report_start", "post", MANAGERS, {}),

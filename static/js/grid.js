@@ -38,6 +38,17 @@
       const tone = cell.getRow().getData()[`${cell.getField()}_tone`] || "secondary";
       return element("span", `badge text-bg-${tone}`, cell.getValue() ?? "");
     },
+    progress: (cell) => {
+      const row = cell.getRow().getData();
+      const bar = element("div", "progress job-progress");
+      bar.setAttribute("role", "progressbar");
+      bar.setAttribute("aria-valuenow", String(cell.getValue()));
+      const tone = row.status_tone === "danger" ? " bg-danger" : row.status_tone === "success" ? " bg-success" : "";
+      const fill = element("div", `progress-bar${tone}${row.live ? " progress-bar-striped progress-bar-animated" : ""}`, `${cell.getValue()}%`);
+      fill.style.width = `${cell.getValue()}%`;
+      bar.appendChild(fill);
+      return bar;
+    },
     lines: (cell) => {
       const box = element("div");
       (cell.getValue() || []).forEach((line) => box.appendChild(element("div", "", line)));
@@ -265,7 +276,12 @@
     }
 
     const reset = () => { current = -1; delete root.dataset.currentRow; };
-    table.on("dataProcessed", reset);
+    // A page asked for again (a refresh) keeps the highlight on the same row, if it is still there.
+    table.on("dataProcessed", () => {
+      const at = rows().findIndex((row) => String(row.getData().id) === root.dataset.currentRow);
+      if (at < 0) reset();
+      else highlight(at);
+    });
     table.on("dataSorted", reset);
     table.on("dataFiltered", reset);
     table.on("rowClick", (event, row) => highlight(rows().indexOf(row)));
@@ -299,6 +315,12 @@
       columnChooser(toolbar, table, config);
       savedViews(root, toolbar, table, config);
       keyboard(root, table);
+      if (config.remote && config.refreshSeconds) {
+        setInterval(() => {
+          const live = table.getData().some((row) => row.live);
+          if (live && document.visibilityState === "visible") table.setPage(table.getPage());
+        }, config.refreshSeconds * 1000);
+      }
       root.dataset.ready = "true";
     });
   });
