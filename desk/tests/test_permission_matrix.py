@@ -34,6 +34,7 @@ MATRIX = [
     ("home", "get", EVERYONE, {}),
     ("search", "get", EVERYONE, {}),
     ("customers:list", "get", EVERYONE, {}),
+    ("customers:rows", "get", EVERYONE, {}),
     ("customers:detail", "get", EVERYONE, {"customer_id": "customer"}),
     ("customers:erase", "post", ADMIN, {"customer_id": "customer"}),
     ("customers:imports", "get", MANAGERS, {}),
