@@ -33,6 +33,7 @@ def customer_grid() -> Grid:
         sort=(),  # in the order they came in: the primary key's index, as fast on page 20,000 as on page 1
         placeholder="No customer matches. Customers come in on the Imports page.",
         count=customer_count,
+        keyset=True,
         columns=(
             Column(
                 "external_id",

@@ -1,4 +1,5 @@
 import io
+import json
 
 import pytest
 from django.urls import reverse
@@ -50,6 +51,9 @@ def test_the_list_pages_on_the_server_and_counts_up_to_a_cap(client, marketer, s
     second = client.get(reverse("customers:rows"), {"size": 50, "page": 2}).json()
     assert len(first["data"]) == 50 and len(second["data"]) == 13 and first["last_page"] >= 2
     assert not {row["id"] for row in first["data"]} & {row["id"] for row in second["data"]}
+    following = client.get(reverse("customers:rows"), {"size": 50, "page": 2, "after": json.dumps(first["after"])})
+    assert following.json()["data"] == second["data"]  # the next page by keyset, as by counting rows
+    assert client.get(reverse("customers:rows"), {"page": 2, "after": "{'id': 1}"}).status_code == 400
     zeds = client.get(reverse("customers:rows"), {"filter.name": "zed"}).json()
     assert (zeds["count"], zeds["count_exact"]) == (60, True)
 

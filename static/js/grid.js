@@ -84,12 +84,17 @@
     return definition;
   }
 
-  // Remote rows: the page, the sort and the filters as the server reads them (see core/grids.py).
-  function remoteRequest(status) {
+  // Remote rows: the page, the sort and the filters as the server reads them (see core/grids.py). Where the
+  // server pages by keyset it answers with `after`, sent back to ask for the next page of the same order.
+  function remoteRequest(root, status) {
+    const following = { order: "", pages: {} };
     return function (url, config, params) {
       const query = new URLSearchParams({ page: params.page, size: params.size });
       (params.sort || []).forEach((sort) => query.append("sort", (sort.dir === "desc" ? "-" : "") + sort.field));
       (params.filter || []).forEach((filter) => query.append(`filter.${filter.field}`, filter.value));
+      const order = query.toString().replace(/(^|&)page=\d+/, "");
+      if (order !== following.order) Object.assign(following, { order: order, pages: {} });
+      if (following.pages[params.page - 1]) query.set("after", JSON.stringify(following.pages[params.page - 1]));
       return fetch(`${url}?${query}`, { headers: { Accept: "application/json" } }).then(async (response) => {
         const answer = await response.json();
         if (!response.ok) {
@@ -97,6 +102,8 @@
           status.className = "small text-danger";
           return { data: [], last_page: 1 };
         }
+        if (answer.after) following.pages[params.page] = answer.after;
+        root.classList.toggle("grid-estimated", !answer.count_exact);
         status.textContent = (answer.count_exact ? "" : "About ") + rowCount(answer.count);
         status.className = "small text-secondary";
         return answer;
@@ -122,7 +129,7 @@
     if (config.remote) {
       Object.assign(options, {
         ajaxURL: root.dataset.rowsUrl,
-        ajaxRequestFunc: remoteRequest(status),
+        ajaxRequestFunc: remoteRequest(root, status),
         pagination: true,
         paginationMode: "remote",
         sortMode: "remote",
