@@ -49,6 +49,7 @@ class Column:
     visible: bool = True
     width: int | None = None
     tooltip: str = ""
+    total: bool = False  # the sum of the rows shown, under the column (grids that hold every row)
 
     @property
     def numeric(self) -> bool:
@@ -65,6 +66,7 @@ class Column:
             "visible": self.visible,
             "width": self.width,
             "tooltip": self.tooltip,
+            "total": self.total,
         }
 
 

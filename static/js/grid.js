@@ -70,6 +70,9 @@
     if (column.width) definition.width = column.width;
     if (FORMATS[column.format]) definition.formatter = FORMATS[column.format];
     if (RIGHT.has(column.format)) Object.assign(definition, { hozAlign: "right", sorter: "number" });
+    if (column.total && !remote) {
+      Object.assign(definition, { bottomCalc: "sum", bottomCalcFormatter: definition.formatter });
+    }
     if (column.filter === "text") {
       definition.headerFilter = "input";
       if (!remote) definition.headerFilterFunc = "like";
