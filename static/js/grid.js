@@ -187,7 +187,7 @@
   function applyState(table, config, state) {
     const known = new Set(config.columns.map((column) => column.field));
     (state.columns || []).filter((column) => known.has(column.field)).forEach((column) => {
-      if (column.visible) table.showColumn(column.field);
+      if (column.visible !== false) table.showColumn(column.field);
       else table.hideColumn(column.field);
     });
     table.blockRedraw();
@@ -317,21 +317,28 @@
     });
   }
 
+  // Saved views, the column chooser and the keyboard for a Tabulator built elsewhere (the offer bank's, with
+  // its own editing), given the box holding the toolbar (core/_grid_toolbar.html).
+  function attach(root, table, config) {
+    const toolbar = root.querySelector(".grid-toolbar");
+    columnChooser(toolbar, table, config);
+    savedViews(root, toolbar, table, config);
+    keyboard(root, table);
+    root.dataset.ready = "true";
+  }
+  window.deskGrid = { attach: attach };
+
   document.querySelectorAll("[data-grid]").forEach((root) => {
     const config = JSON.parse(document.getElementById(`${root.dataset.grid}-grid`).textContent);
-    const toolbar = root.querySelector(".grid-toolbar");
     const table = buildTable(root, config);
     table.on("tableBuilt", () => {
-      columnChooser(toolbar, table, config);
-      savedViews(root, toolbar, table, config);
-      keyboard(root, table);
       if (config.remote && config.refreshSeconds) {
         setInterval(() => {
           const live = table.getData().some((row) => row.live);
           if (live && document.visibilityState === "visible") table.setPage(table.getPage());
         }, config.refreshSeconds * 1000);
       }
-      root.dataset.ready = "true";
+      attach(root, table, config);
     });
   });
 })();
