@@ -41,7 +41,7 @@ def campaign_grid() -> Grid:
     portfolio_choices = tuple((str(portfolio.pk), portfolio.name) for portfolio in portfolios().order_by("name"))
     return Grid(
         name="campaigns",
-        sort=("start_date",),
+        sort=("-start_date",),  # the latest first: what runs now and next, then the history
         placeholder="No campaign matches.",
         columns=(
             Column("name", "Campaign", lookup="name", filter="text", format="link", width=220),

@@ -34,7 +34,7 @@ def test_a_marketer_sorts_walks_filters_and_keeps_a_view(page: Page, live_server
 
     sign_in(page, live_server, marketer.username)
     open_grid(page, f"{live_server.url}/campaigns/")
-    assert grid_names(page) == ["Summer sale", "Autumn mailing", "Winter comeback"]  # by start date
+    assert grid_names(page) == ["Winter comeback", "Autumn mailing", "Summer sale"]  # the latest start first
 
     page.click("#campaigns-grid-box .tabulator-col[tabulator-field=name] .tabulator-col-title")
     expect(page.locator("#campaigns-grid-box .tabulator-row").first).to_contain_text("Autumn mailing")
