@@ -307,7 +307,7 @@
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
         highlight(current < 0 ? 0 : current + (event.key === "ArrowDown" ? 1 : -1));
-      } else if (event.key === "Enter" && row && row.getData().url) {
+      } else if (event.key === "Enter" && row && row.getData().url && event.target.tagName !== "A") {
         event.preventDefault();
         window.location.assign(row.getData().url);
       } else if (event.key === "e" && row && row.getData().edit_url) {
