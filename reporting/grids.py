@@ -25,17 +25,23 @@ def portfolio_grid(quarter_label: str) -> Grid:
             Column("name", "Portfolio", lookup="name", filter="text", format="link", width=170),
             Column("stage", "Stage", lookup="stage", filter="text", width=120),
             Column("owner", "Owner", lookup="owner", filter="text", width=130),
-            Column("customers", "Customers now", lookup="customers", format="count", width=120),
+            Column("customers", "Customers now", lookup="customers", format="count", width=130),
             Column(
                 "budget",
                 "Budget",
                 total=True,
                 lookup="budget",
                 format="money",
+                width=110,
                 tooltip=f"The approved budget of {quarter_label}",
             ),
             Column(
-                "asked", "Asked for", lookup="asked", format="money", tooltip="A budget change waiting for a manager"
+                "asked",
+                "Asked for",
+                lookup="asked",
+                format="money",
+                width=110,
+                tooltip="A budget change waiting for a manager",
             ),
             Column(
                 "committed",
@@ -43,6 +49,7 @@ def portfolio_grid(quarter_label: str) -> Grid:
                 total=True,
                 lookup="committed",
                 format="money",
+                width=110,
                 tooltip="Booked by released campaigns",
             ),
             Column(
@@ -51,6 +58,7 @@ def portfolio_grid(quarter_label: str) -> Grid:
                 total=True,
                 lookup="spent",
                 format="money",
+                width=110,
                 tooltip="Measured costs of released campaigns",
             ),
             Column(
@@ -59,6 +67,7 @@ def portfolio_grid(quarter_label: str) -> Grid:
                 lookup="net",
                 format="signed_money",
                 total=True,
+                width=120,
                 tooltip="Measured incremental margin less costs",
             ),
             Column("objectives", "Objectives this quarter", format="lines", width=260),
@@ -98,7 +107,7 @@ def results_grid(campaigns: list[Campaign]) -> Grid:
     return Grid(
         name="results",
         remote=False,
-        sort=("-measured_at",),
+        sort=("-quarter",),
         placeholder="No released campaigns yet.",
         columns=(
             Column("name", "Campaign", lookup="name", filter="text", format="link", width=200),
@@ -112,8 +121,8 @@ def results_grid(campaigns: list[Campaign]) -> Grid:
                 format="badge",
             ),
             Column("treated", "Treated", lookup="treated", format="count"),
-            Column("responders", "Incremental responders", lookup="responders", format="count"),
-            Column("margin", "Incremental margin", lookup="margin", format="money", total=True),
+            Column("responders", "Incremental responders", lookup="responders", format="count", width=170),
+            Column("margin", "Incremental margin", lookup="margin", format="money", total=True, width=150),
             Column("net", "Net P&L", lookup="net", format="signed_money", total=True),
             Column("roi", "ROI", lookup="roi", format="percent", tooltip="Net P&L against costs"),
             Column("measured_at", "Measured", lookup="measured_at", format="date", width=135),

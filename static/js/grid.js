@@ -63,7 +63,7 @@
       field: column.field,
       visible: column.visible,
       headerSort: column.sortable,
-      headerTooltip: column.tooltip || undefined,
+      headerTooltip: column.tooltip || column.title,
       tooltip: true,
       minWidth: 60,
     };
@@ -143,6 +143,9 @@
       });
     } else {
       options.data = JSON.parse(document.getElementById(`${config.name}-grid-rows`).textContent);
+    }
+    if (!config.remote && config.columns.some((column) => column.total)) {
+      options.columns[0].bottomCalc = () => "Total";
     }
     const table = new Tabulator(host, options);
     if (!config.remote) {
