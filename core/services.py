@@ -418,6 +418,7 @@ GRID_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 GRID_VIEW_PARTS = {"columns", "sort", "filters", "size"}
 GRID_VIEW_MAX_ITEMS = 60
 GRID_VIEWS_PER_LIST = 30
+GRID_VIEWS_PER_USER = 200
 
 
 def grid_view_save(*, user: AbstractBaseUser, grid: str, name: str, state: Any) -> GridView:
@@ -429,8 +430,11 @@ def grid_view_save(*, user: AbstractBaseUser, grid: str, name: str, state: Any) 
         raise GridViewError("A view needs a name of at most 60 characters.")
     state = _grid_view_state(state)
     views = GridView.objects.filter(user=user, grid=grid)
-    if not views.filter(name=name).exists() and views.count() >= GRID_VIEWS_PER_LIST:
-        raise GridViewError(f"A list keeps at most {GRID_VIEWS_PER_LIST} views; delete one first.")
+    if not views.filter(name=name).exists():
+        if views.count() >= GRID_VIEWS_PER_LIST:
+            raise GridViewError(f"A list keeps at most {GRID_VIEWS_PER_LIST} views; delete one first.")
+        if GridView.objects.filter(user=user).count() >= GRID_VIEWS_PER_USER:
+            raise GridViewError(f"One keeps at most {GRID_VIEWS_PER_USER} views in all; delete one first.")
     view, _ = GridView.objects.update_or_create(user=user, grid=grid, name=name, defaults={"state": state})
     return view
 

@@ -88,3 +88,11 @@ def test_views_are_for_people_with_a_role(client, outsider):
     client.force_login(outsider)
     assert client.get(reverse("grid_views", args=["campaigns"])).status_code == 403
     assert save(client, "Mine").status_code == 403
+
+
+def test_a_list_keeps_a_bounded_number_of_views(client, marketer):
+    client.force_login(marketer)
+    GridView.objects.bulk_create(GridView(user=marketer, grid="campaigns", name=f"View {n}") for n in range(30))
+    response = save(client, "One more")
+    assert response.status_code == 400 and "at most 30" in response.json()["error"]
+    assert save(client, "View 3").status_code == 200  # replacing one is always possible
