@@ -22,10 +22,10 @@ def portfolio_grid(quarter_label: str) -> Grid:
         sort=("name",),
         placeholder="No portfolios yet.",
         columns=(
-            Column("name", "Portfolio", lookup="name", filter="text", format="link", width=170),
+            Column("name", "Portfolio", lookup="name", filter="text", format="link", width=160),
             Column("stage", "Stage", lookup="stage", filter="text", width=120),
             Column("owner", "Owner", lookup="owner", filter="text", width=130),
-            Column("customers", "Customers now", lookup="customers", format="count", width=130),
+            Column("customers", "Customers now", lookup="customers", format="count", width=145),
             Column(
                 "budget",
                 "Budget",
@@ -70,7 +70,7 @@ def portfolio_grid(quarter_label: str) -> Grid:
                 width=120,
                 tooltip="Measured incremental margin less costs",
             ),
-            Column("objectives", "Objectives this quarter", format="lines", width=260),
+            Column("objectives", "Objectives this quarter", format="lines"),
         ),
     )
 
