@@ -49,6 +49,11 @@ def campaigns_list(*, status: str = "", owner=None) -> QuerySet[Campaign]:
     return campaigns
 
 
+def campaigns_for_grid() -> QuerySet[Campaign]:
+    """Every campaign (each role sees them all), with what the campaign list shows of its treatments."""
+    return campaigns_list().prefetch_related("treatments")
+
+
 def campaign_get(campaign_id: int) -> Campaign:
     return get_object_or_404(
         Campaign.objects.select_related("portfolio__owner", "portfolio__stage", "owner", "approved_by"), pk=campaign_id

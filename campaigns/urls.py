@@ -6,6 +6,7 @@ app_name = "campaigns"
 
 urlpatterns = [
     path("campaigns/", views.campaign_list, name="list"),
+    path("campaigns/rows/", views.campaign_rows, name="rows"),
     path("campaigns/new/", views.campaign_new, name="new"),
     path("campaigns/policy/", views.policy, name="policy"),
     path("campaigns/suppressions/", views.suppression_list, name="suppressions"),

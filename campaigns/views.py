@@ -4,7 +4,7 @@ from itertools import pairwise
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +22,7 @@ from campaigns.forms import (
     TestDesignForm,
     TreatmentForm,
 )
+from campaigns.grids import campaign_grid, campaign_row
 from campaigns.models import Campaign, Channel, Suppression, Treatment
 from campaigns.services import (
     CampaignError,
@@ -43,6 +44,7 @@ from campaigns.services.pressure import channel_caps
 from campaigns.services.release import budget_position, current_allocation, planned_cost_cents
 from campaigns.tasks import audience_build_enqueue, offer_allocation_enqueue
 from core.charts import figure_data
+from core.grids import grid_context, grid_json, grid_page
 from core.idempotency import sent_once
 from core.models import Job
 from core.panels import panels_render
@@ -62,16 +64,17 @@ WATERFALL_STEPS = [
 
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    mine = request.GET.get("mine") == "1"
-    campaigns = selectors.campaigns_list(
-        status=status if status in Campaign.Status.values else "", owner=request.user if mine else None
-    )
-    return render(
-        request,
-        "campaigns/campaign_list.html",
-        {"campaigns": campaigns, "status": status, "mine": mine, "statuses": Campaign.Status.choices},
-    )
+    grid = campaign_grid()
+    first = grid_page(grid, selectors.campaigns_for_grid(), QueryDict(), lambda row: campaign_row(row, request.user))
+    context = {"grid": grid_context(grid, first["data"], rows_url=reverse("campaigns:rows"), count=first["count"])}
+    return render(request, "campaigns/campaign_list.html", context)
+
+
+@permission_required("campaigns.view_campaigns", raise_exception=True)
+def campaign_rows(request: HttpRequest) -> HttpResponse:
+    """A page of the campaign list, sorted and filtered as the grid asks."""
+    grid = campaign_grid()
+    return grid_json(grid, selectors.campaigns_for_grid(), request.GET, lambda row: campaign_row(row, request.user))
 
 
 @permission_required("campaigns.add_campaign", raise_exception=True)

@@ -131,3 +131,20 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address} at {self.failed_at}"
+
+
+class GridView(models.Model):
+    """A way one user keeps a list: its columns, order and filters, under a name of their choosing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grid_views")
+    grid = models.CharField(max_length=40)
+    name = models.CharField(max_length=60)
+    state = models.JSONField(default=dict, help_text="Columns shown and their order, sort and filters.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["grid", "name"]
+        constraints = [models.UniqueConstraint(fields=["user", "grid", "name"], name="grid_view_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.grid})"

@@ -5,7 +5,7 @@ from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from core.models import Job, Worker
+from core.models import GridView, Job, Worker
 from core.roles import sees_every_job
 
 
@@ -49,3 +49,8 @@ def jobs_version(*kinds: str) -> str:
     )
     last = finished["last"].isoformat() if finished["last"] else "never"
     return f"{finished['jobs']}@{last}"
+
+
+def grid_views_of(user: AbstractBaseUser, grid: str) -> QuerySet[GridView]:
+    """The user's own saved views of a list: nobody sees another's."""
+    return GridView.objects.filter(user=user, grid=grid)

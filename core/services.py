@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import re
 import shutil
 import threading
 import uuid
@@ -30,7 +31,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core import roles
 from core.lib.database import statement_timeout, timed_out
-from core.models import Job, Worker
+from core.models import GridView, Job, Worker
 
 logger = logging.getLogger(__name__)
 
@@ -407,3 +408,66 @@ def demo_users_ensure() -> list[tuple[str, str, str]]:
         user.groups.set([Group.objects.get_or_create(name=role)[0]])
         logins.append((username, DEMO_PASSWORD, role))
     return logins
+
+
+class GridViewError(Exception):
+    """A saved view that cannot be kept; the message says why."""
+
+
+GRID_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+GRID_VIEW_PARTS = {"columns", "sort", "filters", "size"}
+GRID_VIEW_MAX_ITEMS = 60
+GRID_VIEWS_PER_LIST = 30
+GRID_VIEWS_PER_USER = 200
+
+
+def grid_view_save(*, user: AbstractBaseUser, grid: str, name: str, state: Any) -> GridView:
+    """Keep the user's view of a list under a name, replacing their view of that name."""
+    name = " ".join(str(name).split())
+    if not GRID_NAME.match(grid):
+        raise GridViewError("There is no such list.")
+    if not 0 < len(name) <= 60:
+        raise GridViewError("A view needs a name of at most 60 characters.")
+    state = _grid_view_state(state)
+    views = GridView.objects.filter(user=user, grid=grid)
+    if not views.filter(name=name).exists():
+        if views.count() >= GRID_VIEWS_PER_LIST:
+            raise GridViewError(f"A list keeps at most {GRID_VIEWS_PER_LIST} views; delete one first.")
+        if GridView.objects.filter(user=user).count() >= GRID_VIEWS_PER_USER:
+            raise GridViewError(f"One keeps at most {GRID_VIEWS_PER_USER} views in all; delete one first.")
+    view, _ = GridView.objects.update_or_create(user=user, grid=grid, name=name, defaults={"state": state})
+    return view
+
+
+def grid_view_delete(*, view: GridView) -> None:
+    view.delete()
+
+
+def _grid_view_state(state: Any) -> dict[str, Any]:
+    """The view as the browser sent it, kept only if it has the expected shape (it is shown back to it)."""
+    if not isinstance(state, dict) or set(state) - GRID_VIEW_PARTS:
+        raise GridViewError("A view holds columns, sort, filters and a page size.")
+    columns = _grid_view_items(state.get("columns", []), {"field": str, "visible": bool, "width": (int, type(None))})
+    sort = _grid_view_items(state.get("sort", []), {"field": str, "dir": str})
+    filters = _grid_view_items(state.get("filters", []), {"field": str, "value": str})
+    if any(item["dir"] not in ("asc", "desc") for item in sort):
+        raise GridViewError("A sort goes up or down.")
+    size = state.get("size")
+    if size is not None and not isinstance(size, int):
+        raise GridViewError("A page size is a whole number.")
+    return {"columns": columns, "sort": sort, "filters": filters, "size": size}
+
+
+def _grid_view_items(items: Any, shape: dict[str, type | tuple[type, ...]]) -> list[dict[str, Any]]:
+    if not isinstance(items, list) or len(items) > GRID_VIEW_MAX_ITEMS:
+        raise GridViewError(f"A view holds at most {GRID_VIEW_MAX_ITEMS} columns, sorts or filters.")
+    kept = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) - set(shape):
+            raise GridViewError("A view's column, sort or filter has an unexpected shape.")
+        for key, kind in shape.items():
+            value = item.get(key)
+            if not isinstance(value, kind) or (isinstance(value, str) and len(value) > 200):
+                raise GridViewError("A view's column, sort or filter has an unexpected shape.")
+        kept.append({key: item.get(key) for key in shape})
+    return kept

@@ -37,11 +37,3 @@ class ImportForm(forms.Form):
             kinds = " or ".join(PRESETS[preset].kinds)
             self.add_error("preset", f"This preset reads {kinds} only.")
         return cleaned
-
-
-class CustomerFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100)
-    region = forms.CharField(required=False, max_length=64)
-    store = forms.CharField(required=False, max_length=32)
-    consent = forms.CharField(required=False, max_length=16)
-    after = forms.IntegerField(required=False, min_value=0)

@@ -48,7 +48,7 @@ def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
     """Customers matching the filters, in id order. Each filter is served by an index at a million rows."""
     customers = Customer.objects.select_related("home_store").order_by("id")
     if filters.query:
-        customers = customers.filter(id__in=_query_matches(filters.query))
+        customers = customers.filter(id__in=customers_matching(filters.query))
     if filters.region:
         customers = customers.filter(region=filters.region)
     if filters.store:
@@ -58,7 +58,7 @@ def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
     return customers
 
 
-def _query_matches(query: str) -> QuerySet:
+def customers_matching(query: str) -> QuerySet:
     """Ids of customers whose external id or e-mail starts with the text, or whose name has every word of it.
 
     Three index searches glued with UNION: as one OR, the planner would walk the whole table in id order.
@@ -86,14 +86,27 @@ def customer_page(filters: CustomerFilters, *, after: int | None, size: int = 50
 def customer_count(filters: CustomerFilters) -> tuple[int, bool]:
     """How many customers match: exact up to COUNT_CAP, the planner's estimate of the table without filters."""
     if not filters.active:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %(table)s::regclass",
-                {"table": Customer._meta.db_table},
-            )
-            return max(cursor.fetchone()[0], 0), True
-    count = customer_search(filters).order_by()[: COUNT_CAP + 1].count()
+        return customers_estimate(), True
+    return count_capped(customer_search(filters))
+
+
+def customers_estimate() -> int:
+    """The planner's estimate of the number of customers: no count of a million rows for a page's heading."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %(table)s::regclass", {"table": Customer._meta.db_table}
+        )
+        return max(cursor.fetchone()[0], 0)
+
+
+def count_capped(customers: QuerySet[Customer]) -> tuple[int, bool]:
+    """How many customers the queryset holds, counted up to COUNT_CAP; True if there are more."""
+    count = customers.order_by()[: COUNT_CAP + 1].count()
     return min(count, COUNT_CAP), count > COUNT_CAP
+
+
+def customers_for_grid() -> QuerySet[Customer]:
+    return Customer.objects.select_related("home_store")
 
 
 def customer_for_user(user: AbstractBaseUser, customer_id: int) -> Customer:

@@ -6,6 +6,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("customers/", views.customer_list, name="list"),
+    path("customers/rows/", views.customer_rows, name="rows"),
     path("customers/<int:customer_id>/", views.customer_detail, name="detail"),
     path("customers/<int:customer_id>/erase/", views.customer_erase_view, name="erase"),
     path("imports/", views.import_list, name="imports"),

@@ -3,16 +3,19 @@ import json
 
 import plotly.graph_objects as go
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from core.charts import figure_data
+from core.grids import grid_context, grid_json, grid_page
 from core.lib.spreadsheet import safe_cell
 from core.panels import panels_render
 from customers import selectors
-from customers.forms import CustomerFilterForm, ImportForm
+from customers.forms import ImportForm
+from customers.grids import customer_grid, customer_row
 from customers.imports.presets import PRESETS
 from customers.services import ErasureRefused, customer_erase, upload_store
 from customers.tasks import data_import_submit
@@ -20,30 +23,16 @@ from customers.tasks import data_import_submit
 
 @permission_required("customers.view_customers", raise_exception=True)
 def customer_list(request: HttpRequest) -> HttpResponse:
-    form = CustomerFilterForm(request.GET)
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = selectors.CustomerFilters(
-        query=(data.get("q") or "").strip(),
-        region=data.get("region") or "",
-        store=data.get("store") or "",
-        consent=data.get("consent") or "",
-    )
-    customers, has_more = selectors.customer_page(filters, after=data.get("after"))
-    count, capped = selectors.customer_count(filters)
-    context = {
-        "customers": customers,
-        "has_more": has_more,
-        "next_after": customers[-1].pk if customers else None,
-        "count": count,
-        "count_capped": capped,
-        "filters": filters,
-        "regions": selectors.regions(),
-        "stores": selectors.stores(),
-        "consents": selectors.CONSENTS,
-        "paged": bool(data.get("after")),
-    }
-    template = "customers/_customer_rows.html" if request.htmx else "customers/customer_list.html"
-    return render(request, template, context)
+    grid = customer_grid()
+    first = grid_page(grid, selectors.customers_for_grid(), QueryDict(), customer_row)
+    context = {"grid": grid_context(grid, first["data"], rows_url=reverse("customers:rows"), count=first["count"])}
+    return render(request, "customers/customer_list.html", context)
+
+
+@permission_required("customers.view_customers", raise_exception=True)
+def customer_rows(request: HttpRequest) -> HttpResponse:
+    """A page of customers, filtered and sorted as the grid asks, by indexes only."""
+    return grid_json(customer_grid(), selectors.customers_for_grid(), request.GET, customer_row)
 
 
 @permission_required("customers.view_customers", raise_exception=True)

@@ -12,8 +12,10 @@ from rules.contrib.views import permission_required
 
 from campaigns import selectors as campaign_selectors
 from campaigns.services.workflow import CampaignError, campaign_reschedule
+from core.grids import grid_context
 from core.lib.quarters import quarter_of
 from reporting import plan as planning
+from reporting.grids import portfolio_grid, portfolio_row
 from reporting.plan_charts import ROWS, calendar, pressure_chart
 from segments import selectors as segment_selectors
 
@@ -226,20 +228,21 @@ def portfolio_list(request: HttpRequest) -> HttpResponse:
     by_portfolio: dict[int, list] = {}
     for item in progress:
         by_portfolio.setdefault(item.objective.portfolio_id, []).append(item)
+    quarter_label = f"{year} Q{quarter}"
     rows = [
-        {
-            "portfolio": portfolio,
-            "size": sizes.get(portfolio.stage_id, 0),
-            "figures": figures.get(portfolio.pk),
-            "objectives": by_portfolio.get(portfolio.pk, []),
-            "pending": quarter_plan.pending.get(portfolio.pk),
-        }
+        portfolio_row(
+            portfolio,
+            customers=sizes.get(portfolio.stage_id, 0),
+            figures=figures.get(portfolio.pk),
+            objectives=by_portfolio.get(portfolio.pk, []),
+            user=request.user,
+        )
         for portfolio in portfolios
     ]
     context = {
-        "rows": rows,
+        "grid": grid_context(portfolio_grid(quarter_label), rows, count=len(rows)),
         "total": total,
-        "quarter_label": f"{year} Q{quarter}",
+        "quarter_label": quarter_label,
         "may_create": request.user.has_perm("segments.manage_portfolios"),
     }
     return render(request, "reporting/portfolio_list.html", context)

@@ -15,9 +15,11 @@ from rules.contrib.views import permission_required
 from campaigns import selectors
 from campaigns.services.workflow import CampaignError
 from core.charts import figure_data
+from core.grids import grid_context
 from core.lib.spreadsheet import safe_cell
 from reporting.experiments import sample_size
 from reporting.forms import ResponseDefinitionForm
+from reporting.grids import result_row, results_grid
 from reporting.measurement import measurement_update
 from reporting.models import CampaignResult
 from reporting.payload import methods_statement
@@ -35,7 +37,10 @@ from reporting.tasks import results_enqueue
 
 @permission_required("campaigns.view_campaigns", raise_exception=True)
 def results_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "reporting/results_list.html", {"rows": measured_campaigns()})
+    measured = measured_campaigns()
+    rows = [result_row(campaign, totals) for campaign, totals in measured]
+    grid = results_grid([campaign for campaign, _totals in measured])
+    return render(request, "reporting/results_list.html", {"grid": grid_context(grid, rows, count=len(rows))})
 
 
 def _charts(result: CampaignResult) -> list[dict]:

@@ -6,6 +6,7 @@ app_name = "segments"
 
 urlpatterns = [
     path("segments/", views.segment_list, name="list"),
+    path("segments/rows/", views.segment_rows, name="rows"),
     path("segments/new/", views.segment_edit, name="new"),
     path("segments/<int:segment_id>/", views.segment_edit, name="edit"),
     path("segments/preview/", views.segment_preview, name="preview"),

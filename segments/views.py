@@ -6,7 +6,7 @@ from datetime import timedelta
 import plotly.graph_objects as go
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
 from core.charts import date_axis, figure_data
+from core.grids import grid_context, grid_json, grid_page
 from core.idempotency import sent_once
 from core.lib.quarters import quarter_of
 from core.lib.spreadsheet import safe_cell
@@ -32,6 +33,7 @@ from segments.forms import (
     StageForm,
     StagingForm,
 )
+from segments.grids import segment_grid, segment_row
 from segments.models import BudgetRequest, Portfolio
 from segments.portfolios import (
     PortfolioError,
@@ -81,12 +83,20 @@ def _builder_config() -> dict:
 
 @permission_required("segments.view_segments", raise_exception=True)
 def segment_list(request: HttpRequest) -> HttpResponse:
+    grid = segment_grid()
+    first = grid_page(grid, selectors.segments_list(), QueryDict(), lambda row: segment_row(row, request.user))
     context = {
-        "segments": selectors.segments_list(),
+        "grid": grid_context(grid, first["data"], rows_url=reverse("segments:rows"), count=first["count"]),
         "features_run": selectors.current_features_run(),
         "stages": selectors.stages(),
     }
     return render(request, "segments/segment_list.html", context)
+
+
+@permission_required("segments.view_segments", raise_exception=True)
+def segment_rows(request: HttpRequest) -> HttpResponse:
+    """A page of the segment list, sorted and filtered as the grid asks."""
+    return grid_json(segment_grid(), selectors.segments_list(), request.GET, lambda row: segment_row(row, request.user))
 
 
 @permission_required("segments.view_segments", raise_exception=True)

@@ -1,8 +1,11 @@
 from datetime import date
 
 from django import template
-from django.utils.html import format_html
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
+from core.grids import Column
 from core.idempotency import FIELD, new_key
 from core.lib.days import as_of_words
 from core.lib.money import format_cents
@@ -79,3 +82,31 @@ def readable(value: object) -> str:
 @register.filter
 def job_sentence(job: object) -> str:
     return job_sentence_words(job)
+
+
+@register.filter
+def grid_count(count: int) -> str:
+    return f"{intcomma(count)} row{'' if count == 1 else 's'}"
+
+
+@register.simple_tag
+def grid_cell(row: dict, column: Column) -> str:
+    """One cell of a grid's first page, as the grid shows it (static/js/grid.js) once it has loaded."""
+    value = row.get(column.field)
+    if column.format == "link" and row.get("url"):
+        return format_html('<td><a href="{}">{}</a></td>', row["url"], value)
+    if value is None or value == "":
+        return mark_safe("<td></td>")
+    if column.format in ("money", "signed_money"):
+        return format_html('<td class="num">{}</td>', format_cents(value))
+    if column.format == "count":
+        return format_html('<td class="num">{}</td>', intcomma(value))
+    if column.format == "progress":
+        return format_html('<td class="num">{}%</td>', value)
+    if column.format == "percent":
+        return format_html('<td class="num">{}</td>', percent(value))
+    if column.format == "badge":
+        return format_html('<td><span class="badge text-bg-{}">{}</span></td>', row.get(f"{column.field}_tone"), value)
+    if column.format == "lines":
+        return format_html("<td>{}</td>", format_html_join("", "<div>{}</div>", ((line,) for line in value)))
+    return format_html("<td>{}</td>", value)

@@ -33,6 +33,6 @@ def test_a_real_worker_runs_the_database_report(celery_worker, client, manager):
 
     client.force_login(manager)
     page = client.get(reverse("jobs")).content.decode()
-    assert 'data-status="succeeded"' in page and "Database health report" in page
+    assert 'text-bg-success">Succeeded' in page and "Database health report" in page
     detail = client.get(reverse("job_detail", args=[job.pk])).content.decode()
     assert "Database size" in detail and "PostgreSQL" in detail

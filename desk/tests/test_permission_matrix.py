@@ -11,7 +11,7 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLResolver
 
 from campaigns.models import Campaign, Suppression, Treatment
-from core.models import Job
+from core.models import GridView, Job
 from customers.models import Customer, DataImport
 from offers.models import Offer
 from reporting.models import CampaignResult, ScenarioTreatment
@@ -34,6 +34,7 @@ MATRIX = [
     ("home", "get", EVERYONE, {}),
     ("search", "get", EVERYONE, {}),
     ("customers:list", "get", EVERYONE, {}),
+    ("customers:rows", "get", EVERYONE, {}),
     ("customers:detail", "get", EVERYONE, {"customer_id": "customer"}),
     ("customers:erase", "post", ADMIN, {"customer_id": "customer"}),
     ("customers:imports", "get", MANAGERS, {}),
@@ -41,6 +42,7 @@ MATRIX = [
     ("customers:import_detail", "get", MANAGERS, {"import_id": "data_import"}),
     ("customers:import_problems", "get", MANAGERS, {"import_id": "data_import"}),
     ("segments:list", "get", EVERYONE, {}),
+    ("segments:rows", "get", EVERYONE, {}),
     ("segments:new", "get", EVERYONE, {}),
     ("segments:edit", "get", EVERYONE, {"segment_id": "segment"}),
     ("segments:edit", "post", {"marketer", "manager", "admin"}, {"segment_id": "segment"}),  # its owner is a marketer
@@ -67,6 +69,7 @@ MATRIX = [
     ("offers:csv", "get", EVERYONE, {}),
     ("offers:import", "post", {"marketer", "manager", "admin"}, {}),
     ("campaigns:list", "get", EVERYONE, {}),
+    ("campaigns:rows", "get", EVERYONE, {}),
     ("campaigns:new", "get", CREATORS, {}),
     ("campaigns:policy", "get", EVERYONE, {}),
     ("campaigns:policy", "post", {"manager"}, {}),
@@ -97,9 +100,13 @@ MATRIX = [
     ("reporting:plan_dates", "post", CREATORS, {"campaign_id": "campaign"}),
     ("reporting:portfolios", "get", EVERYONE, {}),
     ("jobs", "get", EVERYONE, {}),
+    ("job_rows", "get", EVERYONE, {}),
     ("job_detail", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),  # the marketer's own job
     ("job_progress", "get", {"marketer", "manager", "admin"}, {"job_id": "job"}),
     ("database_report_start", "post", MANAGERS, {}),
+    ("grid_views", "get", EVERYONE, {"grid": "campaigns"}),
+    ("grid_views", "post", EVERYONE, {"grid": "campaigns"}),  # each keeps views of their own
+    ("grid_view_delete", "post", {"marketer"}, {"grid": "campaigns", "view_id": "grid_view"}),  # the marketer's view
     ("campaigns:edit", "get", CREATORS, {"campaign_id": "campaign"}),
     ("campaigns:copy", "post", CREATORS, {"campaign_id": "campaign"}),
     ("campaigns:delete", "post", CREATORS, {"campaign_id": "campaign"}),
@@ -144,13 +151,14 @@ MATRIX = [
 # Open to anyone, or the sign-in itself.
 PUBLIC = {"login", "logout", "healthz"}
 # Refusals that must not reveal whether the object exists.
-HIDDEN = {"job_detail", "job_progress"}
+HIDDEN = {"job_detail", "job_progress", "grid_view_delete"}
 # Removals: once an allowed role removed the object, the next finds nothing.
 REMOVALS = {
     "campaigns:suppression_remove",
     "segments:portfolio_objective_delete",
     "scorecards:delete",
     "campaigns:delete",
+    "grid_view_delete",
 }
 
 
@@ -232,6 +240,7 @@ def objects(people):
             job=Job.objects.create(kind=Job.Kind.IMPORT, title="Import", owner=people["admin"]),
         ),
         "job": Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Report", owner=people["marketer"]),
+        "grid_view": GridView.objects.create(user=people["marketer"], grid="campaigns", name="Mine"),
         "template": template,
         "assessment": assessment_create(user=people["manager"], template=template, assessed_on=date(2026, 11, 1)),
         "scenario": scenario,

@@ -24,7 +24,7 @@ def test_a_manager_reads_and_exports_the_results(page: Page, live_server, spring
     page.keyboard.press("g")
     page.keyboard.press("r")
     expect(page).to_have_url(f"{live_server.url}/results/")
-    page.click("#results-table >> text=Spring")
+    page.click("#results-grid-box .tabulator-row >> text=Spring")
     expect(page.locator("#kpi-net")).to_have_text("4.10")
     expect(page.locator("[data-plotly='chart-pnl'] .waterfalllayer .point").first).to_be_attached()
     expect(page.locator("[data-plotly='chart-lift'] .main-svg").first).to_be_attached()

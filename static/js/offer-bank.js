@@ -4,6 +4,10 @@
   const data = JSON.parse(document.getElementById("offer-rows").textContent);
   const root = document.getElementById("offer-grid");
   const mayChange = root.dataset.mayChange === "true";
+  data.forEach((row) => {
+    row.url = root.dataset.editUrl.replace("0", row.id);
+    row.edit_url = mayChange ? row.url : null;
+  });
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]")?.value;
   const money = (cell) => (cell.getValue() === null || cell.getValue() === undefined ? "No cap" :
     cell.getValue().toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
@@ -15,12 +19,17 @@
     index: "id",
     layout: "fitColumns",
     columnDefaults: { headerSortTristate: false },
-    height: "calc(100vh - 13rem)",
+    height: "calc(100vh - 15.5rem)",
     placeholder: "No offers yet.",
     initialSort: [{ column: "code", dir: "asc" }],
     columns: [
       { title: "Code", field: "code", headerFilter: "input", width: 100,
-        formatter: (cell) => `<a href="${root.dataset.editUrl.replace("0", cell.getRow().getData().id)}">${cell.getValue()}</a>` },
+        formatter: (cell) => {
+          const link = document.createElement("a");
+          link.href = cell.getRow().getData().url;
+          link.textContent = cell.getValue();
+          return link;
+        } },
       { title: "Name", field: "name", headerFilter: "input", minWidth: 150, tooltip: true },
       { title: "Kind", field: "kind", headerFilter: "list", headerFilterParams: { valuesLookup: true, clearable: true }, width: 120, tooltip: true },
       { title: "Category", field: "category", headerFilter: "list", headerFilterParams: { valuesLookup: true, clearable: true }, width: 110 },
@@ -45,6 +54,15 @@
         headerFilter: "tickCross", headerFilterParams: { tristate: true },
         cellClick: mayChange ? (event, cell) => cell.setValue(!cell.getValue()) : undefined },
     ],
+  });
+  table.on("tableBuilt", () => {
+    const config = {
+      name: "offers",
+      remote: false,
+      columns: table.getColumns().map((column) => ({ field: column.getField(), title: column.getDefinition().title })),
+      sort: [{ field: "code", dir: "asc" }],
+    };
+    window.deskGrid.attach(document.getElementById("offers-grid-box"), table, config);
   });
   const fields = { max_quantity: "max_quantity", budget_cap: "budget_cap_cents", active: "active" };
   table.on("cellEdited", async (cell) => {
