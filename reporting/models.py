@@ -1,12 +1,15 @@
 """What reporting keeps: every computation of a campaign's results."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from campaigns.models import Campaign, Treatment
-from customers.models import Channel
+from core.lib.bounds import MAX_UNIT_CENTS
+from customers.models import Channel, Store
 from segments.models import LifecycleStage, Portfolio
 
 
@@ -144,3 +147,86 @@ class ScenarioTreatment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scenario_campaign} / {self.code}"
+
+
+class StoreEvent(models.Model):
+    """A store that closes, is renovated or gets a competitor next door: what it puts at stake (its customers),
+    what doing nothing is expected to cost, what a retention campaign is expected to save, and, once the day
+    has passed, what its customers did.
+
+    The inputs of the retention campaign are what the team would plan (its channel, gift, coupons, holdout,
+    the most valuable deciles it reaches); the effects are measured where history allows and the assumptions
+    below are used, and said to be, where it does not.
+    """
+
+    class Kind(models.TextChoices):
+        CLOSE = "close", "Closes"
+        RENOVATION = "renovation", "Closed for renovation"
+        COMPETITOR = "competitor", "New competitor next door"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CLOSE)
+    event_date = models.DateField(help_text="The day the store closes, shuts for works or the competitor opens.")
+    window_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(14), MaxValueValidator(365)],
+        help_text="Days after the event in which a customer who buys nowhere counts as lost.",
+    )
+    assumed_attrition = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("20.0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Extra customers lost, %, where no past closure measures it.",
+    )
+    top_deciles = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="The retention campaign reaches the store's customers in this many most valuable deciles.",
+    )
+    nearest_stores = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="Its coupons are good at this many nearest other stores.",
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.DIRECT_MAIL)
+    holdout_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.200"),
+        validators=[MinValueValidator(0), MaxValueValidator(0.9)],
+    )
+    cost_per_contact_cents = models.PositiveIntegerField(default=60, validators=[MaxValueValidator(MAX_UNIT_CENTS)])
+    gift_cents = models.PositiveIntegerField(
+        default=500, validators=[MaxValueValidator(MAX_UNIT_CENTS)], help_text="The thank-you gift per contact."
+    )
+    coupon_cost_cents = models.PositiveIntegerField(
+        default=300,
+        validators=[MaxValueValidator(MAX_UNIT_CENTS)],
+        help_text="What the coupons cost per kept customer.",
+    )
+    assumed_saved = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("5.0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Customers the campaign keeps, % of those it reaches, where no past campaign measures it.",
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The retention campaign run for the event, whose audience the after-event report reads.",
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-event_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.store.name}: {self.get_kind_display().lower()} on {self.event_date:%d %b %Y}"
