@@ -92,6 +92,7 @@ class TreatmentInputsForm(DeskForm, forms.Form):
     order_value = forms.DecimalField(label="Order value", max_digits=12, decimal_places=2, min_value=0)
     margin_rate = forms.DecimalField(label="Margin, %", max_digits=6, decimal_places=2, min_value=0, max_value=100)
     cost_per_contact = forms.DecimalField(label="Cost per contact", max_digits=10, decimal_places=4, min_value=0)
+    holdout = PercentField(max_percent=90, label="Holdout, %", required=False)
 
     def __init__(self, *args: object, treatment: ScenarioTreatment | None = None, **kwargs: object) -> None:
         if treatment is not None:
@@ -103,10 +104,12 @@ class TreatmentInputsForm(DeskForm, forms.Form):
                     "order_value": round(treatment.order_value_cents / 100, 2),
                     "margin_rate": round(treatment.margin_rate * 100, 2),
                     "cost_per_contact": round(treatment.cost_per_contact_cents / 100, 4),
+                    "holdout": treatment.holdout_share,
                 },
             )
             kwargs.setdefault("auto_id", f"id_inputs_{treatment.pk}_%s")
         super().__init__(*args, **kwargs)
+        self.percent_initials()
         self.style_fields()
 
     def inputs(self) -> dict[str, float]:
@@ -118,7 +121,22 @@ class TreatmentInputsForm(DeskForm, forms.Form):
             "order_value_cents": float(data["order_value"]) * 100,
             "margin_rate": float(data["margin_rate"]) / 100,
             "cost_per_contact_cents": float(data["cost_per_contact"]) * 100,
+            "holdout_share": None if data.get("holdout") is None else float(data["holdout"]),
         }
+
+
+class CampaignDatesForm(DeskForm, forms.Form):
+    """A campaign's dates in a scenario."""
+
+    start = forms.DateField(label="Starts", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="Ends", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, line: object | None = None, **kwargs: object) -> None:
+        if line is not None:
+            kwargs.setdefault("initial", {"start": line.start_date, "end": line.end_date})
+            kwargs.setdefault("auto_id", f"id_dates_{line.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.style_fields()
 
 
 class AddCampaignForm(DeskForm, forms.Form):

@@ -109,6 +109,9 @@ class ScenarioCampaign(models.Model):
     status = models.CharField(max_length=16, help_text="The campaign's status when copied; empty for an added one.")
     released = models.BooleanField(default=False)
     dropped = models.BooleanField(default=False)
+    dates_changed = models.BooleanField(
+        default=False, help_text="Its dates were moved in this scenario: promotion moves the draft campaign's."
+    )
 
     class Meta:
         ordering = ["start_date", "name", "pk"]
@@ -138,9 +141,20 @@ class ScenarioTreatment(models.Model):
     margin_rate = models.FloatField()
     cost_per_contact_cents = models.FloatField()
     cost_per_redemption_cents = models.FloatField(default=0)
+    holdout_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(0.9)],
+        help_text="The treatment's holdout when copied; empty for a scenario made before holdouts were kept.",
+    )
     committed_cents = models.BigIntegerField(null=True, blank=True)
     results = models.PositiveIntegerField(default=0, help_text="Past measured treatments behind the inputs.")
     changed = models.BooleanField(default=False, help_text="Inputs changed by hand in this scenario.")
+    changed_inputs = models.JSONField(
+        default=list, blank=True, help_text="The names of the inputs changed in this scenario, for promotion."
+    )
 
     class Meta:
         ordering = ["scenario_campaign", "code"]

@@ -45,6 +45,11 @@ urlpatterns = [
         name="scenario_campaign_drop",
     ),
     path(
+        "plan/scenarios/<int:scenario_id>/campaigns/<int:campaign_id>/dates/",
+        scenario_views.scenario_campaign_dates,
+        name="scenario_campaign_dates",
+    ),
+    path(
         "plan/scenarios/<int:scenario_id>/portfolios/<int:portfolio_id>/drop/",
         scenario_views.scenario_portfolio_drop,
         name="scenario_portfolio_drop",

@@ -123,6 +123,12 @@ MATRIX = [
         {"manager"},
         {"scenario_id": "scenario", "portfolio_id": "portfolio"},
     ),
+    (
+        "reporting:scenario_campaign_dates",
+        "post",
+        {"manager"},
+        {"scenario_id": "scenario", "campaign_id": "scenario_campaign"},
+    ),
     ("reporting:scenario_portfolio_change", "post", {"manager"}, {"scenario_id": "scenario"}),
     (
         "reporting:scenario_treatment",
