@@ -289,7 +289,11 @@ def kept_share(event: StoreEvent, today: date) -> Kept:
         return Kept(
             middle, low, high, f"Measured on the retention campaign{'s' if len(earlier) > 1 else ''} of {names}", True
         )
-    alike = [one.response_rate for one in past_treatments(event.event_date) if one.channel == event.channel]
+    alike = [
+        one.response_rate
+        for one in past_treatments(event.event_date)
+        if one.channel == event.channel and one.campaign_id != event.campaign_id
+    ]
     if alike:
         alike.sort()
         quartile = max(len(alike) // 4, 0)
@@ -298,8 +302,8 @@ def kept_share(event: StoreEvent, today: date) -> Kept:
             alike[len(alike) // 2],
             alike[quartile],
             alike[len(alike) - 1 - quartile],
-            f"Median incremental response of {len(alike)} measured past {label} treatment"
-            f"{'s' if len(alike) != 1 else ''}, taken as the share kept",
+            f"Median incremental response of {len(alike)} measured past treatment"
+            f"{'s' if len(alike) != 1 else ''} on {label}, taken as the share kept",
             True,
         )
     rate = float(event.assumed_saved) / 100
@@ -314,7 +318,7 @@ class WhatIf:
     attrition: Attrition
     kept: Kept
     do_nothing: Forecast  # responders: customers lost; margin: the year's margin they take with them
-    campaign: Forecast  # responders: customers kept; margin: the year's margin they keep; costs: the campaign's
+    campaign: Forecast  # responders: customers kept; margin: their year's margin; net: against doing nothing
     reached: int
 
     @property
@@ -335,14 +339,6 @@ class WhatIf:
     @property
     def coupon_stores(self) -> list[NearStore]:
         return self.nearest[: self.event.nearest_stores]
-
-    @property
-    def lost_with_campaign(self) -> float:
-        return self.do_nothing.responders - self.campaign.responders
-
-    @property
-    def margin_lost_with_campaign_cents(self) -> int:
-        return self.do_nothing.margin_cents - self.campaign.margin_cents + self.campaign.costs_cents
 
 
 def _per_customer(customers: StoreCustomers) -> tuple[float, float]:
@@ -371,14 +367,14 @@ def what_if(event: StoreEvent, today: date) -> WhatIf:
     top = customers.top(event.top_deciles)
     top_revenue, top_margin_rate = _per_customer(top)
     reached = round(top.customers * (1 - float(event.holdout_share)))
-    # A campaign keeps at most those who would have gone: its share is capped at the attrition.
-    cap = attrition.excess
+    # What the campaign keeps is measured against its own control group, so it holds whether or not the
+    # event costs customers beyond the usual: customers who would have lapsed anyway can be kept too.
     campaign = forecast(
         Inputs(
             contacts=reached,
-            response_rate=min(kept.rate, cap),
-            response_low=min(kept.low, cap),
-            response_high=min(kept.high, cap),
+            response_rate=kept.rate,
+            response_low=kept.low,
+            response_high=kept.high,
             order_value_cents=top_revenue,
             margin_rate=top_margin_rate,
             cost_per_contact_cents=event.cost_per_contact_cents + event.gift_cents,

@@ -15,6 +15,7 @@ from reporting.models import StoreEvent
 from reporting.store_event_services import StoreEventError, store_event_save
 from reporting.store_events import after_event, measured_attrition, nearest_stores, store_customers, what_if
 from reporting.tests.test_plan import campaign, treatment
+from reporting.tests.test_scenarios import measured
 
 TODAY = date(2026, 11, 30)
 CLOSING = date(2026, 3, 31)
@@ -118,7 +119,6 @@ def test_without_a_past_closure_doing_nothing_is_the_stated_assumption_to_the_ce
     assert result.campaign.margin_cents == 2_850
     assert result.campaign.costs_cents == 590
     assert result.campaign.net_cents == 2_260
-    assert result.margin_lost_with_campaign_cents == 13_200 - 2_850 + 590
     assert [one.name for one in result.coupon_stores] == ["East", "North"]
 
 
@@ -243,3 +243,19 @@ def test_the_page_shows_the_stakes_and_says_what_is_assumed(client, stores, buye
     event.refresh_from_db()
     assert (event.window_days, event.assumed_attrition, event.gift_cents) == (60, 25, 500)
     assert "25.0%" in client.get(reverse("reporting:store_event", args=[event.pk])).content.decode()
+
+
+def test_without_an_earlier_event_the_share_kept_is_past_treatments_of_the_channel_but_its_own(
+    stores, portfolio, marketer, manager
+):
+    for number, rate in enumerate([0.02, 0.04, 0.09]):
+        past = campaign(portfolio, marketer, f"Letter {number}", Campaign.Status.CLOSED, start=date(2026, 1, 5))
+        measured(past, treatment(past, "A", "direct_mail", 100), rate)
+    own = campaign(portfolio, marketer, "Own farewell", Campaign.Status.CLOSED, start=date(2026, 3, 20))
+    measured(own, treatment(own, "A", "direct_mail", 100), 0.5)
+    event = store_event_save(user=manager, store=stores["closing"], event_date=CLOSING, campaign=own)
+
+    kept = what_if(event, TODAY).kept
+
+    assert kept.measured and kept.rate == pytest.approx(0.04)
+    assert kept.source.startswith("Median incremental response of 3 measured past treatments on Direct mail")
