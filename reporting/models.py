@@ -174,8 +174,8 @@ class StoreEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CLOSE = "close", "Closes"
-        RENOVATION = "renovation", "Closed for renovation"
+        CLOSE = "close", "Closure"
+        RENOVATION = "renovation", "Renovation (closed for the works)"
         COMPETITOR = "competitor", "New competitor next door"
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
@@ -243,4 +243,4 @@ class StoreEvent(models.Model):
         ordering = ["-event_date", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.store.name}: {self.get_kind_display().lower()} on {self.event_date:%d %b %Y}"
+        return f"{self.store.name} ({self.get_kind_display().lower()}, {self.event_date:%d %b %Y})"

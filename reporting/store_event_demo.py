@@ -39,7 +39,7 @@ PLANNED_CODE = "S13"
 FAREWELL = "Old Mill farewell"
 WINDOW_DAYS = 90
 COUPON_WEEKS = 6
-# The farewell keeps this share of its treated members buying, at the two nearest stores: they would otherwise
+# The farewell keeps this share of its treated members buying, at the nearest store: they would otherwise
 # have bought nowhere in the 90 days after the closing. (The retailer's history sends the closed store's
 # orders online, so the closing itself costs no more customers than usual: the event's report says so.)
 KEPT = 0.12
@@ -63,7 +63,7 @@ def store_event_demo_load(*, end: date, seed: int) -> dict:
         event_date=closed.closed_on,
         window_days=WINDOW_DAYS,
         top_deciles=3,
-        nearest_stores=2,
+        nearest_stores=1,  # the only other store in the North; the next is 130 km away
         channel="direct_mail",
         holdout_share="0.300",
         cost_per_contact_cents=60,
@@ -124,7 +124,7 @@ def _farewell_campaign(closed: Store, *, end: date, seed: int) -> Campaign:
         start_date=start,
         end_date=last,
         objective="traffic",
-        description=f"Thank you from {closed.name}: a gift, and coupons at the two nearest stores for six weeks.",
+        description=f"Thank you from {closed.name}: a gift, and six weeks of coupons at the nearest store.",
         seed=demo_seed(seed, FAREWELL),
     )
     treatment_save(
@@ -165,7 +165,7 @@ ORDER BY m.customer_id
 
 def _farewell_responses(campaign: Campaign, closed: Store, *, seed: int) -> int:
     """Purchases that make the farewell keep KEPT of its treated members: some who would have bought nowhere
-    after the closing buy, with a coupon, at one of the two nearest stores in the six weeks after."""
+    after the closing buy, with a coupon, at the nearest store in the six weeks after."""
     first = closed.closed_on + timedelta(days=1)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -174,7 +174,7 @@ def _farewell_responses(campaign: Campaign, closed: Store, *, seed: int) -> int:
         )
         quiet = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
     treated = AudienceMember.objects.filter(campaign=campaign, is_control=False).count()
-    nearby = [near.code for near in nearest_stores(closed.pk, closed.closed_on, 2)]
+    nearby = [near.code for near in nearest_stores(closed.pk, closed.closed_on, 1)]
     if not len(quiet) or not nearby:
         return 0
     rng = np.random.default_rng(demo_seed(seed, f"{FAREWELL} responses"))

@@ -278,7 +278,8 @@ def kept_share(event: StoreEvent, today: date) -> Kept:
         for other in StoreEvent.objects.filter(event_date__lt=event.event_date, campaign__isnull=False)
         .exclude(pk=event.pk)
         .select_related("store")
-        if (report := after_event(other, today)) is not None and report.kept.get("difference") is not None
+        if (report := after_event(other, today, attrition=False)) is not None
+        and report.kept.get("difference") is not None
     ]
     if earlier:
         rates = sorted(report.kept["difference"] for report in earlier)
@@ -322,16 +323,18 @@ class WhatIf:
     reached: int
 
     @property
-    def decile_rows(self) -> list[tuple[int, int, float, bool]]:
-        """Every decile, 10 first: its customers, their share of the store's, whether the campaign reaches it."""
+    def decile_rows(self) -> list[tuple[int, int, float, bool, int]]:
+        """Every decile, 10 first: its customers, their share of the store's, whether the campaign reaches it,
+        and its bar's width in pixels (the largest decile 160)."""
         counts = {one.decile: one.customers for one in self.customers.deciles}
-        total = self.customers.customers
+        total, largest = self.customers.customers, max(counts.values(), default=0)
         return [
             (
                 decile,
                 counts.get(decile, 0),
                 counts.get(decile, 0) / total if total else 0.0,
                 decile > 10 - self.event.top_deciles,
+                round(160 * counts.get(decile, 0) / largest) if largest else 0,
             )
             for decile in range(10, 0, -1)
         ]
@@ -417,7 +420,7 @@ class AfterEvent:
     control: Cell
     other_stores: dict  # treated less control, bought at another store: difference, low, high, p_value
     kept: dict  # treated less control, bought anywhere
-    attrition: Attrition  # all the store's customers lost so far, against the other stores' customers
+    attrition: Attrition | None  # all the store's customers lost so far, against the other stores' customers
 
 
 def _difference(treated: int, treated_n: int, control: int, control_n: int) -> dict:
@@ -427,9 +430,10 @@ def _difference(treated: int, treated_n: int, control: int, control_n: int) -> d
     return wald(a - b, (a * (1 - a) / treated_n + b * (1 - b) / control_n) ** 0.5)
 
 
-def after_event(event: StoreEvent, today: date) -> AfterEvent | None:
-    """What the retention campaign's audience did in the window after the event, treated against control;
-    None before the event or without a campaign."""
+def after_event(event: StoreEvent, today: date, *, attrition: bool = True) -> AfterEvent | None:
+    """What the retention campaign's audience did in the window after the event, treated against control, and
+    (with `attrition`) what the event cost all the store's customers; None before the event or without a
+    campaign."""
     if event.campaign_id is None or event.event_date >= today:
         return None
     last = min(event.event_date + timedelta(days=event.window_days), today)

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             name='HistoricalStoreEvent',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('close', 'Closes'), ('renovation', 'Closed for renovation'), ('competitor', 'New competitor next door')], default='close', max_length=16)),
+                ('kind', models.CharField(choices=[('close', 'Closure'), ('renovation', 'Renovation (closed for the works)'), ('competitor', 'New competitor next door')], default='close', max_length=16)),
                 ('event_date', models.DateField(help_text='The day the store closes, shuts for works or the competitor opens.')),
                 ('window_days', models.PositiveSmallIntegerField(default=90, help_text='Days after the event in which a customer who buys nowhere counts as lost.', validators=[django.core.validators.MinValueValidator(14), django.core.validators.MaxValueValidator(365)])),
                 ('assumed_attrition', models.DecimalField(decimal_places=1, default=Decimal('20.0'), help_text='Extra customers lost, %, where no past closure measures it.', max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
             name='StoreEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('close', 'Closes'), ('renovation', 'Closed for renovation'), ('competitor', 'New competitor next door')], default='close', max_length=16)),
+                ('kind', models.CharField(choices=[('close', 'Closure'), ('renovation', 'Renovation (closed for the works)'), ('competitor', 'New competitor next door')], default='close', max_length=16)),
                 ('event_date', models.DateField(help_text='The day the store closes, shuts for works or the competitor opens.')),
                 ('window_days', models.PositiveSmallIntegerField(default=90, help_text='Days after the event in which a customer who buys nowhere counts as lost.', validators=[django.core.validators.MinValueValidator(14), django.core.validators.MaxValueValidator(365)])),
                 ('assumed_attrition', models.DecimalField(decimal_places=1, default=Decimal('20.0'), help_text='Extra customers lost, %, where no past closure measures it.', max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
