@@ -179,6 +179,8 @@ def _farewell_responses(campaign: Campaign, closed: Store, *, seed: int) -> int:
         return 0
     rng = np.random.default_rng(demo_seed(seed, f"{FAREWELL} responses"))
     chosen = quiet[rng.random(len(quiet)) < min(1.0, KEPT * treated / len(quiet))]
+    if not len(chosen):
+        return 0
     external = dict(Customer.objects.filter(pk__in=chosen.tolist()).values_list("pk", "external_id"))
     at = (
         pd.Timestamp(datetime.combine(first, time(10)))
