@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 
 from campaigns.forms import DeskForm
@@ -171,6 +173,9 @@ class PortfolioChangeForm(DeskForm, forms.Form):
         self.style_fields()
 
 
+CENT = Decimal("0.01")
+
+
 class StoreEventForm(DeskForm, forms.Form):
     """A store event and the retention campaign weighed against doing nothing; money in the currency's units."""
 
@@ -210,7 +215,9 @@ class StoreEventForm(DeskForm, forms.Form):
             {name: getattr(event, name) for name in ("nearest_stores", "channel", "holdout_share", "assumed_saved")}
         )
         initial.update(store=event.store_id, event_date=event.event_date, campaign=event.campaign_id, notes=event.notes)
-        initial.update({field: getattr(event, cents) / 100 for field, cents in self.MONEY.items()})
+        initial.update(
+            {field: (Decimal(getattr(event, cents)) / 100).quantize(CENT) for field, cents in self.MONEY.items()}
+        )
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.percent_initials()
