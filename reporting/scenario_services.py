@@ -38,15 +38,16 @@ INPUTS = {
     "cost_per_redemption_cents": "Cost per redemption",
     "holdout_share": "Holdout",
 }
-# How close a typed input must come to the one in place to be the same (the form's decimals, in the model's units).
+# How close a typed input must come to the one in place to be the same: a little over half the last decimal the
+# form shows, in the model's units, so that a form sent back untouched changes nothing.
 PRECISION = {
     "contacts": 0.5,
-    "response_rate": 5e-6,
-    "order_value_cents": 0.5,
-    "margin_rate": 5e-5,
-    "cost_per_contact_cents": 0.005,
-    "cost_per_redemption_cents": 0.5,
-    "holdout_share": 5e-4,
+    "response_rate": 6e-6,
+    "order_value_cents": 0.6,
+    "margin_rate": 6e-5,
+    "cost_per_contact_cents": 0.006,
+    "cost_per_redemption_cents": 0.6,
+    "holdout_share": 6e-4,
 }
 
 

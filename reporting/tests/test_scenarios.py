@@ -11,6 +11,7 @@ from django.urls import reverse
 from campaigns.models import Campaign, Treatment
 from campaigns.services import contact_policy, contact_policy_update
 from customers.models import Customer, Purchase
+from reporting.forms import TreatmentInputsForm
 from reporting.history import past_history
 from reporting.models import CampaignResult, Scenario, ScenarioCampaign, ScenarioTreatment
 from reporting.scenario_services import (
@@ -418,3 +419,17 @@ def test_promotion_writes_the_changed_dates_and_inputs_back_into_drafts_only(mea
     record = treatments["A"].history.first()
     assert (record.history_change_reason, record.history_user) == ("Changed by the scenario Plan B", manager)
     assert Campaign.objects.get(name="Win back").treatments.get().cost_per_contact_cents == 25
+
+
+def test_a_treatment_form_sent_back_untouched_changes_nothing(measured_past, manager, client):
+    scenario = scenario_create(user=manager, name="Untouched", year=2026, quarter=3)
+    row = ScenarioTreatment.objects.get(
+        scenario_campaign__scenario=scenario, scenario_campaign__name="Spring welcome", code="A"
+    )
+    form = TreatmentInputsForm(treatment=row)
+    client.force_login(manager)
+
+    client.post(reverse("reporting:scenario_treatment", args=[scenario.pk, row.pk]), dict(form.initial))
+
+    row.refresh_from_db()
+    assert (row.changed, row.changed_inputs) == (False, [])
