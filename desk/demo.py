@@ -17,6 +17,7 @@ from customers.imports.run import import_file
 from customers.services import monthly_sales_refresh
 from offers.demo import offer_bank_load
 from reporting.demo import results_demo_load, scenarios_demo_load
+from reporting.store_event_demo import store_event_demo_load
 from scorecards.demo import scorecards_demo_load
 from segments.demo import lifecycle_load
 
@@ -48,6 +49,7 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
     results = results_demo_load(end=end, seed=seed, progress=progress.span(96, 100))
     scorecards = scorecards_demo_load(end=end)
     scenarios = scenarios_demo_load(end=end)
+    store_events = store_event_demo_load(end=end, seed=seed)
     return {
         "customers": customers,
         "seed": seed,
@@ -59,4 +61,5 @@ def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
         **results,
         **scorecards,
         **scenarios,
+        **store_events,
     }

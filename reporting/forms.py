@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 
 from campaigns.forms import DeskForm
 from campaigns.models import Campaign, Treatment
-from customers.models import Category, Channel, EngagementEvent
-from reporting.models import Scenario, ScenarioTreatment
+from core.forms import PercentField
+from customers.models import Category, Channel, EngagementEvent, Store
+from reporting.models import Scenario, ScenarioTreatment, StoreEvent
 from reporting.selectors import event_label
 from segments.models import Portfolio
 
@@ -91,6 +94,7 @@ class TreatmentInputsForm(DeskForm, forms.Form):
     order_value = forms.DecimalField(label="Order value", max_digits=12, decimal_places=2, min_value=0)
     margin_rate = forms.DecimalField(label="Margin, %", max_digits=6, decimal_places=2, min_value=0, max_value=100)
     cost_per_contact = forms.DecimalField(label="Cost per contact", max_digits=10, decimal_places=4, min_value=0)
+    holdout = PercentField(max_percent=90, label="Holdout, %", required=False)
 
     def __init__(self, *args: object, treatment: ScenarioTreatment | None = None, **kwargs: object) -> None:
         if treatment is not None:
@@ -102,10 +106,12 @@ class TreatmentInputsForm(DeskForm, forms.Form):
                     "order_value": round(treatment.order_value_cents / 100, 2),
                     "margin_rate": round(treatment.margin_rate * 100, 2),
                     "cost_per_contact": round(treatment.cost_per_contact_cents / 100, 4),
+                    "holdout": treatment.holdout_share,
                 },
             )
             kwargs.setdefault("auto_id", f"id_inputs_{treatment.pk}_%s")
         super().__init__(*args, **kwargs)
+        self.percent_initials()
         self.style_fields()
 
     def inputs(self) -> dict[str, float]:
@@ -117,7 +123,22 @@ class TreatmentInputsForm(DeskForm, forms.Form):
             "order_value_cents": float(data["order_value"]) * 100,
             "margin_rate": float(data["margin_rate"]) / 100,
             "cost_per_contact_cents": float(data["cost_per_contact"]) * 100,
+            "holdout_share": None if data.get("holdout") is None else float(data["holdout"]),
         }
+
+
+class CampaignDatesForm(DeskForm, forms.Form):
+    """A campaign's dates in a scenario."""
+
+    start = forms.DateField(label="Starts", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="Ends", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, line: object | None = None, **kwargs: object) -> None:
+        if line is not None:
+            kwargs.setdefault("initial", {"start": line.start_date, "end": line.end_date})
+            kwargs.setdefault("auto_id", f"id_dates_{line.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.style_fields()
 
 
 class AddCampaignForm(DeskForm, forms.Form):
@@ -150,3 +171,60 @@ class PortfolioChangeForm(DeskForm, forms.Form):
         kwargs.setdefault("auto_id", "id_portfolio_%s")  # beside the assumptions' fields of the same names
         super().__init__(*args, **kwargs)
         self.style_fields()
+
+
+CENT = Decimal("0.01")
+
+
+class StoreEventForm(DeskForm, forms.Form):
+    """A store event and the retention campaign weighed against doing nothing; money in the currency's units."""
+
+    store = forms.ModelChoiceField(queryset=Store.objects.order_by("code"))
+    kind = forms.ChoiceField(choices=StoreEvent.Kind.choices, label="What happens")
+    event_date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}))
+    window_days = forms.IntegerField(min_value=14, max_value=365, label="Lost if no purchase within (days)")
+    assumed_attrition = forms.DecimalField(
+        min_value=0, max_value=100, decimal_places=1, label="Assumed extra customers lost, % (without a past closure)"
+    )
+    top_deciles = forms.IntegerField(min_value=1, max_value=10, label="Reach the most valuable deciles (how many)")
+    nearest_stores = forms.IntegerField(min_value=1, max_value=5, label="Coupons good at the nearest stores (how many)")
+    channel = forms.ChoiceField(choices=Channel.choices)
+    holdout_share = PercentField(max_percent=90, label="Holdout, %")
+    cost_per_contact = forms.DecimalField(min_value=0, max_value=100_000, decimal_places=2, label="Cost per contact")
+    gift = forms.DecimalField(min_value=0, max_value=100_000, decimal_places=2, label="Thank-you gift per contact")
+    coupon_cost = forms.DecimalField(
+        min_value=0, max_value=100_000, decimal_places=2, label="Coupons' cost per kept customer"
+    )
+    assumed_saved = forms.DecimalField(
+        min_value=0, max_value=100, decimal_places=1, label="Assumed share kept, % (without a past campaign)"
+    )
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.order_by("-start_date", "name"),
+        required=False,
+        label="Retention campaign",
+        empty_label="(none yet)",
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    MONEY = {"cost_per_contact": "cost_per_contact_cents", "gift": "gift_cents", "coupon_cost": "coupon_cost_cents"}
+
+    def __init__(self, *args: object, event: StoreEvent | None = None, **kwargs: object) -> None:
+        event = event or StoreEvent()
+        initial = {name: getattr(event, name) for name in ("kind", "window_days", "assumed_attrition", "top_deciles")}
+        initial.update(
+            {name: getattr(event, name) for name in ("nearest_stores", "channel", "holdout_share", "assumed_saved")}
+        )
+        initial.update(store=event.store_id, event_date=event.event_date, campaign=event.campaign_id, notes=event.notes)
+        initial.update(
+            {field: (Decimal(getattr(event, cents)) / 100).quantize(CENT) for field, cents in self.MONEY.items()}
+        )
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self.percent_initials()
+        self.style_fields()
+
+    def fields_for_save(self) -> dict[str, object]:
+        """The cleaned values under the model's names, money in cents."""
+        values = {name: value for name, value in self.cleaned_data.items() if name not in self.MONEY}
+        values.update({cents: round(self.cleaned_data[field] * 100) for field, cents in self.MONEY.items()})
+        return values

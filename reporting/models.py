@@ -1,12 +1,15 @@
 """What reporting keeps: every computation of a campaign's results."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from campaigns.models import Campaign, Treatment
-from customers.models import Channel
+from core.lib.bounds import MAX_UNIT_CENTS
+from customers.models import Channel, Store
 from segments.models import LifecycleStage, Portfolio
 
 
@@ -106,6 +109,9 @@ class ScenarioCampaign(models.Model):
     status = models.CharField(max_length=16, help_text="The campaign's status when copied; empty for an added one.")
     released = models.BooleanField(default=False)
     dropped = models.BooleanField(default=False)
+    dates_changed = models.BooleanField(
+        default=False, help_text="Its dates were moved in this scenario: promotion moves the draft campaign's."
+    )
 
     class Meta:
         ordering = ["start_date", "name", "pk"]
@@ -135,12 +141,106 @@ class ScenarioTreatment(models.Model):
     margin_rate = models.FloatField()
     cost_per_contact_cents = models.FloatField()
     cost_per_redemption_cents = models.FloatField(default=0)
+    holdout_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(0.9)],
+        help_text="The treatment's holdout when copied; empty for a scenario made before holdouts were kept.",
+    )
     committed_cents = models.BigIntegerField(null=True, blank=True)
     results = models.PositiveIntegerField(default=0, help_text="Past measured treatments behind the inputs.")
     changed = models.BooleanField(default=False, help_text="Inputs changed by hand in this scenario.")
+    changed_inputs = models.JSONField(
+        default=list, blank=True, help_text="The names of the inputs changed in this scenario, for promotion."
+    )
 
     class Meta:
         ordering = ["scenario_campaign", "code"]
 
     def __str__(self) -> str:
         return f"{self.scenario_campaign} / {self.code}"
+
+
+class StoreEvent(models.Model):
+    """A store that closes, is renovated or gets a competitor next door: what it puts at stake (its customers),
+    what doing nothing is expected to cost, what a retention campaign is expected to save, and, once the day
+    has passed, what its customers did.
+
+    The inputs of the retention campaign are what the team would plan (its channel, gift, coupons, holdout,
+    the most valuable deciles it reaches); the effects are measured where history allows and the assumptions
+    below are used, and said to be, where it does not.
+    """
+
+    class Kind(models.TextChoices):
+        CLOSE = "close", "Closure"
+        RENOVATION = "renovation", "Renovation (closed for the works)"
+        COMPETITOR = "competitor", "New competitor next door"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CLOSE)
+    event_date = models.DateField(help_text="The day the store closes, shuts for works or the competitor opens.")
+    window_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(14), MaxValueValidator(365)],
+        help_text="Days after the event in which a customer who buys nowhere counts as lost.",
+    )
+    assumed_attrition = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("20.0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Extra customers lost, %, where no past closure measures it.",
+    )
+    top_deciles = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="The retention campaign reaches the store's customers in this many most valuable deciles.",
+    )
+    nearest_stores = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="Its coupons are good at this many nearest other stores.",
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.DIRECT_MAIL)
+    holdout_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.200"),
+        validators=[MinValueValidator(0), MaxValueValidator(0.9)],
+    )
+    cost_per_contact_cents = models.PositiveIntegerField(default=60, validators=[MaxValueValidator(MAX_UNIT_CENTS)])
+    gift_cents = models.PositiveIntegerField(
+        default=500, validators=[MaxValueValidator(MAX_UNIT_CENTS)], help_text="The thank-you gift per contact."
+    )
+    coupon_cost_cents = models.PositiveIntegerField(
+        default=300,
+        validators=[MaxValueValidator(MAX_UNIT_CENTS)],
+        help_text="What the coupons cost per kept customer.",
+    )
+    assumed_saved = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("5.0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Customers the campaign keeps, % of those it reaches, where no past campaign measures it.",
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The retention campaign run for the event, whose audience the after-event report reads.",
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-event_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.store.name} ({self.get_kind_display().lower()}, {self.event_date:%d %b %Y})"

@@ -2,18 +2,22 @@
 promote it to be the plan. Only managers write; a promoted scenario is the record of what was decided and
 changes no more."""
 
-from datetime import timedelta
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Abs, Greatest, Least
 from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import CampaignError, campaign_cancel, campaign_create, treatment_save
+from campaigns.services.workflow import campaign_reschedule
 from core.lib.history import recorded
 from core.lib.quarters import quarter_bounds
 from core.roles import is_manager
@@ -32,7 +36,24 @@ INPUTS = {
     "margin_rate": "Margin rate",
     "cost_per_contact_cents": "Cost per contact",
     "cost_per_redemption_cents": "Cost per redemption",
+    "holdout_share": "Holdout",
 }
+# How close a typed input must come to the one in place to be the same: a little over half the last decimal the
+# form shows, in the model's units, so that a form sent back untouched changes nothing.
+PRECISION = {
+    "contacts": 0.5,
+    "response_rate": 6e-6,
+    "order_value_cents": 0.6,
+    "margin_rate": 6e-5,
+    "cost_per_contact_cents": 0.006,
+    "cost_per_redemption_cents": 0.6,
+    "holdout_share": 6e-4,
+}
+
+
+# The names already changed together with `names`, each once, in order.
+UNION_SQL = """(SELECT coalesce(jsonb_agg(DISTINCT name ORDER BY name), '[]'::jsonb)
+    FROM jsonb_array_elements_text(changed_inputs || %s::jsonb) AS name)"""
 
 
 class ScenarioError(Exception):
@@ -95,6 +116,7 @@ def _lines_write(scenario: Scenario, lines: list[CampaignLine]) -> None:
             status=line.status,
             released=line.released,
             dropped=line.dropped,
+            dates_changed=line.dates_changed,
         )
         for line in lines
     )
@@ -117,6 +139,8 @@ def _lines_write(scenario: Scenario, lines: list[CampaignLine]) -> None:
             committed_cents=one.inputs.committed_cents,
             results=one.results,
             changed=one.changed,
+            holdout_share=one.holdout_share,
+            changed_inputs=list(one.changed_inputs),
         )
         for row, line in zip(campaigns, lines, strict=True)
         for one in line.treatments
@@ -229,6 +253,15 @@ def scenario_portfolio_change(
         # As the global assumption does: by that share of the rate's size, so a fall is bad news either way.
         return Least(Greatest(F(name) + Abs(F(name)) * response, Value(-1.0)), Value(1.0))
 
+    names = [
+        name
+        for name, change in (
+            ("response_rate", response),
+            ("order_value_cents", order_value - 1),
+            ("cost_per_contact_cents", cost - 1),
+        )
+        if change
+    ]
     return ScenarioTreatment.objects.filter(
         scenario_campaign__scenario=scenario, scenario_campaign__portfolio_id=portfolio_id
     ).update(
@@ -238,6 +271,7 @@ def scenario_portfolio_change(
         order_value_cents=F("order_value_cents") * order_value,
         cost_per_contact_cents=F("cost_per_contact_cents") * cost,
         changed=True,
+        changed_inputs=RawSQL(UNION_SQL, [json.dumps(names)]),
     )
 
 
@@ -256,7 +290,8 @@ def _number(value: Any, label: str, low: float, high: float | None) -> float:
 def scenario_treatment_update(
     *, scenario: Scenario, user: AbstractBaseUser, scenario_treatment_id: int, **inputs: Any
 ) -> ScenarioTreatment:
-    """Change a treatment's forecast inputs in this scenario only. Money is in cents, rates are shares."""
+    """Change a treatment's forecast inputs in this scenario only. Money is in cents, rates are shares. An input
+    given as it stands (to the form's precision) is not a change; a new holdout moves the contacts with it."""
     _manager_check(user, "changes a scenario")
     _open_check(scenario)
     row = ScenarioTreatment.objects.filter(scenario_campaign__scenario=scenario, pk=scenario_treatment_id).first()
@@ -265,17 +300,55 @@ def scenario_treatment_update(
     unknown = set(inputs) - set(INPUTS)
     if unknown:
         raise ScenarioError(f"These are not forecast inputs: {', '.join(sorted(unknown))}.")
-    ranges = {"response_rate": (-1.0, 1.0), "margin_rate": (0.0, 1.0)}
+    ranges = {"response_rate": (-1.0, 1.0), "margin_rate": (0.0, 1.0), "holdout_share": (0.0, 0.9)}
+    changed = []
     for name, value in inputs.items():
+        if value is None and name == "holdout_share":
+            continue
         low, high = ranges.get(name, (0.0, None))
         number = _number(value, f"{row.scenario_campaign.name} {row.code}, {INPUTS[name].lower()}", low, high)
-        if name == "response_rate" and number != row.response_rate:
+        current = getattr(row, name)
+        if current is not None and abs(number - float(current)) <= PRECISION[name]:
+            continue
+        changed.append(name)
+        if name == "response_rate":
             # The spread of history stays around the new rate.
             row.response_low += number - row.response_rate
             row.response_high += number - row.response_rate
-        setattr(row, name, round(number) if name == "contacts" else number)
-    row.changed = True
-    row.save()
+        if name == "holdout_share" and current is not None and "contacts" not in changed:
+            row.contacts = round(row.contacts * (1 - number) / (1 - float(current)))
+        setattr(
+            row, name, round(number) if name == "contacts" else _held(number) if name == "holdout_share" else number
+        )
+    if changed:
+        row.changed = True
+        row.changed_inputs = sorted({*row.changed_inputs, *changed})
+        row.save()
+    return row
+
+
+def _held(share: float) -> Decimal:
+    return Decimal(f"{share:.3f}")
+
+
+@transaction.atomic
+def scenario_campaign_dates(
+    *, scenario: Scenario, user: AbstractBaseUser, scenario_campaign_id: int, start: date, end: date
+) -> ScenarioCampaign:
+    """Move a campaign within the scenario's quarter; promotion moves the draft campaign's dates the same way."""
+    _manager_check(user, "changes a scenario")
+    _open_check(scenario)
+    row = _campaign_of(scenario, scenario_campaign_id)
+    if row.released:
+        raise ScenarioError(f"{row.name} has gone out: its dates are history.")
+    first, last = quarter_bounds(scenario.year, scenario.quarter)
+    if not first <= start <= last:
+        raise ScenarioError(f"{row.name} must start within {scenario.quarter_label} ({first} to {last}).")
+    if end < start:
+        raise ScenarioError(f"{row.name} cannot end before it starts.")
+    row.start_date, row.end_date, row.send_date = start, end, start
+    row.dates_changed = not row.added
+    row.save(update_fields=["start_date", "end_date", "send_date", "dates_changed"])
     return row
 
 
@@ -338,34 +411,104 @@ def scenario_campaign_add(
                 exact=False,
                 results=defaults.results,
                 treatment_id=treatment.pk,
+                holdout_share=treatment.holdout_share,
             )
         )
     _lines_write(scenario, [line])
     return ScenarioCampaign.objects.get(scenario=scenario, name=line.name)
 
 
+@dataclass
+class Promotion:
+    """What promoting a scenario did to the plan: campaigns created, cancelled and changed, and those whose
+    changed inputs were left as they were, each with the reason."""
+
+    created: list[Campaign] = field(default_factory=list)
+    cancelled: list[Campaign] = field(default_factory=list)
+    changed: list[Campaign] = field(default_factory=list)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)
+
+
 @transaction.atomic
-def scenario_promote(*, scenario: Scenario, user: AbstractBaseUser) -> dict[str, list[Campaign]]:
+def scenario_promote(*, scenario: Scenario, user: AbstractBaseUser) -> Promotion:
     """Make the scenario the plan: every campaign it adds is created as a draft (like its template, with the
-    scenario's inputs), every plan campaign it drops is cancelled, with the scenario named in their history.
+    scenario's inputs), every plan campaign it drops is cancelled, and every draft whose dates or treatment
+    inputs were changed in the scenario takes them, each with the scenario named in its history. A campaign
+    past its draft keeps its inputs (its audience is built or its approval given on them) and is reported.
+    Contacts and global assumptions describe the forecast, not the campaign: they are not written back.
     All or nothing: a campaign that moved on since (approved for good, released) stops the promotion."""
     _manager_check(user, "promotes a scenario to be the plan")
     scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
     _open_check(scenario)
-    created, cancelled = [], []
+    done = Promotion()
     rows = ScenarioCampaign.objects.filter(scenario=scenario).select_related("campaign", "template", "portfolio")
     for row in rows:
         try:
             if row.added and not row.dropped:
-                created.append(_added_create(scenario, row, user))
+                done.created.append(_added_create(scenario, row, user))
             elif row.dropped and row.campaign is not None:
                 why = f"Dropped by the scenario {scenario.name}"
-                cancelled.append(campaign_cancel(campaign=row.campaign, user=user, reason=why))
+                done.cancelled.append(campaign_cancel(campaign=row.campaign, user=user, reason=why))
+            elif row.campaign is not None:
+                _changes_write(scenario, row, user, done)
         except CampaignError as error:
             raise ScenarioError(f"{row.name}: {error}") from error
     scenario.promoted_by, scenario.promoted_at = user, timezone.now()
     recorded(scenario, user=user, why="Promoted to be the plan").save(update_fields=["promoted_by", "promoted_at"])
-    return {"created": created, "cancelled": cancelled}
+    return done
+
+
+# A scenario's inputs as a treatment keeps them.
+TREATMENT_FIELDS = {
+    "holdout_share": lambda one: one.holdout_share,
+    "cost_per_contact_cents": lambda one: round(one.cost_per_contact_cents),
+    "cost_per_redemption_cents": lambda one: round(one.cost_per_redemption_cents),
+    "response_rate": lambda one: Decimal(f"{min(max(one.response_rate, 0.0), 1.0):.4f}"),
+    "order_value_cents": lambda one: round(one.order_value_cents),
+    "margin_rate": lambda one: Decimal(f"{one.margin_rate:.4f}"),
+}
+TREATMENT_NAMES = {
+    "response_rate": "expected_response_rate",
+    "order_value_cents": "expected_order_value_cents",
+    "margin_rate": "expected_margin_rate",
+}
+
+
+def _changes_write(scenario: Scenario, row: ScenarioCampaign, user: AbstractBaseUser, done: Promotion) -> None:
+    """The dates and treatment inputs changed in the scenario, written to the draft campaign they came from."""
+    campaign = row.campaign
+    changes = {
+        one: [name for name in one.changed_inputs if name in TREATMENT_FIELDS]
+        for one in row.treatments.select_related("treatment")
+        if one.treatment is not None
+    }
+    changes = {one: names for one, names in changes.items() if names}
+    if not row.dates_changed and not changes:
+        return
+    if campaign.status != Campaign.Status.DRAFT:
+        done.unchanged.append(
+            (
+                campaign.name,
+                f"{campaign.get_status_display().lower()}: only a draft's dates and inputs change, so its plan "
+                "stands as approved",
+            )
+        )
+        return
+    why = f"Changed by the scenario {scenario.name}"
+    moved = row.dates_changed and (row.start_date, row.end_date) != (campaign.start_date, campaign.end_date)
+    if not moved and not changes:
+        return
+    if moved:
+        campaign = campaign_reschedule(campaign=campaign, user=user, start_date=row.start_date, end_date=row.end_date)
+    for one, names in changes.items():
+        fields = {TREATMENT_NAMES.get(name, name): TREATMENT_FIELDS[name](one) for name in names}
+        treatment_save(
+            campaign=campaign,
+            treatment=recorded(one.treatment, user=user, why=why),
+            without_control=fields.get("holdout_share", 1) == 0,
+            **fields,
+        )
+    done.changed.append(campaign)
 
 
 def _added_create(scenario: Scenario, row: ScenarioCampaign, user: AbstractBaseUser) -> Campaign:
@@ -398,7 +541,7 @@ def _added_create(scenario: Scenario, row: ScenarioCampaign, user: AbstractBaseU
             offer_strategy=source.offer_strategy,
             offer=source.offer,
             offers_per_customer=source.offers_per_customer,
-            holdout_share=source.holdout_share,
+            holdout_share=one.holdout_share if one.holdout_share is not None else source.holdout_share,
             cost_per_contact_cents=round(one.cost_per_contact_cents),
             cost_per_redemption_cents=round(one.cost_per_redemption_cents),
             response_window_days=source.response_window_days,

@@ -16,6 +16,7 @@ from reporting import scenario_services as services
 from reporting.forms import (
     AddCampaignForm,
     AssumptionsForm,
+    CampaignDatesForm,
     PortfolioChangeForm,
     ScenarioForm,
     TreatmentInputsForm,
@@ -85,6 +86,7 @@ def scenario_detail(request: HttpRequest, scenario_id: int) -> HttpResponse:
                 (one, TreatmentInputsForm(treatment=treatments[one.pk]) if may_manage else None)
                 for one in line.treatments
             ],
+            "dates_form": CampaignDatesForm(line=line) if may_manage and not line.released else None,
         }
         for line in version.campaigns
     ]
@@ -221,6 +223,29 @@ def scenario_treatment(request: HttpRequest, scenario_id: int, treatment_id: int
 
 @require_POST
 @permission_required("reporting.view_scenarios", raise_exception=True)
+def scenario_campaign_dates(request: HttpRequest, scenario_id: int, campaign_id: int) -> HttpResponse:
+    scenario = _scenario_for_change(request, scenario_id)
+    form = CampaignDatesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        return _done(request, scenario, "#scenario-campaigns")
+    try:
+        row = services.scenario_campaign_dates(
+            scenario=scenario,
+            user=request.user,
+            scenario_campaign_id=campaign_id,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        )
+    except services.ScenarioError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{row.name} runs from {row.start_date:%d %b} to {row.end_date:%d %b %Y} here.")
+    return _done(request, scenario, "#scenario-campaigns")
+
+
+@require_POST
+@permission_required("reporting.view_scenarios", raise_exception=True)
 def scenario_add(request: HttpRequest, scenario_id: int) -> HttpResponse:
     scenario = _scenario_for_change(request, scenario_id)
     form = AddCampaignForm(request.POST)
@@ -251,11 +276,16 @@ def scenario_promote(request: HttpRequest, scenario_id: int) -> HttpResponse:
     except services.ScenarioError as error:
         messages.error(request, str(error))
     else:
-        created = ", ".join(campaign.name for campaign in done["created"]) or "none"
-        cancelled = ", ".join(campaign.name for campaign in done["cancelled"]) or "none"
+        created = ", ".join(campaign.name for campaign in done.created) or "none"
+        cancelled = ", ".join(campaign.name for campaign in done.cancelled) or "none"
+        changed = ", ".join(campaign.name for campaign in done.changed) or "none"
         messages.success(
-            request, f"{scenario.name} is now the plan. Created as drafts: {created}. Cancelled: {cancelled}."
+            request,
+            f"{scenario.name} is now the plan. Created as drafts: {created}. Cancelled: {cancelled}. "
+            f"Drafts given the scenario's dates and inputs: {changed}.",
         )
+        for name, reason in done.unchanged:
+            messages.warning(request, f"{name} keeps its own dates and inputs: it is {reason}.")
     return _done(request, scenario)
 
 

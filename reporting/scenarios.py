@@ -9,6 +9,7 @@ Inputs of a campaign copied from the plan are its treatments' medians of measure
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from campaigns.models import Campaign
 from campaigns.services.pressure import channel_caps
@@ -35,6 +36,8 @@ class TreatmentLine:
     treatment_id: int | None = None
     pk: int | None = None  # the scenario's row
     changed: bool = False
+    holdout_share: Decimal | None = None
+    changed_inputs: tuple[str, ...] = ()  # what was changed in the scenario, for promotion to write back
 
     @property
     def channel_label(self) -> str:
@@ -55,6 +58,7 @@ class CampaignLine:
     dropped: bool = False
     template_id: int | None = None
     pk: int | None = None
+    dates_changed: bool = False
 
     @property
     def key(self) -> str:
@@ -113,6 +117,7 @@ def plan_version(year: int, quarter: int) -> Version:
                 exact=row.exact,
                 results=defaults.results,
                 treatment_id=row.treatment.pk,
+                holdout_share=row.treatment.holdout_share,
             )
         )
     lines = [
@@ -159,6 +164,8 @@ def scenario_version(scenario: Scenario) -> Version:
                 treatment_id=row.treatment_id,
                 pk=row.pk,
                 changed=row.changed,
+                holdout_share=row.holdout_share,
+                changed_inputs=tuple(row.changed_inputs or ()),
             )
         )
     lines = [
@@ -175,6 +182,7 @@ def scenario_version(scenario: Scenario) -> Version:
             dropped=line.dropped,
             template_id=line.template_id,
             pk=line.pk,
+            dates_changed=line.dates_changed,
         )
         for line in campaigns
     ]

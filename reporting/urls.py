@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import plan_views, scenario_views, views
+from reporting import plan_views, scenario_views, store_event_views, views
 
 # The results pages and the planner were first served by campaigns and keep their `campaigns:` names, so every
 # link and bookmark still resolves: config/urls.py adds these to the campaigns' namespace.
@@ -28,6 +28,10 @@ urlpatterns = [
     path("plan/scenarios/new/", scenario_views.scenario_new, name="scenario_new"),
     path("plan/scenarios/compare/", scenario_views.scenario_compare, name="scenario_compare"),
     path("plan/scenarios/<int:scenario_id>/", scenario_views.scenario_detail, name="scenario"),
+    path("plan/scenarios/stores/", store_event_views.store_event_list, name="store_events"),
+    path("plan/scenarios/stores/new/", store_event_views.store_event_new, name="store_event_new"),
+    path("plan/scenarios/stores/<int:event_id>/", store_event_views.store_event_detail, name="store_event"),
+    path("plan/scenarios/stores/<int:event_id>/edit/", store_event_views.store_event_edit, name="store_event_edit"),
     path(
         "plan/scenarios/<int:scenario_id>/assumptions/",
         scenario_views.scenario_assumptions,
@@ -39,6 +43,11 @@ urlpatterns = [
         "plan/scenarios/<int:scenario_id>/campaigns/<int:campaign_id>/drop/",
         scenario_views.scenario_campaign_drop,
         name="scenario_campaign_drop",
+    ),
+    path(
+        "plan/scenarios/<int:scenario_id>/campaigns/<int:campaign_id>/dates/",
+        scenario_views.scenario_campaign_dates,
+        name="scenario_campaign_dates",
     ),
     path(
         "plan/scenarios/<int:scenario_id>/portfolios/<int:portfolio_id>/drop/",

@@ -33,6 +33,15 @@ STORES = [
     ("S14", "Docklands", "East", "2022-05-16"),
 ]
 CLOSED_STORE = ("S02", "2024-01-31")
+# Where each region's stores gather (degrees); a store stands a few kilometres from the centre, placed by its
+# position in STORES (see _store_places), so that the retailer's map draws nothing from the random generator.
+REGION_CENTRES = {
+    "North": (53.80, -1.55),
+    "South": (50.90, -1.40),
+    "East": (52.63, 1.29),
+    "West": (51.45, -2.59),
+    "Central": (52.48, -1.90),
+}
 # code, name, margin rate, typical unit price
 CATEGORIES = [
     ("GRO", "Grocery", 0.22, 4.5),
@@ -173,7 +182,30 @@ def _write(path: Path, table: pa.Table) -> None:
 def _stores_table() -> pa.Table:
     codes, names, regions, opened = zip(*STORES, strict=True)
     closed = [CLOSED_STORE[1] if code == CLOSED_STORE[0] else None for code in codes]
-    return pa.table({"code": codes, "name": names, "region": regions, "opened_on": opened, "closed_on": closed})
+    latitude, longitude = _store_places()
+    return pa.table(
+        {
+            "code": codes,
+            "name": names,
+            "region": regions,
+            "opened_on": opened,
+            "closed_on": closed,
+            "latitude": latitude,
+            "longitude": longitude,
+        }
+    )
+
+
+def _store_places() -> tuple[list[str], list[str]]:
+    """Each store's latitude and longitude: around its region's centre, turned by the golden angle per store
+    and 6 to 17 km out, worked out from its position alone."""
+    index = np.arange(len(STORES))
+    centres = np.array([REGION_CENTRES[region] for _, _, region, _ in STORES])
+    angle = index * 2.39996
+    reach = 0.055 + 0.05 * (index % 3)  # degrees of latitude
+    latitude = centres[:, 0] + reach * np.cos(angle)
+    longitude = centres[:, 1] + reach * np.sin(angle) / np.cos(np.radians(centres[:, 0]))
+    return [f"{value:.5f}" for value in latitude], [f"{value:.5f}" for value in longitude]
 
 
 def _categories_table() -> pa.Table:

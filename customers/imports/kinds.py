@@ -114,7 +114,25 @@ def prepare_stores(batch: Batch, refs: References, problems: Problems) -> pd.Dat
         not_before(closed, out["closed_on"])
         if "opened_on" in out:
             _dates_in_order(out["opened_on"], out["closed_on"], closed)
+    _coordinates(batch, problems, out)
     return out
+
+
+def _coordinates(batch: Batch, problems: Problems, out: pd.DataFrame) -> None:
+    """Latitude and longitude in degrees, both or neither: a store half placed is a typing mistake."""
+    given = {name: column for name in ("latitude", "longitude") if (column := _column(batch, name, problems))}
+    for name, column in given.items():
+        bound = 90 if name == "latitude" else 180
+        degrees = column.number()
+        column.flag(np.abs(degrees) > bound, f"is not between -{bound} and {bound} degrees")
+        out[name] = np.round(degrees, 5)
+    if len(given) == 1:
+        column = next(iter(given.values()))
+        column.flag(~column.empty, "comes without its partner column: give latitude and longitude together")
+    elif given:
+        given["longitude"].flag(
+            given["latitude"].empty != given["longitude"].empty, "needs both coordinates or neither"
+        )
 
 
 def prepare_categories(batch: Batch, refs: References, problems: Problems) -> pd.DataFrame:
@@ -283,7 +301,14 @@ def _as_int(values: np.ndarray) -> pd.arrays.IntegerArray:
 KINDS = {
     kind.name: kind
     for kind in [
-        Kind("stores", Store, "code", ("code", "name"), ("region", "opened_on", "closed_on"), prepare_stores),
+        Kind(
+            "stores",
+            Store,
+            "code",
+            ("code", "name"),
+            ("region", "opened_on", "closed_on", "latitude", "longitude"),
+            prepare_stores,
+        ),
         Kind("categories", Category, "code", ("code", "name", "margin_rate"), (), prepare_categories),
         Kind(
             "customers",

@@ -160,6 +160,30 @@ CASES = [
         "closed_on",
         "is before the opening date",
     ),
+    (
+        "store off the earth",
+        "stores",
+        "code,name,latitude,longitude\nS9,Quay,91.5,0.1\n",
+        2,
+        "latitude",
+        "is not between -90 and 90 degrees",
+    ),
+    (
+        "store half placed",
+        "stores",
+        "code,name,latitude,longitude\nS9,Quay,51.5,\n",
+        2,
+        "longitude",
+        "needs both coordinates or neither",
+    ),
+    (
+        "store latitude alone",
+        "stores",
+        "code,name,latitude\nS9,Quay,51.5\n",
+        2,
+        "latitude",
+        "give latitude and longitude together",
+    ),
 ]
 
 

@@ -104,6 +104,13 @@ def test_it_ignores_columns_it_does_not_know_and_says_so(shop, load):
     assert Store.objects.filter(code="S3").exists()
 
 
+def test_it_loads_store_coordinates_where_given(shop, load):
+    load("stores", "code,name,latitude,longitude\nS3,Quay,51.50722,-0.12750\nS4,Pier,,\n")
+    quay, pier = Store.objects.get(code="S3"), Store.objects.get(code="S4")
+    assert (float(quay.latitude), float(quay.longitude)) == (51.50722, -0.1275)
+    assert (pier.latitude, pier.longitude) == (None, None)
+
+
 def test_one_bad_row_among_many_writes_nothing_and_names_that_row(shop, load):
     rows = [f"M{n},A1,2026-02-01 10:00:00,1,{n}.00,O{n},S1,FOOD,," for n in range(1, 3001)]
     rows[2345] = "M2346,A1,2026-02-31 10:00:00,1,1.00,O2346,S1,FOOD,,"

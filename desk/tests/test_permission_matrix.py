@@ -12,9 +12,9 @@ from django.urls.resolvers import URLResolver
 
 from campaigns.models import Campaign, Suppression, Treatment
 from core.models import GridView, Job
-from customers.models import Customer, DataImport
+from customers.models import Customer, DataImport, Store
 from offers.models import Offer
-from reporting.models import CampaignResult, ScenarioTreatment
+from reporting.models import CampaignResult, ScenarioTreatment, StoreEvent
 from reporting.scenario_services import scenario_create
 from reporting.services import results_compute
 from reporting.statistics import MEMBER_COLUMNS
@@ -130,6 +130,12 @@ MATRIX = [
         {"manager"},
         {"scenario_id": "scenario", "portfolio_id": "portfolio"},
     ),
+    (
+        "reporting:scenario_campaign_dates",
+        "post",
+        {"manager"},
+        {"scenario_id": "scenario", "campaign_id": "scenario_campaign"},
+    ),
     ("reporting:scenario_portfolio_change", "post", {"manager"}, {"scenario_id": "scenario"}),
     (
         "reporting:scenario_treatment",
@@ -137,6 +143,10 @@ MATRIX = [
         {"manager"},
         {"scenario_id": "scenario", "treatment_id": "scenario_treatment"},
     ),
+    ("reporting:store_events", "get", EVERYONE, {}),
+    ("reporting:store_event_new", "post", {"manager"}, {}),
+    ("reporting:store_event", "get", EVERYONE, {"event_id": "store_event"}),
+    ("reporting:store_event_edit", "post", {"manager"}, {"event_id": "store_event"}),
     ("scorecards:list", "get", EVERYONE, {}),
     ("scorecards:create", "post", MANAGERS, {}),
     ("scorecards:detail", "get", EVERYONE, {"assessment_id": "assessment"}),
@@ -246,6 +256,12 @@ def objects(people):
         "scenario": scenario,
         "scenario_campaign": scenario.campaigns.get(campaign=campaign),
         "scenario_treatment": ScenarioTreatment.objects.get(scenario_campaign__scenario=scenario),
+        "store_event": StoreEvent.objects.create(
+            store=Store.objects.create(code="S1", name="Quay", latitude=51.5, longitude=0.0),
+            event_date=date(2026, 12, 31),
+            campaign=campaign,
+            created_by=people["manager"],
+        ),
     }
 
 

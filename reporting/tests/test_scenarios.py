@@ -2,6 +2,7 @@
 additions) and their promotion to the plan, on the hand-made 2026 Q3 of the plan's tests."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -10,12 +11,14 @@ from django.urls import reverse
 from campaigns.models import Campaign, Treatment
 from campaigns.services import contact_policy, contact_policy_update
 from customers.models import Customer, Purchase
+from reporting.forms import TreatmentInputsForm
 from reporting.history import past_history
 from reporting.models import CampaignResult, Scenario, ScenarioCampaign, ScenarioTreatment
 from reporting.scenario_services import (
     ScenarioError,
     scenario_assumptions_update,
     scenario_campaign_add,
+    scenario_campaign_dates,
     scenario_campaign_drop,
     scenario_create,
     scenario_portfolio_drop,
@@ -203,8 +206,8 @@ def test_promotion_creates_the_added_campaigns_as_drafts_and_cancels_the_dropped
 
     done = scenario_promote(scenario=scenario, user=manager)
 
-    assert [campaign.name for campaign in done["created"]] == ["Extra welcome"]
-    assert [campaign.name for campaign in done["cancelled"]] == ["Win back"]
+    assert [campaign.name for campaign in done.created] == ["Extra welcome"]
+    assert [campaign.name for campaign in done.cancelled] == ["Win back"]
     extra = Campaign.objects.get(name="Extra welcome")
     assert (extra.status, extra.owner, extra.start_date, extra.quarter) == (Status.DRAFT, manager, date(2026, 9, 7), 3)
     # Made like Spring welcome, with the scenario's inputs: history's 2% for the e-mail, the plan's 5% for the SMS.
@@ -371,3 +374,62 @@ def test_a_scenarios_assumptions_read_as_words(db, manager):
         name="x", year=2026, quarter=4, created_by=manager, response_change=-15, cost_changes={"email": 20}
     )
     assert scenario.assumptions_in_words == ["response -15%", "E-mail cost +20%"]
+
+
+def test_promotion_writes_the_changed_dates_and_inputs_back_into_drafts_only(measured_past, manager, client):
+    scenario = scenario_create(user=manager, name="Plan B", year=2026, quarter=3)
+    welcome = ScenarioCampaign.objects.get(scenario=scenario, name="Spring welcome")
+    email = welcome.treatments.get(code="A")
+    as_typed = {
+        "contacts": email.contacts,
+        "response_rate": round(email.response_rate, 5),  # the form's precision: not a change
+        "order_value_cents": email.order_value_cents,
+        "margin_rate": email.margin_rate,
+    }
+    scenario_treatment_update(
+        scenario=scenario,
+        user=manager,
+        scenario_treatment_id=email.pk,
+        **as_typed,
+        cost_per_contact_cents=12,
+        holdout_share=0.25,
+    )
+    email.refresh_from_db()
+    assert email.changed_inputs == ["cost_per_contact_cents", "holdout_share"]
+    assert email.contacts == 750  # 1,000 less a quarter held out, where a tenth was
+    scenario_campaign_dates(
+        scenario=scenario, user=manager, scenario_campaign_id=welcome.pk, start=date(2026, 7, 13), end=date(2026, 7, 31)
+    )
+    win_back = ScenarioCampaign.objects.get(scenario=scenario, name="Win back")
+    scenario_treatment_update(
+        scenario=scenario, user=manager, scenario_treatment_id=win_back.treatments.get().pk, cost_per_contact_cents=30
+    )
+
+    client.force_login(manager)
+    page = client.post(reverse("reporting:scenario_promote", args=[scenario.pk]), follow=True).content.decode()
+
+    assert "Drafts given the scenario&#x27;s dates and inputs: Spring welcome." in page
+    assert "Win back keeps its own dates and inputs: it is submitted" in page
+    spring = Campaign.objects.get(name="Spring welcome")
+    assert (spring.start_date, spring.end_date) == (date(2026, 7, 13), date(2026, 7, 31))
+    treatments = {one.code: one for one in spring.treatments.all()}
+    assert (treatments["A"].holdout_share, treatments["A"].cost_per_contact_cents) == (Decimal("0.250"), 12)
+    assert treatments["A"].expected_response_rate == Decimal("0.0500")  # not changed here, not written
+    assert (treatments["B"].holdout_share, treatments["B"].cost_per_contact_cents) == (Decimal("0.200"), 5)
+    record = treatments["A"].history.first()
+    assert (record.history_change_reason, record.history_user) == ("Changed by the scenario Plan B", manager)
+    assert Campaign.objects.get(name="Win back").treatments.get().cost_per_contact_cents == 25
+
+
+def test_a_treatment_form_sent_back_untouched_changes_nothing(measured_past, manager, client):
+    scenario = scenario_create(user=manager, name="Untouched", year=2026, quarter=3)
+    row = ScenarioTreatment.objects.get(
+        scenario_campaign__scenario=scenario, scenario_campaign__name="Spring welcome", code="A"
+    )
+    form = TreatmentInputsForm(treatment=row)
+    client.force_login(manager)
+
+    client.post(reverse("reporting:scenario_treatment", args=[scenario.pk, row.pk]), dict(form.initial))
+
+    row.refresh_from_db()
+    assert (row.changed, row.changed_inputs) == (False, [])
