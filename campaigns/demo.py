@@ -210,7 +210,7 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
         if Campaign.objects.filter(name=name).exists():
             continue
         start = within_its_quarter(end - timedelta(weeks=weeks_before), days=PAST_CAMPAIGN_DAYS)
-        _described_as_of(quarter_bounds(*quarter_of(start))[0] - timedelta(days=1))
+        described_as_of(quarter_bounds(*quarter_of(start))[0] - timedelta(days=1))
         campaign = _campaign_make(
             marketer=marketer,
             name=name,
@@ -237,7 +237,7 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
         closes = campaign.end_date + timedelta(days=RESPONSE_WINDOW_DAYS + 1)
         if closes < end:
             campaign_close(campaign=campaign, user=marketer)
-        _dated(
+        workflow_dated(
             campaign,
             {
                 Campaign.Status.DRAFT: (_at(start - timedelta(days=28), 10), marketer),
@@ -250,7 +250,7 @@ def campaigns_load(*, end: date, seed: int, progress: Progress) -> dict:
             },
         )
         released += 1
-    _described_as_of(end)
+    described_as_of(end)
     planned = _next_quarter_load(end=end, seed=seed, marketer=marketer, manager=manager)
     return {"campaigns": released, "planned_campaigns": planned}
 
@@ -262,7 +262,7 @@ def within_its_quarter(start: date, *, days: int) -> date:
     return max(first, min(start, last - timedelta(days=days - 1)))
 
 
-def _described_as_of(day: date) -> None:
+def described_as_of(day: date) -> None:
     """Publish the customers' features as of `day`, unless they already are: audiences are built from them."""
     latest = FeatureRun.objects.first()
     if latest is None or latest.as_of != day:
@@ -273,7 +273,7 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return day_start(day) + timedelta(hours=hour, minutes=minute)
 
 
-def _dated(campaign: Campaign, steps: dict[str, tuple[datetime, AbstractBaseUser | None]]) -> None:
+def workflow_dated(campaign: Campaign, steps: dict[str, tuple[datetime, AbstractBaseUser | None]]) -> None:
     """Date the campaign's workflow as it happened rather than when the demo was loaded: its change log (each
     status at its moment, by whoever took the step), its approval, its audience build and its offers."""
     for status, (moment, user) in steps.items():
@@ -375,7 +375,7 @@ def _next_quarter_load(*, end: date, seed: int, marketer, manager) -> int:
         if state == "built":
             audience_build(campaign=campaign, user=marketer)
         # Planned in the last fortnight of the history, each step a few days after the one before.
-        _dated(
+        workflow_dated(
             campaign,
             {
                 Campaign.Status.DRAFT: (_at(end - timedelta(days=14 - number), 10), marketer),

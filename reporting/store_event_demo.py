@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from campaigns.demo import demo_seed
+from campaigns.demo import demo_seed, described_as_of, workflow_dated
 from campaigns.models import AudienceMember, Campaign
 from campaigns.services import (
     audience_build,
@@ -24,14 +24,14 @@ from campaigns.services import (
     treatment_save,
 )
 from core.lib.days import day_start
-from core.lib.quarters import quarter_bounds
+from core.lib.quarters import quarter_bounds, quarter_of
 from customers.imports.run import import_file
 from customers.models import Customer, Purchase, Store
 from reporting.models import StoreEvent
 from reporting.services import results_run
 from reporting.store_event_services import store_event_save
 from reporting.store_events import nearest_stores
-from segments.models import FeatureRun, Portfolio, PortfolioBudget, Segment
+from segments.models import Portfolio, PortfolioBudget, Segment
 from segments.services import segment_save
 
 CLOSED_CODE = "S02"  # the retailer's history closes it (customers.demo.retailer.CLOSED_STORE)
@@ -94,29 +94,33 @@ def _farewell_campaign(closed: Store, *, end: date, seed: int) -> Campaign:
     before the closing, built, approved, released and closed as any campaign is."""
     user_model = get_user_model()
     marketer, manager = user_model.objects.get(username="marketer"), user_model.objects.get(username="manager")
-    as_of = FeatureRun.objects.order_by("-version").values_list("as_of", flat=True).first() or end
-    segment = Segment.objects.filter(name=f"{closed.name} regulars").first()
+    start = closed.closed_on - timedelta(days=7)
+    # Built from the customers as they were described at the end of the quarter before it went out: nobody who
+    # had not signed up, or bought, by then.
+    described_as_of(quarter_bounds(*quarter_of(start))[0] - timedelta(days=1))
+    segment = Segment.objects.filter(name=f"{closed.name} customers").first()
     segment = segment_save(
         segment=segment,
         owner=manager,
-        name=f"{closed.name} regulars",
-        description=f"Home store {closed.name}, members before it closed, three orders or more.",
+        name=f"{closed.name} customers",
+        description=f"Home store {closed.name}, bought at least once before it closed.",
         rules={
             "all": [
                 {"field": "home_store", "op": "in", "value": [closed.code]},
-                {"field": "tenure_days", "op": "gte", "value": (as_of - closed.closed_on).days + 30},
-                {"field": "orders_lifetime", "op": "gte", "value": 3},
+                {"field": "orders_lifetime", "op": "gte", "value": 1},
             ]
         },
     )
     best = Portfolio.objects.get(stage__code="best")
-    start = closed.closed_on - timedelta(days=7)
     first_year, first_quarter = start.year, (start.month - 1) // 3 + 1
     last = closed.closed_on + timedelta(weeks=COUPON_WEEKS)
     for year, quarter in {(first_year, first_quarter), (last.year, (last.month - 1) // 3 + 1)}:
-        PortfolioBudget.objects.get_or_create(
+        budget, made = PortfolioBudget.objects.get_or_create(
             portfolio=best, year=year, quarter=quarter, defaults={"amount_cents": 6_000_000}
         )
+        if made:
+            budget.history.update(history_date=_at(start - timedelta(days=60), 11), history_user=manager)
+    segment.history.update(history_date=_at(start - timedelta(days=35), 10), history_user=manager)
     campaign = campaign_create(
         owner=marketer,
         name=FAREWELL,
@@ -141,14 +145,33 @@ def _farewell_campaign(closed: Store, *, end: date, seed: int) -> Campaign:
         expected_response_rate="0.0600",
         expected_order_value_cents=4_500,
     )
-    audience_build(campaign=campaign, user=marketer)
     campaign_submit(campaign=campaign, user=marketer)
-    campaign_approve(campaign=campaign, user=manager, comment="Keep the regulars.")
+    approver = best.owner
+    campaign_approve(campaign=campaign, user=approver, comment="Keep the regulars.")
+    audience_build(campaign=campaign, user=marketer)
     contacted_at = timezone.make_aware(datetime.combine(start, time(9, 0)))
     campaign_release(campaign=campaign, user=marketer, contacted_at=contacted_at)
     campaign_start_measuring(campaign=campaign)
     campaign_close(campaign=campaign, user=marketer)
+    closes = last + timedelta(days=1)
+    workflow_dated(
+        campaign,
+        {
+            Campaign.Status.DRAFT: (_at(start - timedelta(days=28), 10), marketer),
+            Campaign.Status.SUBMITTED: (_at(start - timedelta(days=21), 11), marketer),
+            Campaign.Status.APPROVED: (_at(start - timedelta(days=18), 15), approver),
+            Campaign.Status.AUDIENCE_BUILT: (_at(start - timedelta(days=3), 9), marketer),
+            Campaign.Status.RELEASED: (contacted_at, marketer),
+            Campaign.Status.MEASURING: (contacted_at + timedelta(minutes=5), None),
+            Campaign.Status.CLOSED: (_at(closes, 10), marketer),
+        },
+    )
+    described_as_of(end)
     return campaign
+
+
+def _at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
 QUIET_SQL = f"""
