@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns.models import AllocationRun, Campaign
 from campaigns.services import CampaignError, audience_build, campaign_start_measuring
-from campaigns.services.allocation import allocation_chunk, allocation_fail, allocation_needed, allocation_start
+from campaigns.services.allocation import allocation_chunk, allocation_needed, allocation_start
 from core.models import Job
 from core.services import JobError, JobSpec, Progress, job_run, job_submit
 
@@ -103,11 +103,7 @@ def offer_allocation_chunk_job(job: Job, progress: Progress) -> dict[str, Any]:
     run = AllocationRun.objects.select_related("campaign").get(pk=job.params["run_id"])
     if run.status != AllocationRun.Status.RUNNING:
         return {"run_id": run.pk, "skipped": f"the run is {run.get_status_display().lower()}"}
-    try:
-        run = allocation_chunk(run, job.params["number"], progress=progress)
-    except Exception:
-        allocation_fail(run)
-        raise
+    run = allocation_chunk(run, job.params["number"], progress=progress)  # a failure fails the run: see apps.py
     return {"run_id": run.pk, "number": job.params["number"], "status": run.status}
 
 

@@ -243,10 +243,34 @@ def job_succeed(job_id: int, result: dict[str, Any], *, attempt: int | None = No
 
 
 def job_fail(job_id: int, error: str, *, attempt: int | None = None) -> None:
-    _this_attempt(job_id, attempt).exclude(status__in=Job.FINISHED).update(
-        status=Job.Status.FAILED, message="Failed", error=error, finished_at=timezone.now()
-    )
+    unfinished = _this_attempt(job_id, attempt).exclude(status__in=Job.FINISHED)
+    failed = unfinished.update(status=Job.Status.FAILED, message="Failed", error=error, finished_at=timezone.now())
     _job_files_remove(job_id)
+    if failed:
+        _job_failure_follow(job_id)
+
+
+# What the app owning a kind of job does once one of them has failed for good, whatever stopped it (an error,
+# a lost connection on its last attempt, its worker killed): kind -> action, given the job.
+_failure_actions: dict[str, Callable[[Job], None]] = {}
+
+
+def job_failure_register(kind: str, action: Callable[[Job], None]) -> None:
+    """Have `action` run whenever a job of this kind fails for good, so that its app can settle what the job
+    had begun (for instance a run that other jobs share)."""
+    _failure_actions[kind] = action
+
+
+def _job_failure_follow(job_id: int) -> None:
+    job = Job.objects.get(pk=job_id)
+    action = _failure_actions.get(job.kind)
+    if action is None:
+        return
+    try:
+        with transaction.atomic():  # a failing action must not undo the job's failure
+            action(job)
+    except Exception:
+        logger.exception("Job %s (%s) failed, and what follows a failure did not run", job_id, job.kind)
 
 
 def _this_attempt(job_id: int, attempt: int | None) -> QuerySet[Job]:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from campaigns.models import AllocationRun, AudienceMember, Campaign, ContactHistory, OfferAllocation, Treatment
 from campaigns.services.workflow import CampaignError
 from core.lib import tables
+from core.models import Job
 from core.services import Progress
 from customers.models import Category, Purchase
 from offers import allocation as solver
@@ -273,16 +274,17 @@ def allocation_start(campaign: Campaign, *, progress: Progress | None = None) ->
         passes = max(1, min(20, 2_000_000 // max(count, 1)))
         result = solver.allocate(problem, workers=settings.ALLOCATION_THREADS, full_passes=passes)
         report(75, "Keeping every member's offers")
-        _write(run, inputs, result.offers, problem.value)
-        run.plan = {"offer_ids": [offer.pk for offer in offers], "measured": inputs.measured.tolist()}
-        _publish(
-            run,
-            inputs.offers,
-            problem,
-            [_chunk_outcome(result, problem)],
-            result_prices(result.prices),
-            seconds=monotonic() - started,
-        )
+        with transaction.atomic():  # the members' offers and the run's publication land together, or neither
+            _write(run, inputs, result.offers, problem.value)
+            run.plan = {"offer_ids": [offer.pk for offer in offers], "measured": inputs.measured.tolist()}
+            _publish(
+                run,
+                inputs.offers,
+                problem,
+                [_chunk_outcome(result, problem)],
+                result_prices(result.prices),
+                seconds=monotonic() - started,
+            )
         return run, []
     report(10, f"Finding the offers' prices on a sample of {count:,} members")
     members = np.fromiter(ids.iterator(chunk_size=50_000), dtype=np.int64, count=count)
@@ -350,9 +352,19 @@ def allocation_chunk(run: AllocationRun, number: int, *, progress: Progress | No
 
 
 def allocation_fail(run: AllocationRun) -> None:
-    """A run that cannot finish: its rows go, and the published allocation stays."""
-    AllocationRun.objects.filter(pk=run.pk).update(status=AllocationRun.Status.FAILED, finished_at=timezone.now())
-    OfferAllocation.objects.filter(run=run).delete()
+    """A run that cannot finish: its rows go, and the published allocation stays. A run already published
+    (its last part finished before something else went wrong) stays published."""
+    running = AllocationRun.objects.filter(pk=run.pk, status=AllocationRun.Status.RUNNING)
+    if running.update(status=AllocationRun.Status.FAILED, finished_at=timezone.now()):
+        OfferAllocation.objects.filter(run=run).delete()
+
+
+def allocation_part_failed(job: Job) -> None:
+    """A part that failed for good, however it stopped (an error, or its worker killed), fails its run: the
+    other parts then skip their work or throw it away, and the campaign keeps its published allocation."""
+    run = AllocationRun.objects.filter(pk=job.params.get("run_id")).first()
+    if run is not None:
+        allocation_fail(run)
 
 
 def _bounds(ids: np.ndarray, chunks: int) -> list[tuple[int, int]]:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from core.models import Job
 from core.services import jobs_recover
@@ -78,14 +78,18 @@ def wait_for(condition: Callable[[], object], seconds: float = 60, what: str = "
 
 
 @contextmanager
-def table_held(model: type[Model], mode: str = "ACCESS EXCLUSIVE") -> Iterator[None]:
-    """Lock the model's table on a connection of its own while the block runs, so that a job which needs it
-    waits there, inside its transaction."""
+def hold(what: type[Model] | QuerySet, mode: str = "ACCESS EXCLUSIVE") -> Iterator[None]:
+    """Lock a model's table (in `mode`) or a queryset's rows (for update) on a connection of its own while the
+    block runs, so that a job which needs them waits there, inside its transaction."""
     blocker = connections.create_connection("default")
     blocker.set_autocommit(False)
     try:
         with blocker.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {model._meta.db_table} IN {mode} MODE")
+            if isinstance(what, QuerySet):
+                statement, params = what.select_for_update().query.get_compiler(connection=blocker).as_sql()
+                cursor.execute(statement, params)
+            else:
+                cursor.execute(f"LOCK TABLE {what._meta.db_table} IN {mode} MODE")
         yield
     finally:
         blocker.rollback()
@@ -122,17 +126,22 @@ class Fault:
     def __init__(self) -> None:
         self.workers: list[subprocess.Popen] = []
 
-    def kill_mid_job(self, start: Callable[[], Job], *, held: type[Model], mode: str = "ACCESS EXCLUSIVE") -> Job:
-        """Start a job on a real worker, catch it waiting for the held table, SIGKILL the worker and all its
-        processes, and return the job once PostgreSQL has rolled back what the worker had not committed."""
-        worker = self._start()
-        with table_held(held, mode):
+    def kill_mid_job(
+        self,
+        start: Callable[[], Job],
+        *,
+        held: type[Model] | QuerySet,
+        mode: str = "ACCESS EXCLUSIVE",
+        **env: str,
+    ) -> Job:
+        """Start a job on a real worker, catch it (or a job it started) waiting for the held table or rows,
+        SIGKILL the worker and all its processes, and return the job once PostgreSQL has rolled back what
+        the worker had not committed. `env` is the workers' environment."""
+        worker = self._start(**env)
+        with hold(held, mode):
             job = start()
-            wait_for(
-                lambda: Job.objects.get(pk=job.pk).status == Job.Status.RUNNING and waiting_for_a_lock(),
-                what=f"the job waiting for {held._meta.db_table}",
-            )
-            self._start(JOB_DEAD_SECONDS="600")  # the message is taken: the next worker finds only the retry
+            wait_for(waiting_for_a_lock, what=f"the job waiting for {held}")
+            self._start(**{**env, "JOB_DEAD_SECONDS": "600"})  # the message is taken: this one finds only the retry
             kill_group(worker)
         wait_for(lambda: not other_writers(), what="the killed worker's transaction rolled back")
         return Job.objects.get(pk=job.pk)
