@@ -81,8 +81,8 @@ def offer_allocation_job(job: Job, progress: Progress) -> dict[str, Any]:
         raise JobError(str(error)) from None
     if bounds and job.params.get("in_place"):
         for number in range(len(bounds)):
-            progress(20 + 75 * number / len(bounds), f"Part {number + 1} of {len(bounds)}")
-            run = allocation_chunk(run, number)
+            part = progress.span(20 + 75 * number / len(bounds), 20 + 75 * (number + 1) / len(bounds))
+            run = allocation_chunk(run, number, progress=part)
     elif bounds:
         for number in range(len(bounds)):
             job_submit(offer_allocation_chunk_spec(run, number), owner=job.owner)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from celery import Task, current_app
@@ -40,19 +41,21 @@ class JobError(Exception):
 
 
 class Progress:
-    """Reports a running job's progress with one cheap UPDATE per call.
+    """Reports a running job's progress with one cheap UPDATE per call, and stops a job past its time limit.
 
     The UPDATE goes through a connection of its own, so that progress made
     inside a long transaction (an import, an audience build) is visible while
     that transaction is still open; it may be called from any thread.
     """
 
-    def __init__(self, job_id: int) -> None:
+    def __init__(self, job_id: int, *, deadline: float | None = None) -> None:
         self.job_id = job_id
+        self.deadline = deadline  # on the monotonic clock
         self._connection = None
         self._lock = threading.Lock()
 
     def __call__(self, percent: float, message: str = "") -> None:
+        self.check()
         self._update(
             "progress = %(progress)s, message = %(message)s, heartbeat_at = now()",
             {"progress": max(0, min(100, int(percent))), "message": message[:300]},
@@ -61,6 +64,13 @@ class Progress:
     def beat(self) -> None:
         """Tell the job's watchers that its worker is alive, whether or not the work has moved."""
         self._update("heartbeat_at = now()", {})
+
+    def check(self) -> None:
+        """Stop the job, by raising JobError, once it has run past JOB_TIME_LIMIT_SECONDS. Every progress
+        report checks; work that computes for long without reporting (the offer allocation's threads) calls
+        this between its steps, on any thread."""
+        if self.deadline is not None and monotonic() > self.deadline:
+            raise JobError(_time_limit_error())
 
     def span(self, start: float, end: float) -> "Progress":
         """A Progress whose 0-100 maps onto start-end of this one, for a step of a larger job."""
@@ -99,6 +109,9 @@ class _SpanProgress(Progress):
 
     def beat(self) -> None:
         self.parent.beat()
+
+    def check(self) -> None:
+        self.parent.check()
 
     def close(self) -> None:
         self.parent.close()
@@ -209,7 +222,7 @@ def job_run(job_id: int, work: JobWork) -> None:
         logger.warning("Job %s was not queued any more; not running it again.", job_id)
         return
     job = Job.objects.get(pk=job_id)
-    progress = Progress(job_id)
+    progress = Progress(job_id, deadline=monotonic() + settings.JOB_TIME_LIMIT_SECONDS)
     try:
         with _Heartbeat(progress), statement_timeout(settings.JOB_STATEMENT_TIMEOUT_SECONDS):
             result = work(job, progress)
@@ -366,6 +379,14 @@ def _timed_out_error() -> str:
     return (
         f"A database statement of this job ran longer than {limit} (JOB_STATEMENT_TIMEOUT_SECONDS) and was "
         "stopped. Nothing it was doing was saved; earlier results are unchanged."
+    )
+
+
+def _time_limit_error() -> str:
+    limit = _duration(timedelta(seconds=settings.JOB_TIME_LIMIT_SECONDS))
+    return (
+        f"The job ran longer than {limit} (JOB_TIME_LIMIT_SECONDS) and was stopped. Nothing it was doing was "
+        "saved; earlier results are unchanged."
     )
 
 
