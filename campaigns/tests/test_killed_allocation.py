@@ -3,6 +3,7 @@ keeps its published allocation, whole, until a new one is published whole."""
 
 import pytest
 from django.db.models import Count
+from django.urls import reverse
 
 from campaigns.models import AllocationRun, OfferAllocation
 from campaigns.selectors import latest_allocation
@@ -58,7 +59,7 @@ def test_a_killed_allocation_publishes_nothing_and_allocates_again(fault, alloca
     assert 20 < per_offer["GARDEN_15"] <= 60  # the cap raised since
 
 
-def test_a_killed_part_fails_its_run_and_the_campaign_keeps_its_allocation(fault, allocated, marketer):
+def test_a_killed_part_fails_its_run_and_the_campaign_keeps_its_allocation(fault, allocated, marketer, client):
     campaign, first = allocated
     given = offers_given(first)
 
@@ -86,12 +87,17 @@ def test_a_killed_part_fails_its_run_and_the_campaign_keeps_its_allocation(fault
     assert run.status == AllocationRun.Status.FAILED
     assert not OfferAllocation.objects.filter(run=run).exists()
     assert latest_allocation(campaign) == first and offers_given(first) == given
+    client.force_login(marketer)
+    page = client.get(reverse("campaigns:offers", args=[campaign.pk])).content.decode()
+    assert f"{killed.title} failed: The worker running this job stopped." in page
+    assert "The offers below are still the campaign's, from the allocation before." in page
 
     again = fault.finished(offer_allocation_enqueue(campaign=campaign, owner=marketer))
     published = AllocationRun.objects.get(pk=again.result["run_id"])
     fault.finished(Job.objects.filter(kind=Job.Kind.OFFER_ALLOCATION_CHUNK).order_by("-pk").first())
     published.refresh_from_db()
     assert (published.status, published.chunks_done) == (AllocationRun.Status.PUBLISHED, 2)
+    assert "allocation-failure" not in client.get(reverse("campaigns:offers", args=[campaign.pk])).content.decode()
     assert latest_allocation(campaign) == published
     assert not OfferAllocation.objects.exclude(run=published).exists()
     per_member = OfferAllocation.objects.filter(run=published).values("customer_id").annotate(n=Count("slot"))
