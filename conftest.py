@@ -201,6 +201,18 @@ def broker_connections(django_db_setup, django_db_blocker) -> Iterator[None]:
 
 
 @pytest.fixture
+def fault(transactional_db) -> Iterator[object]:
+    """Real workers to kill in the middle of a job (see core/tests/workers.py), stopped after the test."""
+    from core.tests.workers import Fault
+
+    fault = Fault()
+    try:
+        yield fault
+    finally:
+        fault.close()
+
+
+@pytest.fixture
 def celery_worker(transactional_db) -> Iterator[object]:
     """A real Celery worker, in this process, consuming the configured broker (the database's unless set)."""
     from celery.contrib.testing.worker import start_worker

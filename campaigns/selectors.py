@@ -152,6 +152,18 @@ def latest_allocation(campaign: Campaign) -> AllocationRun | None:
     return campaign.allocation_runs.filter(status=AllocationRun.Status.PUBLISHED).order_by("-created_at").first()
 
 
+def allocation_failure(campaign: Campaign) -> str:
+    """Why the campaign's newest allocation failed, in the words of the part that stopped it; empty when its
+    newest allocation did not fail."""
+    newest = campaign.allocation_runs.exclude(status=AllocationRun.Status.RUNNING).order_by("-created_at").first()
+    if newest is None or newest.status != AllocationRun.Status.FAILED:
+        return ""
+    parts = Job.objects.filter(kind=Job.Kind.OFFER_ALLOCATION_CHUNK, params__run_id=newest.pk)
+    stopped = parts.filter(status=Job.Status.FAILED).order_by("finished_at").first()
+    reason = f" {stopped.title} failed: {stopped.error}" if stopped else ""
+    return f"The allocation started {timezone.localtime(newest.created_at):%Y-%m-%d %H:%M} did not finish.{reason}"
+
+
 def allocation_offer_rows(run: AllocationRun) -> list[dict]:
     """Per offer of a run: given and budget used against its caps, and what one more unit of a binding cap
     would be worth (its dual price), most given first."""

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns.models import AllocationRun, Campaign
 from campaigns.services import CampaignError, audience_build, campaign_start_measuring
-from campaigns.services.allocation import allocation_chunk, allocation_fail, allocation_needed, allocation_start
+from campaigns.services.allocation import allocation_chunk, allocation_needed, allocation_start
 from core.models import Job
 from core.services import JobError, JobSpec, Progress, job_run, job_submit
 
@@ -81,8 +81,8 @@ def offer_allocation_job(job: Job, progress: Progress) -> dict[str, Any]:
         raise JobError(str(error)) from None
     if bounds and job.params.get("in_place"):
         for number in range(len(bounds)):
-            progress(20 + 75 * number / len(bounds), f"Part {number + 1} of {len(bounds)}")
-            run = allocation_chunk(run, number)
+            part = progress.span(20 + 75 * number / len(bounds), 20 + 75 * (number + 1) / len(bounds))
+            run = allocation_chunk(run, number, progress=part)
     elif bounds:
         for number in range(len(bounds)):
             job_submit(offer_allocation_chunk_spec(run, number), owner=job.owner)
@@ -103,11 +103,7 @@ def offer_allocation_chunk_job(job: Job, progress: Progress) -> dict[str, Any]:
     run = AllocationRun.objects.select_related("campaign").get(pk=job.params["run_id"])
     if run.status != AllocationRun.Status.RUNNING:
         return {"run_id": run.pk, "skipped": f"the run is {run.get_status_display().lower()}"}
-    try:
-        run = allocation_chunk(run, job.params["number"], progress=progress)
-    except Exception:
-        allocation_fail(run)
-        raise
+    run = allocation_chunk(run, job.params["number"], progress=progress)  # a failure fails the run: see apps.py
     return {"run_id": run.pk, "number": job.params["number"], "status": run.status}
 
 

@@ -262,6 +262,7 @@ def offer_allocation(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "chart": _allocation_chart(run) if run else None,
         "may_change": request.user.has_perm("campaigns.change_campaign", campaign),
         "job": selectors.allocation_job_pending(campaign, request.user) or _job_of(request),
+        "failure": selectors.allocation_failure(campaign),
     }
     return render(request, "campaigns/offer_allocation.html", context)
 

@@ -236,7 +236,11 @@ LONG_TASKS = [
 CELERY_TASK_ROUTES = {name: {"queue": "long"} for name in LONG_TASKS}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 4 * 3600, minimum=60)
+# A job running longer than JOB_TIME_LIMIT_SECONDS stops at its next progress report or step (the offer
+# allocation's threads check between blocks of customers) and fails saying so. Celery ends the worker
+# process of one that has not stopped ten minutes later, stuck where nothing checks.
+JOB_TIME_LIMIT_SECONDS = env_int("JOB_TIME_LIMIT_SECONDS", 4 * 3600, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", JOB_TIME_LIMIT_SECONDS + 600, minimum=60)
 # Any number of beat processes may run: the one holding a database lock schedules, the others stand by.
 CELERY_BEAT_SCHEDULER = "core.beat:SingleBeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 5

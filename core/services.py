@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from celery import Task, current_app
@@ -41,19 +42,21 @@ class JobError(Exception):
 
 
 class Progress:
-    """Reports a running job's progress with one cheap UPDATE per call.
+    """Reports a running job's progress with one cheap UPDATE per call, and stops a job past its time limit.
 
     The UPDATE goes through a connection of its own, so that progress made
     inside a long transaction (an import, an audience build) is visible while
     that transaction is still open; it may be called from any thread.
     """
 
-    def __init__(self, job_id: int) -> None:
+    def __init__(self, job_id: int, *, deadline: float | None = None) -> None:
         self.job_id = job_id
+        self.deadline = deadline  # on the monotonic clock
         self._connection = None
         self._lock = threading.Lock()
 
     def __call__(self, percent: float, message: str = "") -> None:
+        self.check()
         self._update(
             "progress = %(progress)s, message = %(message)s, heartbeat_at = now()",
             {"progress": max(0, min(100, int(percent))), "message": message[:300]},
@@ -62,6 +65,13 @@ class Progress:
     def beat(self) -> None:
         """Tell the job's watchers that its worker is alive, whether or not the work has moved."""
         self._update("heartbeat_at = now()", {})
+
+    def check(self) -> None:
+        """Stop the job, by raising JobError, once it has run past JOB_TIME_LIMIT_SECONDS. Every progress
+        report checks; work that computes for long without reporting (the offer allocation's threads) calls
+        this between its steps, on any thread."""
+        if self.deadline is not None and monotonic() > self.deadline:
+            raise JobError(_time_limit_error())
 
     def span(self, start: float, end: float) -> "Progress":
         """A Progress whose 0-100 maps onto start-end of this one, for a step of a larger job."""
@@ -100,6 +110,9 @@ class _SpanProgress(Progress):
 
     def beat(self) -> None:
         self.parent.beat()
+
+    def check(self) -> None:
+        self.parent.check()
 
     def close(self) -> None:
         self.parent.close()
@@ -210,7 +223,7 @@ def job_run(job_id: int, work: JobWork) -> None:
         logger.warning("Job %s was not queued any more; not running it again.", job_id)
         return
     job = Job.objects.get(pk=job_id)
-    progress = Progress(job_id)
+    progress = Progress(job_id, deadline=monotonic() + settings.JOB_TIME_LIMIT_SECONDS)
     try:
         with _Heartbeat(progress), statement_timeout(settings.JOB_STATEMENT_TIMEOUT_SECONDS):
             result = work(job, progress)
@@ -244,10 +257,34 @@ def job_succeed(job_id: int, result: dict[str, Any], *, attempt: int | None = No
 
 
 def job_fail(job_id: int, error: str, *, attempt: int | None = None) -> None:
-    _this_attempt(job_id, attempt).exclude(status__in=Job.FINISHED).update(
-        status=Job.Status.FAILED, message="Failed", error=error, finished_at=timezone.now()
-    )
+    unfinished = _this_attempt(job_id, attempt).exclude(status__in=Job.FINISHED)
+    failed = unfinished.update(status=Job.Status.FAILED, message="Failed", error=error, finished_at=timezone.now())
     _job_files_remove(job_id)
+    if failed:
+        _job_failure_follow(job_id)
+
+
+# What the app owning a kind of job does once one of them has failed for good, whatever stopped it (an error,
+# a lost connection on its last attempt, its worker killed): kind -> action, given the job.
+_failure_actions: dict[str, Callable[[Job], None]] = {}
+
+
+def job_failure_register(kind: str, action: Callable[[Job], None]) -> None:
+    """Have `action` run whenever a job of this kind fails for good, so that its app can settle what the job
+    had begun (for instance a run that other jobs share)."""
+    _failure_actions[kind] = action
+
+
+def _job_failure_follow(job_id: int) -> None:
+    job = Job.objects.get(pk=job_id)
+    action = _failure_actions.get(job.kind)
+    if action is None:
+        return
+    try:
+        with transaction.atomic():  # a failing action must not undo the job's failure
+            action(job)
+    except Exception:
+        logger.exception("Job %s (%s) failed, and what follows a failure did not run", job_id, job.kind)
 
 
 def _this_attempt(job_id: int, attempt: int | None) -> QuerySet[Job]:
@@ -343,6 +380,14 @@ def _timed_out_error() -> str:
     return (
         f"A database statement of this job ran longer than {limit} (JOB_STATEMENT_TIMEOUT_SECONDS) and was "
         "stopped. Nothing it was doing was saved; earlier results are unchanged."
+    )
+
+
+def _time_limit_error() -> str:
+    limit = _duration(timedelta(seconds=settings.JOB_TIME_LIMIT_SECONDS))
+    return (
+        f"The job ran longer than {limit} (JOB_TIME_LIMIT_SECONDS) and was stopped. Nothing it was doing was "
+        "saved; earlier results are unchanged."
     )
 
 

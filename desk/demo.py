@@ -8,6 +8,7 @@ from tempfile import mkdtemp
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from campaigns.demo import campaigns_load
 from core.models import Job
@@ -25,7 +26,16 @@ DEMO_KINDS = ["stores", "categories", "customers", "purchases", "events"]
 
 
 def demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
-    """Write the retailer's files for the job's parameters, import them, then stage them and run campaigns."""
+    """Write the retailer's files for the job's parameters, import them, then stage them and run campaigns.
+
+    All in one transaction: a load stopped halfway (its worker killed) leaves the database empty, so the job
+    may simply run again, and the desk's next start still finds an empty database to load.
+    """
+    with transaction.atomic():
+        return _demo_retailer_load(job, progress)
+
+
+def _demo_retailer_load(job: Job, progress: Progress) -> dict[str, Any]:
     customers, seed = job.params["customers"], job.params["seed"]
     end = date.fromisoformat(job.params["end"])
     demo_users_ensure()  # the demo's segments and portfolios belong to them

@@ -22,5 +22,4 @@ def demo_data_enqueue(*, customers: int, seed: int, end: date, owner: AbstractBa
         owner=owner,
         task=load_demo_data,
         params={"customers": customers, "seed": seed, "end": end.isoformat()},
-        repeatable=False,  # it loads into an empty database, and a second run would not find one
     )

@@ -54,6 +54,9 @@ FULL_PASSES = 1
 STEP_GROWTH = 1.2
 STEP_SHRINK = 0.5
 FIRST_STEP = 0.05  # of an offer's typical positive value
+# Called before every block of customers, on the thread that computes it: it stops the allocation by raising
+# (a job past its time limit).
+Check = Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ def prices_find(
     full_passes: int = FULL_PASSES,
     seed: int = 0,
     workers: int = 2,
+    check: Check | None = None,
 ) -> Prices:
     """Prices per offer at which the customers' demand meets the limits, from a sample then full passes.
 
@@ -228,17 +232,19 @@ def prices_find(
     last_move = np.zeros(problem.offers)
     rounds = [(sample, limit * share)] * sample_iterations + [(everyone, limit)] * full_passes
     for customers, target in rounds:
-        demand = _choose(customers, price, layout, workers, keep_choices=False).demand
+        demand = _choose(customers, price, layout, workers, keep_choices=False, check=check).demand
         price, step, last_move = _price_step(price, step, last_move, demand, target)
     iterations = len(rounds)
     return _prices(problem, price, limit, iterations)
 
 
-def chunk_demand(chunk_problem: OfferProblem, prices: Prices, *, workers: int = 2) -> np.ndarray:
+def chunk_demand(
+    chunk_problem: OfferProblem, prices: Prices, *, workers: int = 2, check: Check | None = None
+) -> np.ndarray:
     """How many of the chunk's customers would take each offer at the prices (for `cap_shares`)."""
     layout = _CategoryLayout.of(chunk_problem.category)
     customers = _Customers(chunk_problem.value, chunk_problem.per_customer, presorted=False)
-    return _choose(customers, prices.price, layout, workers, keep_choices=False).demand
+    return _choose(customers, prices.price, layout, workers, keep_choices=False, check=check).demand
 
 
 def cap_shares(prices: Prices, demands: list[np.ndarray], customers: list[int]) -> list[np.ndarray]:
@@ -267,12 +273,17 @@ def cap_shares(prices: Prices, demands: list[np.ndarray], customers: list[int]) 
 
 
 def chunk_allocate(
-    chunk_problem: OfferProblem, prices: Prices, cap_share: np.ndarray | float = 1.0, *, workers: int = 2
+    chunk_problem: OfferProblem,
+    prices: Prices,
+    cap_share: np.ndarray | float = 1.0,
+    *,
+    workers: int = 2,
+    check: Check | None = None,
 ) -> ChunkResult:
     """The chunk's allocation at the shared prices, repaired to keep within its share of every cap."""
     layout = _CategoryLayout.of(chunk_problem.category)
     customers = _Customers(chunk_problem.value, chunk_problem.per_customer, presorted=False)
-    choices = _choose(customers, prices.price, layout, workers, keep_choices=True)
+    choices = _choose(customers, prices.price, layout, workers, keep_choices=True, check=check)
     room = np.floor(np.asarray(cap_share, dtype=np.float64) * prices.limit + 1e-6)
     room = np.where(np.isfinite(prices.limit), np.minimum(room, prices.limit), np.inf)
     offers = _repair(chunk_problem, choices.offers, room, layout)
@@ -311,11 +322,13 @@ def chunks_combine(prices: Prices, results: list[ChunkResult], seconds: float = 
     )
 
 
-def allocate(problem: OfferProblem, *, workers: int = 2, seed: int = 0, **price_options: int) -> Allocation:
+def allocate(
+    problem: OfferProblem, *, workers: int = 2, seed: int = 0, check: Check | None = None, **price_options: int
+) -> Allocation:
     """The allocation of a whole problem in this process: prices, then the repaired choice at them."""
     started = time.perf_counter()
-    prices = prices_find(problem, workers=workers, seed=seed, **price_options)
-    result = chunk_allocate(problem, prices, 1.0, workers=workers)
+    prices = prices_find(problem, workers=workers, seed=seed, check=check, **price_options)
+    result = chunk_allocate(problem, prices, 1.0, workers=workers, check=check)
     return chunks_combine(prices, [result], seconds=time.perf_counter() - started)
 
 
@@ -372,16 +385,30 @@ def _blocks(customers: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + BLOCK_CUSTOMERS, customers)
 
 
-def _in_blocks(customers: int, workers: int, work: Callable[[int, int], object]) -> list:
+def _in_blocks(customers: int, workers: int, work: Callable[[int, int], object], check: Check | None) -> list:
+    """`work` on every block of customers, on `workers` threads; `check` runs before each block on the thread
+    that takes it, so that raising there stops every thread within a block."""
+
+    def checked(block: tuple[int, int]) -> object:
+        if check is not None:
+            check()
+        return work(*block)
+
     blocks = list(_blocks(customers))
     if workers <= 1 or len(blocks) == 1:
-        return [work(start, stop) for start, stop in blocks]
+        return [checked(block) for block in blocks]
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda block: work(*block), blocks))
+        return list(pool.map(checked, blocks))
 
 
 def _choose(
-    customers: "_Customers", price: np.ndarray, layout: _CategoryLayout, workers: int, *, keep_choices: bool
+    customers: "_Customers",
+    price: np.ndarray,
+    layout: _CategoryLayout,
+    workers: int,
+    *,
+    keep_choices: bool,
+    check: Check | None = None,
 ) -> _Choices:
     """Every customer's best offers at the prices: the separable subproblem of the dual."""
     width = int(customers.per_customer.max(initial=0))
@@ -392,7 +419,7 @@ def _choose(
         reduced = customers.reduced(start, stop, sorted_price, layout)
         return _choose_block(reduced, customers.per_customer[start:stop], layout, width)
 
-    parts = _in_blocks(customers.count, workers, block)
+    parts = _in_blocks(customers.count, workers, block, check)
     demand = np.zeros(offer_count, dtype=np.int64)
     reduced_total = 0.0
     for offers, reduced in parts:

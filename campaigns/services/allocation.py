@@ -27,6 +27,7 @@ from django.utils import timezone
 from campaigns.models import AllocationRun, AudienceMember, Campaign, ContactHistory, OfferAllocation, Treatment
 from campaigns.services.workflow import CampaignError
 from core.lib import tables
+from core.models import Job
 from core.services import Progress
 from customers.models import Category, Purchase
 from offers import allocation as solver
@@ -241,6 +242,7 @@ def allocation_start(campaign: Campaign, *, progress: Progress | None = None) ->
     """Start allocating the campaign's offers. A campaign that fits one chunk is allocated and published here;
     a larger one gets its prices and chunks, returned as (run, [(low, high), ...]) for the chunk jobs."""
     report = progress or (lambda percent, message="": None)
+    check = progress.check if progress else None  # the job's time limit, on the solver's threads too
     started = monotonic()
     build = campaign.builds.aggregate(latest=Max("version"))["latest"]
     if build is None or not allocation_needed(campaign):
@@ -271,18 +273,19 @@ def allocation_start(campaign: Campaign, *, progress: Progress | None = None) ->
         problem = inputs.problem()
         # A pass over every member costs little below a few hundred thousand: more of them tighten the prices.
         passes = max(1, min(20, 2_000_000 // max(count, 1)))
-        result = solver.allocate(problem, workers=settings.ALLOCATION_THREADS, full_passes=passes)
+        result = solver.allocate(problem, workers=settings.ALLOCATION_THREADS, full_passes=passes, check=check)
         report(75, "Keeping every member's offers")
-        _write(run, inputs, result.offers, problem.value)
-        run.plan = {"offer_ids": [offer.pk for offer in offers], "measured": inputs.measured.tolist()}
-        _publish(
-            run,
-            inputs.offers,
-            problem,
-            [_chunk_outcome(result, problem)],
-            result_prices(result.prices),
-            seconds=monotonic() - started,
-        )
+        with transaction.atomic():  # the members' offers and the run's publication land together, or neither
+            _write(run, inputs, result.offers, problem.value)
+            run.plan = {"offer_ids": [offer.pk for offer in offers], "measured": inputs.measured.tolist()}
+            _publish(
+                run,
+                inputs.offers,
+                problem,
+                [_chunk_outcome(result, problem)],
+                result_prices(result.prices),
+                seconds=monotonic() - started,
+            )
         return run, []
     report(10, f"Finding the offers' prices on a sample of {count:,} members")
     members = np.fromiter(ids.iterator(chunk_size=50_000), dtype=np.int64, count=count)
@@ -291,7 +294,7 @@ def allocation_start(campaign: Campaign, *, progress: Progress | None = None) ->
     sampled_ids = np.sort(rng.choice(members, size=min(count, SAMPLE_MEMBERS), replace=False))
     sample = inputs_load(campaign, ids=sampled_ids.tolist(), offers=offers)
     sampled = problem_of(sample.terms, offers, sample.values(), sample.per_customer, len(sampled_ids) / count)
-    found = solver.prices_find(sampled, full_passes=3, workers=settings.ALLOCATION_THREADS)
+    found = solver.prices_find(sampled, full_passes=3, workers=settings.ALLOCATION_THREADS, check=check)
     whole = problem_of(sample.terms, offers, sampled.value[:0], sample.per_customer[:0])
     prices = solver.Prices(
         found.price, solver.allocation_limits(whole), found.quantity_price, found.budget_price, found.iterations
@@ -312,6 +315,7 @@ def allocation_start(campaign: Campaign, *, progress: Progress | None = None) ->
 def allocation_chunk(run: AllocationRun, number: int, *, progress: Progress | None = None) -> AllocationRun:
     """Score and allocate one chunk of a run within its share of the caps; the last chunk publishes."""
     report = progress or (lambda percent, message="": None)
+    check = progress.check if progress else None
     plan = run.plan
     by_id = Offer.objects.select_related("category").prefetch_related("stores").in_bulk(plan["offer_ids"])
     offers = [by_id[pk] for pk in plan["offer_ids"]]
@@ -323,7 +327,8 @@ def allocation_chunk(run: AllocationRun, number: int, *, progress: Progress | No
     problem = inputs.problem()
     prices = prices_of(plan["prices"])
     report(50, "Allocating within its share of every cap")
-    result = solver.chunk_allocate(problem, prices, _array(plan["shares"][number]), workers=settings.ALLOCATION_THREADS)
+    share = _array(plan["shares"][number])
+    result = solver.chunk_allocate(problem, prices, share, workers=settings.ALLOCATION_THREADS, check=check)
     report(75, "Keeping its members' offers")
     _write(run, inputs, result.offers, problem.value)
     outcome = {
@@ -350,9 +355,19 @@ def allocation_chunk(run: AllocationRun, number: int, *, progress: Progress | No
 
 
 def allocation_fail(run: AllocationRun) -> None:
-    """A run that cannot finish: its rows go, and the published allocation stays."""
-    AllocationRun.objects.filter(pk=run.pk).update(status=AllocationRun.Status.FAILED, finished_at=timezone.now())
-    OfferAllocation.objects.filter(run=run).delete()
+    """A run that cannot finish: its rows go, and the published allocation stays. A run already published
+    (its last part finished before something else went wrong) stays published."""
+    running = AllocationRun.objects.filter(pk=run.pk, status=AllocationRun.Status.RUNNING)
+    if running.update(status=AllocationRun.Status.FAILED, finished_at=timezone.now()):
+        OfferAllocation.objects.filter(run=run).delete()
+
+
+def allocation_part_failed(job: Job) -> None:
+    """A part that failed for good, however it stopped (an error, or its worker killed), fails its run: the
+    other parts then skip their work or throw it away, and the campaign keeps its published allocation."""
+    run = AllocationRun.objects.filter(pk=job.params.get("run_id")).first()
+    if run is not None:
+        allocation_fail(run)
 
 
 def _bounds(ids: np.ndarray, chunks: int) -> list[tuple[int, int]]:

@@ -6,8 +6,9 @@ from django.db.models import Count
 from django.test import override_settings
 
 from campaigns.models import AllocationRun, AudienceMember, OfferAllocation
+from campaigns.selectors import latest_allocation
 from campaigns.services import audience_build
-from campaigns.tasks import offer_allocation_job, offer_allocation_spec
+from campaigns.tasks import offer_allocation_chunk_job, offer_allocation_job, offer_allocation_spec
 from campaigns.tests.conftest import population, shares_for
 from core.models import Job
 from core.services import job_run
@@ -70,6 +71,30 @@ def test_chunks_agree_with_one_run_and_never_pass_a_cap(no_global_control, make_
     assert counts["GARDEN_15"] <= 20
     # The newest published run is the campaign's allocation; the older one's rows are gone.
     assert not OfferAllocation.objects.filter(run=single).exists()
+
+
+def test_a_part_past_the_job_time_limit_fails_its_run_and_the_allocation_stays(
+    no_global_control, make_campaign, bank, settings
+):
+    shares_for(population(600))
+    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2}])
+    audience_build(campaign=campaign)
+    published = allocate(campaign)
+    settings.ALLOCATION_CHUNK_CUSTOMERS = 300
+    spec = offer_allocation_spec(campaign, in_place=False)
+    coordinator = Job.objects.create(kind=spec.kind, title=spec.title, params=spec.params)
+    job_run(coordinator.pk, offer_allocation_job)  # hands two parts to the workers
+    run = AllocationRun.objects.get(pk=Job.objects.get(pk=coordinator.pk).result["run_id"])
+    first_part = Job.objects.filter(kind=Job.Kind.OFFER_ALLOCATION_CHUNK).order_by("pk").first()
+
+    settings.JOB_TIME_LIMIT_SECONDS = 0  # past already when the part starts
+    job_run(first_part.pk, offer_allocation_chunk_job)
+
+    first_part.refresh_from_db()
+    run.refresh_from_db()
+    assert first_part.status == "failed" and "(JOB_TIME_LIMIT_SECONDS) and was stopped" in first_part.error
+    assert run.status == AllocationRun.Status.FAILED and not OfferAllocation.objects.filter(run=run).exists()
+    assert latest_allocation(campaign) == published
 
 
 def test_the_release_sends_each_member_their_offers_in_one_column_per_slot(

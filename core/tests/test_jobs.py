@@ -262,3 +262,22 @@ def test_the_jobs_page_reads_a_fixed_number_of_queries_and_writes_nothing(client
     few, many = statements_for(2), statements_for(12)
     assert len(few) == len(many)
     assert not [sql for sql in many if sql.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))]
+
+
+def test_a_job_past_its_time_limit_stops_at_its_next_report_and_fails_saying_so(job, settings):
+    settings.JOB_TIME_LIMIT_SECONDS = 1
+    reached = []
+
+    def work(job, progress):
+        progress(10, "Started")
+        time.sleep(1.2)
+        progress(50, "Halfway")
+        reached.append(50)
+
+    job_run(job.pk, work)
+    job.refresh_from_db()
+    assert reached == [] and job.status == "failed"
+    assert job.error == (
+        "The job ran longer than 1 seconds (JOB_TIME_LIMIT_SECONDS) and was stopped. Nothing it was doing was "
+        "saved; earlier results are unchanged."
+    )

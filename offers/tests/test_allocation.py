@@ -1,5 +1,6 @@
 """Offer allocation against hand-made optima and against scipy's exact MILP, run whole and in chunks."""
 
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -8,6 +9,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from offers.allocation import (
+    SAMPLE_ITERATIONS,
     OfferProblem,
     allocate,
     allocation_limits,
@@ -176,3 +178,23 @@ def test_chunks_with_shared_prices_together_keep_the_caps_and_match_a_single_run
     assert chunked.bound == pytest.approx(single.bound, rel=1e-6)
     assert abs(chunked.value - single.value) <= single.gap * single.bound + 1e-6 * single.bound
     assert chunked.gap < 0.005
+
+
+def test_the_check_runs_before_every_block_on_the_threads_and_its_error_stops_the_allocation():
+    """As a job past its time limit stops: the threads check between blocks of customers."""
+    problem = random_problem(100_000, 8, seed=3)  # four blocks a pass over everyone, one in the sample
+    calls: list[int] = []
+
+    class Stopped(Exception):
+        pass
+
+    def check() -> None:
+        calls.append(threading.get_ident())
+        if len(calls) > SAMPLE_ITERATIONS + 1:  # the second block of the full pass
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        allocate(problem, workers=2, check=check)
+    assert set(calls[:SAMPLE_ITERATIONS]) == {threading.get_ident()}  # one block a sample iteration: no threads
+    assert threading.get_ident() not in calls[SAMPLE_ITERATIONS:]
+    assert len(calls) <= SAMPLE_ITERATIONS + 4  # nothing after the pass it stopped in
