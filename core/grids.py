@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import F, Field, Model, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import JsonResponse, QueryDict
 
@@ -185,7 +186,22 @@ def _keyset(queryset: QuerySet, order: list[tuple[str, bool]], after: list[Any])
         return None
     row = Tuple(*(F(lookup) for lookup, _descending in order))
     comparison = TupleLessThan if directions.pop() else TupleGreaterThan
-    return queryset.filter(comparison(row, tuple(after)))
+    columns = [lookup for lookup, _descending in order]
+    values = tuple(_as_field(queryset.model, lookup, value) for lookup, value in zip(columns, after, strict=True))
+    return queryset.filter(comparison(row, values))
+
+
+def _as_field(model: type[Model], lookup: str, value: Any) -> Any:
+    """`value` as the column `lookup` holds it: a page to follow that names a word for a number is refused."""
+    field: Field | None = None
+    for part in lookup.split("__"):
+        field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        if field.is_relation:
+            model = field.related_model
+    try:
+        return field.to_python(value)
+    except ValidationError as error:
+        raise GridError("The page to follow is not understood.") from error
 
 
 def _cursor(item: Any, order: list[tuple[str, bool]]) -> list[Any]:

@@ -54,6 +54,8 @@ def test_the_list_pages_on_the_server_and_counts_up_to_a_cap(client, marketer, s
     following = client.get(reverse("customers:rows"), {"size": 50, "page": 2, "after": json.dumps(first["after"])})
     assert following.json()["data"] == second["data"]  # the next page by keyset, as by counting rows
     assert client.get(reverse("customers:rows"), {"page": 2, "after": "{'id': 1}"}).status_code == 400
+    # Values of the wrong kind for the sort's columns (a word where the key is a number) are refused, not a 500.
+    assert client.get(reverse("customers:rows"), {"page": 2, "after": json.dumps(["x"])}).status_code == 400
     zeds = client.get(reverse("customers:rows"), {"filter.name": "zed"}).json()
     assert (zeds["count"], zeds["count_exact"]) == (60, True)
 
