@@ -135,9 +135,12 @@ FROM ranked
 # Sorting the candidates by customer and merging them with the customers (read in key order), the suppressions
 # and the contact pressure costs about a third less CPU than hashing them: the hash tables of a 60% segment and of
 # the pressure outgrow the processor's caches and every lookup misses them. Memory enough to sort a whole customer
-# base in one go; both settings hold for that statement only.
-FLAG_SETTINGS = "SELECT set_config('enable_hashjoin', 'off', true), set_config('work_mem', '256MB', true)"
-FLAG_SETTINGS_RESET = "RESET enable_hashjoin; RESET work_mem"
+# base in one go; both settings hold for that statement only, and what was in force before (a longer job's own
+# SET LOCAL, say) is put back after it. A failed statement needs no putting back: it rolls back with its
+# transaction or savepoint.
+FLAG_SETTINGS_KEPT = "SELECT current_setting('enable_hashjoin'), current_setting('work_mem')"
+FLAG_SETTINGS = "SELECT set_config('enable_hashjoin', %s, true), set_config('work_mem', %s, true)"
+FLAG_PLAN = ("off", "256MB")
 BUILD_SQL = """
 WITH chosen AS (
     SELECT * FROM {flagged_table} WHERE rank = 1
@@ -307,9 +310,11 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         cursor.execute(
             f"DELETE FROM {AudienceMember._meta.db_table} WHERE campaign_id = %(campaign)s", {"campaign": campaign.pk}
         )
-        cursor.execute(FLAG_SETTINGS)
+        cursor.execute(FLAG_SETTINGS_KEPT)
+        kept = cursor.fetchone()
+        cursor.execute(FLAG_SETTINGS, FLAG_PLAN)
         cursor.execute(flag, params)
-        cursor.execute(FLAG_SETTINGS_RESET)
+        cursor.execute(FLAG_SETTINGS, kept)
         cursor.execute(build, {"campaign": campaign.pk})
         frame = pd.DataFrame(cursor.fetchall(), columns=BUILD_COLUMNS)
         # Dropped now, not only at commit: a build inside a longer transaction may be followed by another.

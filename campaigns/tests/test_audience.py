@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from scipy import stats
 
@@ -39,6 +39,20 @@ def test_consent_is_required_per_channel(no_global_control, make_campaign):
     assert (counts["segment"], counts["no_consent"], counts["treatment"], counts["control"]) == (30, 20, 10, 0)
     in_store = make_campaign("Shop visit", treatments=[{"channel": "in_store", "holdout_share": "0"}])
     assert audience_build(campaign=in_store).counts["A"]["no_consent"] == 0  # no consent needed in the store
+
+
+def test_builds_inside_a_longer_job_leave_its_settings_as_they_found_them(no_global_control, make_campaign):
+    """The build plans one statement its own way; the job around it (the demo's load, say) keeps its own memory
+    setting and join methods for everything after, and can build twice in one transaction."""
+    population(30)
+    campaign = make_campaign(treatments=[{"holdout_share": "0.5"}])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '96MB'")
+        first = audience_build(campaign=campaign).counts["A"]
+        second = audience_build(campaign=campaign).counts["A"]
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_hashjoin')")
+        assert cursor.fetchone() == ("96MB", "on")
+    assert first == second and first["treatment"] + first["control"] == 30
 
 
 def test_a_channel_the_policy_does_not_guard_needs_no_consent(no_global_control, make_campaign):
