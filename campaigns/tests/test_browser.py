@@ -7,19 +7,10 @@ from playwright.sync_api import Page, expect
 
 from campaigns.models import AudienceMember
 from campaigns.tests.conftest import population
-from core.tests.factories import PASSWORD
+from core.tests.browser import sign_in
 from segments.models import Segment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".desk-title")).to_have_text("Home")
-    page.wait_for_load_state("load")  # the shortcuts are bound once the page's scripts have run
 
 
 def sign_out(page: Page) -> None:

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from campaigns.models import AllocationRun
 from campaigns.tests.conftest import population, shares_for
-from campaigns.tests.test_browser import sign_in
+from core.tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

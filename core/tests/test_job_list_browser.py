@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from campaigns.tests.test_browser import sign_in
 from core.models import Job
+from core.tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from campaigns.tests.test_browser import sign_in
+from core.tests.browser import sign_in
 from offers.models import Offer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
