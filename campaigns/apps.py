@@ -10,7 +10,7 @@ class CampaignsConfig(AppConfig):
         from campaigns.imports import CONTACTS
         from campaigns.models import ContactHistory
         from campaigns.panels import customer_contacts_panel, customer_offers_panel
-        from campaigns.services.allocation import allocation_part_failed
+        from campaigns.services.allocation import allocation_job_failed
         from campaigns.services.release import committed_cents
         from campaigns.suppression_imports import SUPPRESSIONS
         from core.models import Job
@@ -23,7 +23,8 @@ class CampaignsConfig(AppConfig):
         KINDS[CONTACTS.name] = CONTACTS
         KINDS[SUPPRESSIONS.name] = SUPPRESSIONS
         contact_log_register(table=ContactHistory._meta.db_table)
-        job_failure_register(Job.Kind.OFFER_ALLOCATION_CHUNK, allocation_part_failed)
+        job_failure_register(Job.Kind.OFFER_ALLOCATION, allocation_job_failed)
+        job_failure_register(Job.Kind.OFFER_ALLOCATION_CHUNK, allocation_job_failed)
         budget_floor_register(
             lambda portfolio_id, year, quarter: committed_cents(portfolio_id=portfolio_id, year=year, quarter=quarter)
         )

@@ -256,6 +256,13 @@ def job_succeed(job_id: int, result: dict[str, Any], *, attempt: int | None = No
     _job_files_remove(job_id)
 
 
+def job_params_add(job: Job, **params: Any) -> None:
+    """Keep on a running job what it has begun (for instance the run it created), for what follows its failure
+    to find even when its worker is killed."""
+    job.params = {**job.params, **params}
+    Job.objects.filter(pk=job.pk).update(params=job.params)
+
+
 def job_fail(job_id: int, error: str, *, attempt: int | None = None) -> None:
     unfinished = _this_attempt(job_id, attempt).exclude(status__in=Job.FINISHED)
     failed = unfinished.update(status=Job.Status.FAILED, message="Failed", error=error, finished_at=timezone.now())
