@@ -22,7 +22,9 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import BigIntegerField, Max
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from campaigns.models import AllocationRun, AudienceMember, Campaign, ContactHistory, OfferAllocation, Treatment
@@ -378,6 +380,21 @@ def allocation_job_failed(job: Job) -> None:
     run = AllocationRun.objects.filter(pk=job.params.get("run_id")).first()
     if run is not None:
         allocation_fail(run)
+
+
+def allocation_runs_settle() -> None:
+    """Fail every running run whose allocation job or part has failed for good. What follows such a failure
+    normally does this at once; run after every recovery sweep, this does it for a failure whose follow-up did
+    not finish (it raised, or its process stopped), each run in a transaction of its own."""
+    kinds = [Job.Kind.OFFER_ALLOCATION, Job.Kind.OFFER_ALLOCATION_CHUNK]
+    failed = (
+        Job.objects.filter(kind__in=kinds, status=Job.Status.FAILED)
+        .annotate(run_id=Cast(KT("params__run_id"), BigIntegerField()))
+        .values("run_id")
+    )
+    for run in AllocationRun.objects.filter(status=AllocationRun.Status.RUNNING, pk__in=failed):
+        with transaction.atomic():
+            allocation_fail(run)
 
 
 def _bounds(ids: np.ndarray, chunks: int) -> list[tuple[int, int]]:
