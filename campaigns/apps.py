@@ -10,12 +10,12 @@ class CampaignsConfig(AppConfig):
         from campaigns.imports import CONTACTS
         from campaigns.models import ContactHistory
         from campaigns.panels import customer_contacts_panel, customer_offers_panel
-        from campaigns.services.allocation import allocation_part_failed
+        from campaigns.services.allocation import allocation_job_failed, allocation_runs_settle
         from campaigns.services.release import committed_cents
         from campaigns.suppression_imports import SUPPRESSIONS
         from core.models import Job
         from core.panels import panel_register
-        from core.services import job_failure_register
+        from core.services import job_failure_register, job_sweep_register
         from customers.imports.kinds import KINDS
         from segments.features import contact_log_register
         from segments.portfolios import budget_floor_register
@@ -23,7 +23,9 @@ class CampaignsConfig(AppConfig):
         KINDS[CONTACTS.name] = CONTACTS
         KINDS[SUPPRESSIONS.name] = SUPPRESSIONS
         contact_log_register(table=ContactHistory._meta.db_table)
-        job_failure_register(Job.Kind.OFFER_ALLOCATION_CHUNK, allocation_part_failed)
+        job_failure_register(Job.Kind.OFFER_ALLOCATION, allocation_job_failed)
+        job_failure_register(Job.Kind.OFFER_ALLOCATION_CHUNK, allocation_job_failed)
+        job_sweep_register(allocation_runs_settle)
         budget_floor_register(
             lambda portfolio_id, year, quarter: committed_cents(portfolio_id=portfolio_id, year=year, quarter=quarter)
         )

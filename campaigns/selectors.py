@@ -153,12 +153,13 @@ def latest_allocation(campaign: Campaign) -> AllocationRun | None:
 
 
 def allocation_failure(campaign: Campaign) -> str:
-    """Why the campaign's newest allocation failed, in the words of the part that stopped it; empty when its
-    newest allocation did not fail."""
+    """Why the campaign's newest allocation failed, in the words of the job or part that stopped it; empty when
+    its newest allocation did not fail."""
     newest = campaign.allocation_runs.exclude(status=AllocationRun.Status.RUNNING).order_by("-created_at").first()
     if newest is None or newest.status != AllocationRun.Status.FAILED:
         return ""
-    parts = Job.objects.filter(kind=Job.Kind.OFFER_ALLOCATION_CHUNK, params__run_id=newest.pk)
+    kinds = [Job.Kind.OFFER_ALLOCATION, Job.Kind.OFFER_ALLOCATION_CHUNK]
+    parts = Job.objects.filter(kind__in=kinds, params__run_id=newest.pk)
     stopped = parts.filter(status=Job.Status.FAILED).order_by("finished_at").first()
     reason = f" {stopped.title} failed: {stopped.error}" if stopped else ""
     return f"The allocation started {timezone.localtime(newest.created_at):%Y-%m-%d %H:%M} did not finish.{reason}"

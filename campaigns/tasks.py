@@ -13,7 +13,7 @@ from campaigns.models import AllocationRun, Campaign
 from campaigns.services import CampaignError, audience_build, campaign_start_measuring
 from campaigns.services.allocation import allocation_chunk, allocation_needed, allocation_start
 from core.models import Job
-from core.services import JobError, JobSpec, Progress, job_run, job_submit
+from core.services import JobError, JobSpec, Progress, job_params_add, job_run, job_submit
 
 
 @shared_task
@@ -76,7 +76,10 @@ def offer_allocation_job(job: Job, progress: Progress) -> dict[str, Any]:
     workers run at once (or here, one after the other, when the command runs it without a worker)."""
     campaign = Campaign.objects.get(pk=job.params["campaign_id"])
     try:
-        run, bounds = allocation_start(campaign, progress=progress)
+        # The run is kept on the job: if anything stops the work from here on, its failure fails the run too.
+        run, bounds = allocation_start(
+            campaign, progress=progress, created=lambda run: job_params_add(job, run_id=run.pk)
+        )
     except CampaignError as error:
         raise JobError(str(error)) from None
     if bounds and job.params.get("in_place"):

@@ -256,12 +256,24 @@ def job_succeed(job_id: int, result: dict[str, Any], *, attempt: int | None = No
     _job_files_remove(job_id)
 
 
+def job_params_add(job: Job, **params: Any) -> None:
+    """Keep on a running job what it has begun (for instance the run it created), for what follows its failure
+    to find even when its worker is killed."""
+    job.params = {**job.params, **params}
+    Job.objects.filter(pk=job.pk).update(params=job.params)
+
+
 def job_fail(job_id: int, error: str, *, attempt: int | None = None) -> None:
+    if _job_failed(job_id, error, attempt=attempt):
+        _job_failure_follow(job_id)
+
+
+def _job_failed(job_id: int, error: str, *, attempt: int | None = None) -> bool:
+    """Record the failure unless the job has finished (or been started again); True if it is ours."""
     unfinished = _this_attempt(job_id, attempt).exclude(status__in=Job.FINISHED)
     failed = unfinished.update(status=Job.Status.FAILED, message="Failed", error=error, finished_at=timezone.now())
     _job_files_remove(job_id)
-    if failed:
-        _job_failure_follow(job_id)
+    return bool(failed)
 
 
 # What the app owning a kind of job does once one of them has failed for good, whatever stopped it (an error,
@@ -273,6 +285,17 @@ def job_failure_register(kind: str, action: Callable[[Job], None]) -> None:
     """Have `action` run whenever a job of this kind fails for good, so that its app can settle what the job
     had begun (for instance a run that other jobs share)."""
     _failure_actions[kind] = action
+
+
+# What apps do after every recovery sweep to settle again what failed jobs had begun, in case what followed a
+# failure did not finish (it raised, or its process stopped): it must be harmless to run any number of times.
+_sweep_actions: list[Callable[[], None]] = []
+
+
+def job_sweep_register(action: Callable[[], None]) -> None:
+    """Have `action` run after every recovery sweep, once the sweep has committed; it holds its own
+    transactions."""
+    _sweep_actions.append(action)
 
 
 def _job_failure_follow(job_id: int) -> None:
@@ -301,9 +324,11 @@ def jobs_recover(*, dead_after: timedelta | None = None) -> dict[str, int]:
 
     1. A running job whose heartbeat is older than `dead_after` (JOB_DEAD_SECONDS) lost its worker:
        it goes back to the queue if it may be repeated and has attempts left, otherwise it fails with
-       the reason; a failed job's files are removed.
+       the reason; a failed job's files are removed. What follows its failure runs once the sweep has
+       committed (it may be long, and must not hold the other lost jobs' locks), in a transaction of its own.
     2. A queued job whose message was due more than JOB_RESEND_SECONDS ago is sent again, in case the
        message went down with a worker; a duplicate message finds the job claimed and does nothing.
+    3. The apps' sweep actions settle again what earlier failures left unsettled (see `job_sweep_register`).
     """
     now = timezone.now()
     dead_after = timedelta(seconds=settings.JOB_DEAD_SECONDS) if dead_after is None else dead_after
@@ -316,8 +341,8 @@ def jobs_recover(*, dead_after: timedelta | None = None) -> dict[str, int]:
         for job in lost:
             if job.may_retry:
                 _job_requeue(job, delay=0, reason="its worker stopped")
-            else:
-                job_fail(job.pk, _lost_worker_error(job))
+            elif _job_failed(job.pk, _lost_worker_error(job)):
+                transaction.on_commit(functools.partial(_job_failure_follow, job.pk))
         resend = list(
             Job.objects.select_for_update(skip_locked=True)
             .filter(status=Job.Status.QUEUED, due_at__lt=now - timedelta(seconds=settings.JOB_RESEND_SECONDS))
@@ -327,6 +352,11 @@ def jobs_recover(*, dead_after: timedelta | None = None) -> dict[str, int]:
             job.due_at = now
             job.save(update_fields=["due_at"])
             transaction.on_commit(functools.partial(_job_send, job))
+    for action in _sweep_actions:
+        try:
+            action()
+        except Exception:
+            logger.exception("A recovery sweep's action (%s) did not finish; the next sweep runs it again", action)
     retried = sum(job.may_retry for job in lost)
     return {"retried": retried, "failed": len(lost) - retried, "resent": len(resend)}
 

@@ -11,6 +11,7 @@ previous published run, and a run that fails is never published.
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from time import monotonic
@@ -21,7 +22,9 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import BigIntegerField, Max
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from campaigns.models import AllocationRun, AudienceMember, Campaign, ContactHistory, OfferAllocation, Treatment
@@ -238,9 +241,15 @@ def allocation_needed(campaign: Campaign) -> bool:
     return campaign.treatments.filter(offer_strategy=Treatment.OfferStrategy.BEST_N).exists()
 
 
-def allocation_start(campaign: Campaign, *, progress: Progress | None = None) -> tuple[AllocationRun, list[tuple]]:
+def allocation_start(
+    campaign: Campaign,
+    *,
+    progress: Progress | None = None,
+    created: Callable[[AllocationRun], None] | None = None,
+) -> tuple[AllocationRun, list[tuple]]:
     """Start allocating the campaign's offers. A campaign that fits one chunk is allocated and published here;
-    a larger one gets its prices and chunks, returned as (run, [(low, high), ...]) for the chunk jobs."""
+    a larger one gets its prices and chunks, returned as (run, [(low, high), ...]) for the chunk jobs.
+    `created` is told of the run as soon as it exists, so that whatever stops the work after it can fail it."""
     report = progress or (lambda percent, message="": None)
     check = progress.check if progress else None  # the job's time limit, on the solver's threads too
     started = monotonic()
@@ -266,6 +275,8 @@ def allocation_start(campaign: Campaign, *, progress: Progress | None = None) ->
     run = AllocationRun.objects.create(
         campaign=campaign, build_version=build, send_date=send_date(campaign), chunks=chunks, customers=count
     )
+    if created is not None:
+        created(run)
     if chunks == 1:
         report(10, f"Scoring {count:,} members for {len(offers)} offers")
         inputs = inputs_load(campaign, offers=offers)
@@ -362,12 +373,28 @@ def allocation_fail(run: AllocationRun) -> None:
         OfferAllocation.objects.filter(run=run).delete()
 
 
-def allocation_part_failed(job: Job) -> None:
-    """A part that failed for good, however it stopped (an error, or its worker killed), fails its run: the
-    other parts then skip their work or throw it away, and the campaign keeps its published allocation."""
+def allocation_job_failed(job: Job) -> None:
+    """An allocation job or one of its parts that failed for good, however it stopped (an error, its time limit,
+    or its worker killed), fails its run: the other parts then skip their work or throw it away, the offers page
+    says why, and the campaign keeps its published allocation. A run already published stays published."""
     run = AllocationRun.objects.filter(pk=job.params.get("run_id")).first()
     if run is not None:
         allocation_fail(run)
+
+
+def allocation_runs_settle() -> None:
+    """Fail every running run whose allocation job or part has failed for good. What follows such a failure
+    normally does this at once; run after every recovery sweep, this does it for a failure whose follow-up did
+    not finish (it raised, or its process stopped), each run in a transaction of its own."""
+    kinds = [Job.Kind.OFFER_ALLOCATION, Job.Kind.OFFER_ALLOCATION_CHUNK]
+    failed = (
+        Job.objects.filter(kind__in=kinds, status=Job.Status.FAILED)
+        .annotate(run_id=Cast(KT("params__run_id"), BigIntegerField()))
+        .values("run_id")
+    )
+    for run in AllocationRun.objects.filter(status=AllocationRun.Status.RUNNING, pk__in=failed):
+        with transaction.atomic():
+            allocation_fail(run)
 
 
 def _bounds(ids: np.ndarray, chunks: int) -> list[tuple[int, int]]:

@@ -11,7 +11,7 @@ from campaigns.services import audience_build
 from campaigns.tasks import offer_allocation_chunk_job, offer_allocation_job, offer_allocation_spec
 from campaigns.tests.conftest import population, shares_for
 from core.models import Job
-from core.services import job_run
+from core.services import job_run, jobs_recover
 
 
 def allocate(campaign) -> AllocationRun:
@@ -160,3 +160,57 @@ def test_the_pages_show_the_allocation_and_each_customers_reasons(
     [best, *_] = member_offer_reasons(run, first.customer_id)
     expected = best["probability"] * (best["order_margin_cents"] - best["offer"].cost_per_redemption_cents)
     assert best["value_cents"] == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize("chunk_customers", [1_000, 300], ids=["one chunk", "parts in place"])
+def test_an_allocation_past_the_job_time_limit_fails_its_run_and_the_page_says_so(
+    client, no_global_control, make_campaign, bank, marketer, settings, chunk_customers
+):
+    shares_for(population(600))
+    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2}])
+    audience_build(campaign=campaign)
+    published = allocate(campaign)
+    settings.ALLOCATION_CHUNK_CUSTOMERS = chunk_customers
+    spec = offer_allocation_spec(campaign)  # in place: the job allocates every part itself
+    job = Job.objects.create(kind=spec.kind, title=spec.title, params=spec.params)
+
+    settings.JOB_TIME_LIMIT_SECONDS = 0  # past once its run has been created
+    job_run(job.pk, offer_allocation_job)
+
+    job.refresh_from_db()
+    run = campaign.allocation_runs.exclude(pk=published.pk).get()
+    assert job.status == "failed" and "(JOB_TIME_LIMIT_SECONDS) and was stopped" in job.error
+    assert run.status == AllocationRun.Status.FAILED and not OfferAllocation.objects.filter(run=run).exists()
+    assert latest_allocation(campaign) == published
+    client.force_login(marketer)
+    page = client.get(f"/campaigns/{campaign.pk}/offers/").content.decode()
+    assert 'id="allocation-failure"' in page and f"{job.title} failed: The job ran longer" in page
+
+
+def test_a_failed_part_whose_run_was_left_running_is_settled_by_the_next_sweep(
+    client, no_global_control, make_campaign, bank, marketer, settings
+):
+    """What follows a part's failure may not finish (it raised, or its process stopped): the recovery sweep that
+    every worker runs fails the run then, so the page does not wait forever for it."""
+    shares_for(population(600))
+    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2}])
+    audience_build(campaign=campaign)
+    published = allocate(campaign)
+    settings.ALLOCATION_CHUNK_CUSTOMERS = 300
+    spec = offer_allocation_spec(campaign, in_place=False)
+    coordinator = Job.objects.create(kind=spec.kind, title=spec.title, params=spec.params)
+    job_run(coordinator.pk, offer_allocation_job)  # hands two parts to the workers
+    run = AllocationRun.objects.get(pk=Job.objects.get(pk=coordinator.pk).result["run_id"])
+    first, second = Job.objects.filter(kind=Job.Kind.OFFER_ALLOCATION_CHUNK).order_by("pk")
+    job_run(second.pk, offer_allocation_chunk_job)
+    assert OfferAllocation.objects.filter(run=run).exists()
+    Job.objects.filter(pk=first.pk).update(status=Job.Status.FAILED, error="Its worker stopped.")  # nothing followed
+
+    jobs_recover()
+
+    run.refresh_from_db()
+    assert run.status == AllocationRun.Status.FAILED and not OfferAllocation.objects.filter(run=run).exists()
+    assert latest_allocation(campaign) == published
+    client.force_login(marketer)
+    page = client.get(f"/campaigns/{campaign.pk}/offers/").content.decode()
+    assert f"{first.title} failed: Its worker stopped." in page

@@ -2,11 +2,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core import services
 from core.models import Job
 from core.services import JobError, Progress, job_run, jobs_recover
 
@@ -125,6 +126,27 @@ def test_a_job_that_may_not_be_repeated_fails_when_its_worker_goes_silent(job):
     assert jobs_recover()["failed"] == 1
     job.refresh_from_db()
     assert job.status == "failed" and "Start the job again" in job.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_follows_a_lost_jobs_failure_runs_once_the_sweep_has_committed(job, monkeypatch):
+    """The sweep runs on every worker's heartbeat and locks every lost job: what follows a failure (possibly
+    long) must not run under those locks, and must find the failure already there for everyone."""
+    seen = []
+
+    def follow(failed):
+        other = connections.create_connection(DEFAULT_DB_ALIAS)  # what any other process sees meanwhile
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(f"SELECT status FROM {Job._meta.db_table} WHERE id = %s", [failed.pk])
+                seen.append(cursor.fetchone()[0])
+        finally:
+            other.close()
+
+    monkeypatch.setitem(services._failure_actions, Job.Kind.DATABASE_REPORT, follow)
+    Job.objects.filter(pk=job.pk).update(status="running", attempts=1, heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert jobs_recover()["failed"] == 1
+    assert seen == ["failed"]
 
 
 def test_a_queued_job_whose_message_is_long_overdue_is_sent_again(
