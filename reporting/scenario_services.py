@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.expressions import RawSQL
@@ -453,6 +454,9 @@ def scenario_promote(*, scenario: Scenario, user: AbstractBaseUser) -> Promotion
                 _changes_write(scenario, row, user, done)
         except CampaignError as error:
             raise ScenarioError(f"{row.name}: {error}") from error
+        except ValidationError as error:
+            # A draft's treatment the scenario's inputs no longer fit (its rules changed since): say why, stop.
+            raise ScenarioError(f"{row.name}: {' '.join(error.messages)}") from error
     scenario.promoted_by, scenario.promoted_at = user, timezone.now()
     recorded(scenario, user=user, why="Promoted to be the plan").save(update_fields=["promoted_by", "promoted_at"])
     return done
@@ -502,10 +506,12 @@ def _changes_write(scenario: Scenario, row: ScenarioCampaign, user: AbstractBase
         campaign = campaign_reschedule(campaign=campaign, user=user, start_date=row.start_date, end_date=row.end_date)
     for one, names in changes.items():
         fields = {TREATMENT_NAMES.get(name, name): TREATMENT_FIELDS[name](one) for name in names}
+        # A draft already run without a control group keeps the marketer's word for it when other inputs change.
+        holdout = fields.get("holdout_share", one.treatment.holdout_share)
         treatment_save(
             campaign=campaign,
             treatment=recorded(one.treatment, user=user, why=why),
-            without_control=fields.get("holdout_share", 1) == 0,
+            without_control=holdout == 0,
             **fields,
         )
     done.changed.append(campaign)

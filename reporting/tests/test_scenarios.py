@@ -433,3 +433,43 @@ def test_a_treatment_form_sent_back_untouched_changes_nothing(measured_past, man
 
     row.refresh_from_db()
     assert (row.changed, row.changed_inputs) == (False, [])
+
+
+def _spring_email(scenario: Scenario) -> ScenarioTreatment:
+    return ScenarioTreatment.objects.get(
+        scenario_campaign__scenario=scenario, scenario_campaign__name="Spring welcome", code="A"
+    )
+
+
+def test_promotion_keeps_a_draft_run_without_control_group_so_when_its_cost_changes(measured_past, manager):
+    Treatment.objects.filter(campaign__name="Spring welcome", code="A").update(holdout_share=Decimal("0.000"))
+    scenario = scenario_create(user=manager, name="Cheaper mail", year=2026, quarter=3)
+    scenario_treatment_update(
+        scenario=scenario, user=manager, scenario_treatment_id=_spring_email(scenario).pk, cost_per_contact_cents=7
+    )
+
+    done = scenario_promote(scenario=scenario, user=manager)
+
+    assert [one.name for one in done.changed] == ["Spring welcome"]
+    email = Treatment.objects.get(campaign__name="Spring welcome", code="A")
+    assert (email.holdout_share, email.cost_per_contact_cents) == (Decimal("0.000"), 7)
+
+
+def test_promotion_says_why_a_draft_treatment_refuses_the_scenarios_inputs(measured_past, manager, client):
+    scenario = scenario_create(user=manager, name="Cheaper mail", year=2026, quarter=3)
+    scenario_treatment_update(
+        scenario=scenario, user=manager, scenario_treatment_id=_spring_email(scenario).pk, cost_per_contact_cents=7
+    )
+    # Changed on the draft since the scenario was made: responses by a category it does not name yet.
+    Treatment.objects.filter(campaign__name="Spring welcome", code="A").update(
+        response_kind=Treatment.Response.CATEGORY, response_category=None
+    )
+    client.force_login(manager)
+
+    answer = client.post(reverse("reporting:scenario_promote", args=[scenario.pk]), follow=True)
+
+    assert answer.status_code == 200
+    assert "Spring welcome: Choose the category whose purchases count as responses." in answer.content.decode()
+    assert Treatment.objects.get(campaign__name="Spring welcome", code="A").cost_per_contact_cents == 10
+    scenario.refresh_from_db()
+    assert scenario.promoted_at is None
