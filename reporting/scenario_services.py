@@ -2,7 +2,6 @@
 promote it to be the plan. Only managers write; a promoted scenario is the record of what was decided and
 changes no more."""
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,7 +11,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Abs, Greatest, Least
 from django.utils import timezone
 
@@ -50,11 +48,6 @@ PRECISION = {
     "cost_per_redemption_cents": 0.6,
     "holdout_share": 6e-4,
 }
-
-
-# The names already changed together with `names`, each once, in order.
-UNION_SQL = """(SELECT coalesce(jsonb_agg(DISTINCT name ORDER BY name), '[]'::jsonb)
-    FROM jsonb_array_elements_text(changed_inputs || %s::jsonb) AS name)"""
 
 
 class ScenarioError(Exception):
@@ -243,7 +236,9 @@ def scenario_portfolio_change(
     cost_change: Any = 0,
 ) -> int:
     """Change the inputs of every treatment of a portfolio's campaigns in this scenario by percentages (on top of
-    the global assumptions); the number of treatments changed. An incremental response rate stays within ±100%."""
+    the global assumptions); the number of treatments changed. An incremental response rate stays within ±100%.
+    A what-if like the global assumptions: it is not named among the changed inputs, so promotion does not write
+    it into the campaigns (it would write history's median times the what-if as if typed)."""
     _manager_check(user, "changes a scenario")
     _open_check(scenario)
     response = float(_percent(response_change, "Response rate")) / 100
@@ -254,15 +249,6 @@ def scenario_portfolio_change(
         # As the global assumption does: by that share of the rate's size, so a fall is bad news either way.
         return Least(Greatest(F(name) + Abs(F(name)) * response, Value(-1.0)), Value(1.0))
 
-    names = [
-        name
-        for name, change in (
-            ("response_rate", response),
-            ("order_value_cents", order_value - 1),
-            ("cost_per_contact_cents", cost - 1),
-        )
-        if change
-    ]
     return ScenarioTreatment.objects.filter(
         scenario_campaign__scenario=scenario, scenario_campaign__portfolio_id=portfolio_id
     ).update(
@@ -272,7 +258,6 @@ def scenario_portfolio_change(
         order_value_cents=F("order_value_cents") * order_value,
         cost_per_contact_cents=F("cost_per_contact_cents") * cost,
         changed=True,
-        changed_inputs=RawSQL(UNION_SQL, [json.dumps(names)]),
     )
 
 

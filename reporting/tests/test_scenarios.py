@@ -21,6 +21,7 @@ from reporting.scenario_services import (
     scenario_campaign_dates,
     scenario_campaign_drop,
     scenario_create,
+    scenario_portfolio_change,
     scenario_portfolio_drop,
     scenario_promote,
     scenario_treatment_update,
@@ -473,3 +474,36 @@ def test_promotion_says_why_a_draft_treatment_refuses_the_scenarios_inputs(measu
     assert Treatment.objects.get(campaign__name="Spring welcome", code="A").cost_per_contact_cents == 10
     scenario.refresh_from_db()
     assert scenario.promoted_at is None
+
+
+def test_a_portfolio_what_if_is_not_written_into_its_campaigns(measured_past, manager):
+    scenario = scenario_create(user=manager, name="New customers respond more", year=2026, quarter=3)
+    scenario_portfolio_change(
+        scenario=scenario,
+        user=manager,
+        portfolio_id=measured_past["new"].pk,
+        response_change="50",
+        order_value_change="10",
+        cost_change="-20",
+    )
+
+    done = scenario_promote(scenario=scenario, user=manager)
+
+    assert done.changed == []
+    email = Treatment.objects.get(campaign__name="Spring welcome", code="A")
+    assert (email.expected_response_rate, email.cost_per_contact_cents) == (Decimal("0.0500"), 10)
+
+
+def test_a_what_if_on_top_of_a_typed_input_writes_only_the_typed_one(measured_past, manager):
+    scenario = scenario_create(user=manager, name="Cheaper mail", year=2026, quarter=3)
+    scenario_treatment_update(
+        scenario=scenario, user=manager, scenario_treatment_id=_spring_email(scenario).pk, holdout_share=0.25
+    )
+    scenario_portfolio_change(
+        scenario=scenario, user=manager, portfolio_id=measured_past["new"].pk, response_change="-30"
+    )
+
+    scenario_promote(scenario=scenario, user=manager)
+
+    email = Treatment.objects.get(campaign__name="Spring welcome", code="A")
+    assert (email.holdout_share, email.expected_response_rate) == (Decimal("0.250"), Decimal("0.0500"))
