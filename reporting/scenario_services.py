@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import CampaignError, campaign_cancel, campaign_create, treatment_save
-from campaigns.services.workflow import campaign_reschedule
+from campaigns.services.workflow import campaign_reschedule, dates_check
 from core.lib.history import recorded
 from core.lib.quarters import quarter_bounds
 from core.roles import is_manager
@@ -321,7 +321,8 @@ def _held(share: float) -> Decimal:
 def scenario_campaign_dates(
     *, scenario: Scenario, user: AbstractBaseUser, scenario_campaign_id: int, start: date, end: date
 ) -> ScenarioCampaign:
-    """Move a campaign within the scenario's quarter; promotion moves the draft campaign's dates the same way."""
+    """Move a campaign to start within the scenario's quarter and last as long as a campaign may; promotion moves
+    the draft campaign's dates the same way."""
     _manager_check(user, "changes a scenario")
     _open_check(scenario)
     row = _campaign_of(scenario, scenario_campaign_id)
@@ -330,8 +331,11 @@ def scenario_campaign_dates(
     first, last = quarter_bounds(scenario.year, scenario.quarter)
     if not first <= start <= last:
         raise ScenarioError(f"{row.name} must start within {scenario.quarter_label} ({first} to {last}).")
-    if end < start:
-        raise ScenarioError(f"{row.name} cannot end before it starts.")
+    try:
+        # The campaign's own rule, so that promotion does not refuse the dates the scenario took.
+        dates_check(start, end)
+    except CampaignError as error:
+        raise ScenarioError(f"{row.name}: {error}") from error
     row.start_date, row.end_date, row.send_date = start, end, start
     row.dates_changed = not row.added
     row.save(update_fields=["start_date", "end_date", "send_date", "dates_changed"])

@@ -507,3 +507,21 @@ def test_a_what_if_on_top_of_a_typed_input_writes_only_the_typed_one(measured_pa
 
     email = Treatment.objects.get(campaign__name="Spring welcome", code="A")
     assert (email.holdout_share, email.expected_response_rate) == (Decimal("0.250"), Decimal("0.0500"))
+
+
+def test_a_scenario_cannot_move_a_campaign_to_last_longer_than_a_campaign_may(measured_past, manager, settings):
+    settings.CAMPAIGN_MAX_DAYS = 30
+    scenario = scenario_create(user=manager, name="Long welcome", year=2026, quarter=3)
+    welcome = ScenarioCampaign.objects.get(scenario=scenario, name="Spring welcome")
+
+    with pytest.raises(ScenarioError, match="a campaign lasts at most 30 days"):
+        scenario_campaign_dates(
+            scenario=scenario,
+            user=manager,
+            scenario_campaign_id=welcome.pk,
+            start=date(2026, 7, 13),
+            end=date(2026, 9, 30),
+        )
+
+    welcome.refresh_from_db()
+    assert (welcome.dates_changed, welcome.end_date) == (False, date(2026, 7, 28))
