@@ -457,7 +457,9 @@ def after_event(event: StoreEvent, today: date, *, attrition: bool = True) -> Af
         control=control,
         other_stores=_difference(treated.other_stores, treated.members, control.other_stores, control.members),
         kept=_difference(treated.anywhere, treated.members, control.anywhere, control.members),
-        attrition=attrition_at(
-            store_id=event.store_id, day=event.event_date, window_days=(last - event.event_date).days
+        attrition=(
+            attrition_at(store_id=event.store_id, day=event.event_date, window_days=(last - event.event_date).days)
+            if attrition
+            else None
         ),
     )

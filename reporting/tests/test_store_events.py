@@ -7,13 +7,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns.models import AudienceMember, Campaign
 from customers.models import Customer, Purchase, Store
 from reporting.models import StoreEvent
 from reporting.store_event_services import StoreEventError, store_event_save
-from reporting.store_events import after_event, measured_attrition, nearest_stores, store_customers, what_if
+from reporting.store_events import (
+    after_event,
+    kept_share,
+    measured_attrition,
+    nearest_stores,
+    store_customers,
+    what_if,
+)
 from reporting.tests.test_plan import campaign, treatment
 from reporting.tests.test_scenarios import measured
 
@@ -259,3 +268,16 @@ def test_without_an_earlier_event_the_share_kept_is_past_treatments_of_the_chann
 
     assert kept.measured and kept.rate == pytest.approx(0.04)
     assert kept.source.startswith("Median incremental response of 3 measured past treatments on Direct mail")
+
+
+def test_the_share_kept_reads_earlier_campaigns_without_measuring_their_stores_attrition(stores, retention, manager):
+    earlier = store_event_save(user=manager, store=stores["closing"], event_date=CLOSING, campaign=retention)
+    later = store_event_save(user=manager, store=stores["east"], event_date=date(2026, 10, 31))
+
+    with CaptureQueriesContext(connection) as queries:
+        kept = kept_share(later, TODAY)
+
+    assert kept.measured and kept.rate == pytest.approx(0.25)
+    assert not [query for query in queries.captured_queries if "WITH closure AS" in query["sql"]]
+    assert after_event(earlier, TODAY, attrition=False).attrition is None
+    assert after_event(earlier, TODAY).attrition.customers == 1  # K2, the only one who bought there that year
