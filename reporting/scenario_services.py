@@ -2,22 +2,21 @@
 promote it to be the plan. Only managers write; a promoted scenario is the record of what was decided and
 changes no more."""
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Abs, Greatest, Least
 from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import CampaignError, campaign_cancel, campaign_create, treatment_save
-from campaigns.services.workflow import campaign_reschedule
+from campaigns.services.workflow import campaign_reschedule, dates_check
 from core.lib.history import recorded
 from core.lib.quarters import quarter_bounds
 from core.roles import is_manager
@@ -49,11 +48,6 @@ PRECISION = {
     "cost_per_redemption_cents": 0.6,
     "holdout_share": 6e-4,
 }
-
-
-# The names already changed together with `names`, each once, in order.
-UNION_SQL = """(SELECT coalesce(jsonb_agg(DISTINCT name ORDER BY name), '[]'::jsonb)
-    FROM jsonb_array_elements_text(changed_inputs || %s::jsonb) AS name)"""
 
 
 class ScenarioError(Exception):
@@ -242,7 +236,9 @@ def scenario_portfolio_change(
     cost_change: Any = 0,
 ) -> int:
     """Change the inputs of every treatment of a portfolio's campaigns in this scenario by percentages (on top of
-    the global assumptions); the number of treatments changed. An incremental response rate stays within ±100%."""
+    the global assumptions); the number of treatments changed. An incremental response rate stays within ±100%.
+    A what-if like the global assumptions: it is not named among the changed inputs, so promotion does not write
+    it into the campaigns (it would write history's median times the what-if as if typed)."""
     _manager_check(user, "changes a scenario")
     _open_check(scenario)
     response = float(_percent(response_change, "Response rate")) / 100
@@ -253,15 +249,6 @@ def scenario_portfolio_change(
         # As the global assumption does: by that share of the rate's size, so a fall is bad news either way.
         return Least(Greatest(F(name) + Abs(F(name)) * response, Value(-1.0)), Value(1.0))
 
-    names = [
-        name
-        for name, change in (
-            ("response_rate", response),
-            ("order_value_cents", order_value - 1),
-            ("cost_per_contact_cents", cost - 1),
-        )
-        if change
-    ]
     return ScenarioTreatment.objects.filter(
         scenario_campaign__scenario=scenario, scenario_campaign__portfolio_id=portfolio_id
     ).update(
@@ -271,7 +258,6 @@ def scenario_portfolio_change(
         order_value_cents=F("order_value_cents") * order_value,
         cost_per_contact_cents=F("cost_per_contact_cents") * cost,
         changed=True,
-        changed_inputs=RawSQL(UNION_SQL, [json.dumps(names)]),
     )
 
 
@@ -335,7 +321,8 @@ def _held(share: float) -> Decimal:
 def scenario_campaign_dates(
     *, scenario: Scenario, user: AbstractBaseUser, scenario_campaign_id: int, start: date, end: date
 ) -> ScenarioCampaign:
-    """Move a campaign within the scenario's quarter; promotion moves the draft campaign's dates the same way."""
+    """Move a campaign to start within the scenario's quarter and last as long as a campaign may; promotion moves
+    the draft campaign's dates the same way."""
     _manager_check(user, "changes a scenario")
     _open_check(scenario)
     row = _campaign_of(scenario, scenario_campaign_id)
@@ -344,8 +331,11 @@ def scenario_campaign_dates(
     first, last = quarter_bounds(scenario.year, scenario.quarter)
     if not first <= start <= last:
         raise ScenarioError(f"{row.name} must start within {scenario.quarter_label} ({first} to {last}).")
-    if end < start:
-        raise ScenarioError(f"{row.name} cannot end before it starts.")
+    try:
+        # The campaign's own rule, so that promotion does not refuse the dates the scenario took.
+        dates_check(start, end)
+    except CampaignError as error:
+        raise ScenarioError(f"{row.name}: {error}") from error
     row.start_date, row.end_date, row.send_date = start, end, start
     row.dates_changed = not row.added
     row.save(update_fields=["start_date", "end_date", "send_date", "dates_changed"])
@@ -453,6 +443,9 @@ def scenario_promote(*, scenario: Scenario, user: AbstractBaseUser) -> Promotion
                 _changes_write(scenario, row, user, done)
         except CampaignError as error:
             raise ScenarioError(f"{row.name}: {error}") from error
+        except ValidationError as error:
+            # A draft's treatment the scenario's inputs no longer fit (its rules changed since): say why, stop.
+            raise ScenarioError(f"{row.name}: {' '.join(error.messages)}") from error
     scenario.promoted_by, scenario.promoted_at = user, timezone.now()
     recorded(scenario, user=user, why="Promoted to be the plan").save(update_fields=["promoted_by", "promoted_at"])
     return done
@@ -502,10 +495,12 @@ def _changes_write(scenario: Scenario, row: ScenarioCampaign, user: AbstractBase
         campaign = campaign_reschedule(campaign=campaign, user=user, start_date=row.start_date, end_date=row.end_date)
     for one, names in changes.items():
         fields = {TREATMENT_NAMES.get(name, name): TREATMENT_FIELDS[name](one) for name in names}
+        # A draft already run without a control group keeps the marketer's word for it when other inputs change.
+        holdout = fields.get("holdout_share", one.treatment.holdout_share)
         treatment_save(
             campaign=campaign,
             treatment=recorded(one.treatment, user=user, why=why),
-            without_control=fields.get("holdout_share", 1) == 0,
+            without_control=holdout == 0,
             **fields,
         )
     done.changed.append(campaign)

@@ -98,7 +98,7 @@ GROUP BY 1, 2
 """
 PAST_CLOSURES = f"""
     SELECT id, closed_on FROM {STORES}
-    WHERE closed_on IS NOT NULL AND closed_on < %(before)s AND closed_on + %(window)s <= %(today)s AND id <> %(store)s
+    WHERE closed_on IS NOT NULL AND closed_on < %(before)s AND closed_on + %(window)s < %(today)s AND id <> %(store)s
 """
 ONE_DAY = "SELECT %(store)s::bigint AS id, %(before)s::date AS closed_on"
 
@@ -228,7 +228,8 @@ def _attrition(rows: list[tuple], closures: list[str]) -> Attrition:
 
 
 def measured_attrition(*, before: date, window_days: int, today: date, excluding: int | None = None) -> Attrition:
-    """Pooled over every store closed before `before` whose window has passed by `today`."""
+    """Pooled over every store closed before `before` whose window has passed by `today` (today is not over, so
+    a window ending today has not)."""
     params = {"before": before, "window": window_days, "today": today, "store": excluding or 0}
     rows = _rows(ATTRITION_SQL.format(closures=PAST_CLOSURES), params)
     stores = Store.objects.filter(pk__in={row[0] for row in rows if row[1]}).order_by("closed_on", "code")
@@ -432,11 +433,12 @@ def _difference(treated: int, treated_n: int, control: int, control_n: int) -> d
 
 def after_event(event: StoreEvent, today: date, *, attrition: bool = True) -> AfterEvent | None:
     """What the retention campaign's audience did in the window after the event, treated against control, and
-    (with `attrition`) what the event cost all the store's customers; None before the event or without a
-    campaign."""
-    if event.campaign_id is None or event.event_date >= today:
+    (with `attrition`) what the event cost all the store's customers; None until a whole day after the event has
+    passed, or without a campaign. Today is not over, so the window runs at most to yesterday."""
+    yesterday = today - timedelta(days=1)
+    if event.campaign_id is None or event.event_date >= yesterday:
         return None
-    last = min(event.event_date + timedelta(days=event.window_days), today)
+    last = min(event.event_date + timedelta(days=event.window_days), yesterday)
     rows = _rows(
         AFTER_SQL,
         {
@@ -457,7 +459,9 @@ def after_event(event: StoreEvent, today: date, *, attrition: bool = True) -> Af
         control=control,
         other_stores=_difference(treated.other_stores, treated.members, control.other_stores, control.members),
         kept=_difference(treated.anywhere, treated.members, control.anywhere, control.members),
-        attrition=attrition_at(
-            store_id=event.store_id, day=event.event_date, window_days=(last - event.event_date).days
+        attrition=(
+            attrition_at(store_id=event.store_id, day=event.event_date, window_days=(last - event.event_date).days)
+            if attrition
+            else None
         ),
     )

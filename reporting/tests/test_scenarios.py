@@ -21,6 +21,7 @@ from reporting.scenario_services import (
     scenario_campaign_dates,
     scenario_campaign_drop,
     scenario_create,
+    scenario_portfolio_change,
     scenario_portfolio_drop,
     scenario_promote,
     scenario_treatment_update,
@@ -433,3 +434,94 @@ def test_a_treatment_form_sent_back_untouched_changes_nothing(measured_past, man
 
     row.refresh_from_db()
     assert (row.changed, row.changed_inputs) == (False, [])
+
+
+def _spring_email(scenario: Scenario) -> ScenarioTreatment:
+    return ScenarioTreatment.objects.get(
+        scenario_campaign__scenario=scenario, scenario_campaign__name="Spring welcome", code="A"
+    )
+
+
+def test_promotion_keeps_a_draft_run_without_control_group_so_when_its_cost_changes(measured_past, manager):
+    Treatment.objects.filter(campaign__name="Spring welcome", code="A").update(holdout_share=Decimal("0.000"))
+    scenario = scenario_create(user=manager, name="Cheaper mail", year=2026, quarter=3)
+    scenario_treatment_update(
+        scenario=scenario, user=manager, scenario_treatment_id=_spring_email(scenario).pk, cost_per_contact_cents=7
+    )
+
+    done = scenario_promote(scenario=scenario, user=manager)
+
+    assert [one.name for one in done.changed] == ["Spring welcome"]
+    email = Treatment.objects.get(campaign__name="Spring welcome", code="A")
+    assert (email.holdout_share, email.cost_per_contact_cents) == (Decimal("0.000"), 7)
+
+
+def test_promotion_says_why_a_draft_treatment_refuses_the_scenarios_inputs(measured_past, manager, client):
+    scenario = scenario_create(user=manager, name="Cheaper mail", year=2026, quarter=3)
+    scenario_treatment_update(
+        scenario=scenario, user=manager, scenario_treatment_id=_spring_email(scenario).pk, cost_per_contact_cents=7
+    )
+    # Changed on the draft since the scenario was made: responses by a category it does not name yet.
+    Treatment.objects.filter(campaign__name="Spring welcome", code="A").update(
+        response_kind=Treatment.Response.CATEGORY, response_category=None
+    )
+    client.force_login(manager)
+
+    answer = client.post(reverse("reporting:scenario_promote", args=[scenario.pk]), follow=True)
+
+    assert answer.status_code == 200
+    assert "Spring welcome: Choose the category whose purchases count as responses." in answer.content.decode()
+    assert Treatment.objects.get(campaign__name="Spring welcome", code="A").cost_per_contact_cents == 10
+    scenario.refresh_from_db()
+    assert scenario.promoted_at is None
+
+
+def test_a_portfolio_what_if_is_not_written_into_its_campaigns(measured_past, manager):
+    scenario = scenario_create(user=manager, name="New customers respond more", year=2026, quarter=3)
+    scenario_portfolio_change(
+        scenario=scenario,
+        user=manager,
+        portfolio_id=measured_past["new"].pk,
+        response_change="50",
+        order_value_change="10",
+        cost_change="-20",
+    )
+
+    done = scenario_promote(scenario=scenario, user=manager)
+
+    assert done.changed == []
+    email = Treatment.objects.get(campaign__name="Spring welcome", code="A")
+    assert (email.expected_response_rate, email.cost_per_contact_cents) == (Decimal("0.0500"), 10)
+
+
+def test_a_what_if_on_top_of_a_typed_input_writes_only_the_typed_one(measured_past, manager):
+    scenario = scenario_create(user=manager, name="Cheaper mail", year=2026, quarter=3)
+    scenario_treatment_update(
+        scenario=scenario, user=manager, scenario_treatment_id=_spring_email(scenario).pk, holdout_share=0.25
+    )
+    scenario_portfolio_change(
+        scenario=scenario, user=manager, portfolio_id=measured_past["new"].pk, response_change="-30"
+    )
+
+    scenario_promote(scenario=scenario, user=manager)
+
+    email = Treatment.objects.get(campaign__name="Spring welcome", code="A")
+    assert (email.holdout_share, email.expected_response_rate) == (Decimal("0.250"), Decimal("0.0500"))
+
+
+def test_a_scenario_cannot_move_a_campaign_to_last_longer_than_a_campaign_may(measured_past, manager, settings):
+    settings.CAMPAIGN_MAX_DAYS = 30
+    scenario = scenario_create(user=manager, name="Long welcome", year=2026, quarter=3)
+    welcome = ScenarioCampaign.objects.get(scenario=scenario, name="Spring welcome")
+
+    with pytest.raises(ScenarioError, match="a campaign lasts at most 30 days"):
+        scenario_campaign_dates(
+            scenario=scenario,
+            user=manager,
+            scenario_campaign_id=welcome.pk,
+            start=date(2026, 7, 13),
+            end=date(2026, 9, 30),
+        )
+
+    welcome.refresh_from_db()
+    assert (welcome.dates_changed, welcome.end_date) == (False, date(2026, 7, 28))

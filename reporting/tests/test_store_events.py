@@ -7,13 +7,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns.models import AudienceMember, Campaign
 from customers.models import Customer, Purchase, Store
 from reporting.models import StoreEvent
 from reporting.store_event_services import StoreEventError, store_event_save
-from reporting.store_events import after_event, measured_attrition, nearest_stores, store_customers, what_if
+from reporting.store_events import (
+    after_event,
+    kept_share,
+    measured_attrition,
+    nearest_stores,
+    store_customers,
+    what_if,
+)
 from reporting.tests.test_plan import campaign, treatment
 from reporting.tests.test_scenarios import measured
 
@@ -259,3 +268,31 @@ def test_without_an_earlier_event_the_share_kept_is_past_treatments_of_the_chann
 
     assert kept.measured and kept.rate == pytest.approx(0.04)
     assert kept.source.startswith("Median incremental response of 3 measured past treatments on Direct mail")
+
+
+def test_the_share_kept_reads_earlier_campaigns_without_measuring_their_stores_attrition(stores, retention, manager):
+    earlier = store_event_save(user=manager, store=stores["closing"], event_date=CLOSING, campaign=retention)
+    later = store_event_save(user=manager, store=stores["east"], event_date=date(2026, 10, 31))
+
+    with CaptureQueriesContext(connection) as queries:
+        kept = kept_share(later, TODAY)
+
+    assert kept.measured and kept.rate == pytest.approx(0.25)
+    assert not [query for query in queries.captured_queries if "WITH closure AS" in query["sql"]]
+    assert after_event(earlier, TODAY, attrition=False).attrition is None
+    assert after_event(earlier, TODAY).attrition.customers == 1  # K2, the only one who bought there that year
+
+
+def test_a_window_ending_today_has_not_passed_for_today_is_not_over(stores, past_closure, retention, manager):
+    # Gone closed on 31 Jan 2025: its 90 days run to 1 May 2025.
+    assert not measured_attrition(before=CLOSING, window_days=90, today=date(2025, 5, 1)).measured
+    assert measured_attrition(before=CLOSING, window_days=90, today=date(2025, 5, 2)).measured
+    event = store_event_save(user=manager, store=stores["closing"], event_date=CLOSING, campaign=retention)
+
+    on_the_last_day = after_event(event, date(2026, 6, 29))
+    the_day_after = after_event(event, date(2026, 6, 30))
+
+    assert (on_the_last_day.last, on_the_last_day.complete) == (date(2026, 6, 28), False)
+    assert (the_day_after.last, the_day_after.complete) == (date(2026, 6, 29), True)
+    assert after_event(event, date(2026, 4, 1)) is None  # the first day after is not over
+    assert after_event(event, date(2026, 4, 2)).last == date(2026, 4, 1)
