@@ -43,6 +43,7 @@ COUPON_WEEKS = 6
 # have bought nowhere in the 90 days after the closing. (The retailer's history sends the closed store's
 # orders online, so the closing itself costs no more customers than usual: the event's report says so.)
 KEPT = 0.12
+FEWEST_CUSTOMERS = 50
 
 
 def store_event_demo_load(*, end: date, seed: int) -> dict:
@@ -52,6 +53,10 @@ def store_event_demo_load(*, end: date, seed: int) -> dict:
         return {"store_events": 0}
     if closed.closed_on + timedelta(days=WINDOW_DAYS) > end:
         return {"store_events": 0}  # a history too short to have seen what came after
+    sent = closed.closed_on - timedelta(days=7)
+    before = Purchase.objects.filter(customer__home_store=closed, purchased_at__lt=day_start(sent))
+    if before.values("customer_id").distinct().count() < FEWEST_CUSTOMERS:
+        return {"store_events": 0}  # a retailer too small for the store to have regulars worth a campaign
     manager = get_user_model().objects.get(username="manager")
     farewell = _farewell_campaign(closed, end=end, seed=seed)
     kept = _farewell_responses(farewell, closed, seed=seed)
