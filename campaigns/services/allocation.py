@@ -238,7 +238,11 @@ def _frame(statement: str, params: dict, columns: list[str]) -> pd.DataFrame:
 
 
 def allocation_needed(campaign: Campaign) -> bool:
-    return campaign.treatments.filter(offer_strategy=Treatment.OfferStrategy.BEST_N).exists()
+    """Whether anyone in the campaign's audience is due offers chosen one to one: a treated member of a
+    best-offers treatment. An audience with nobody there (every customer excluded) has nothing to allocate."""
+    return AudienceMember.objects.filter(
+        campaign=campaign, is_control=False, treatment__offer_strategy=Treatment.OfferStrategy.BEST_N
+    ).exists()
 
 
 def allocation_start(
@@ -255,7 +259,7 @@ def allocation_start(
     started = monotonic()
     build = campaign.builds.aggregate(latest=Max("version"))["latest"]
     if build is None or not allocation_needed(campaign):
-        raise CampaignError("Only a built audience with a best-offers treatment has offers to allocate.")
+        raise CampaignError("Only treated members of a best-offers treatment in a built audience get offers.")
     offers = eligible_offers(campaign)
     if not offers:
         raise CampaignError(f"No offer in the bank is active and valid on {send_date(campaign):%Y-%m-%d}.")

@@ -184,7 +184,12 @@ def campaign_release(
         if campaign.portfolio_id is None:
             raise CampaignError("Choose the portfolio whose budget the campaign spends before releasing it.")
         allocated = current_allocation(campaign)
-        if allocated is None and campaign.treatments.filter(offer_strategy=Treatment.OfferStrategy.BEST_N).exists():
+        if (
+            allocated is None
+            and AudienceMember.objects.filter(
+                campaign=campaign, is_control=False, treatment__offer_strategy=Treatment.OfferStrategy.BEST_N
+            ).exists()
+        ):
             raise CampaignError(
                 "The best-offer treatments have no offers for this audience yet: wait for the allocation that "
                 "follows the audience build, or allocate the offers again."

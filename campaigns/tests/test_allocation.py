@@ -97,6 +97,27 @@ def test_a_part_past_the_job_time_limit_fails_its_run_and_the_allocation_stays(
     assert latest_allocation(campaign) == published
 
 
+def test_an_audience_that_reached_nobody_needs_no_offers_and_can_be_released(no_global_control, make_campaign, bank):
+    """A segment nobody is in: nothing to allocate, and the release is not held up waiting for offers that can
+    never come."""
+    from campaigns.models import Campaign
+    from campaigns.services import campaign_release
+    from campaigns.services.allocation import allocation_needed, allocation_start
+    from campaigns.services.workflow import CampaignError
+    from campaigns.tests.test_release import ready
+
+    population(20)  # all in the North
+    nobody = {"all": [{"field": "region", "op": "in", "value": ["South"]}]}
+    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2, "rules": nobody}])
+    ready(campaign)
+    assert not allocation_needed(campaign)
+    with pytest.raises(CampaignError, match="get offers"):
+        allocation_start(campaign)
+    campaign_release(campaign=campaign, user=campaign.owner)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.RELEASED and not AllocationRun.objects.filter(campaign=campaign).exists()
+
+
 def test_the_release_sends_each_member_their_offers_in_one_column_per_slot(
     client, no_global_control, make_campaign, bank, marketer
 ):
