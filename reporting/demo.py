@@ -72,7 +72,10 @@ def results_demo_load(*, end: date, seed: int, progress: Progress) -> dict:
     """Customers respond to the demo campaigns as TRUE_LIFTS says, then each campaign is measured."""
     progress(0, "Customers respond to the campaigns")
     responses = responses_load(end=end, seed=seed)
-    demo_campaigns = Campaign.objects.filter(name__in=[name for name, *_ in CAMPAIGNS])
+    # A retailer so small that a campaign reached nobody has nothing of it to measure.
+    demo_campaigns = Campaign.objects.filter(
+        name__in=[name for name, *_ in CAMPAIGNS], treatments__members__contacted_on__isnull=False
+    ).distinct()
     for number, campaign in enumerate(demo_campaigns):
         progress(20 + 80 * number / len(CAMPAIGNS), f"Results of {campaign.name}")
         results_run(campaign=campaign)
