@@ -29,6 +29,12 @@ def test_two_workers_on_parts_agree_with_one_run(no_global_control, make_campaig
             seconds=120,
             what="the parted allocation to be published",
         )
+        # The part that publishes marks its job done just after its work commits.
+        wait_for(
+            lambda: not Job.objects.filter(kind=Job.Kind.OFFER_ALLOCATION_CHUNK).exclude(status__in=Job.FINISHED),
+            seconds=30,
+            what="every part's job to finish",
+        )
     finally:
         for worker in workers:
             kill_group(worker)
