@@ -4,18 +4,10 @@ page, and the plan's budget grid shows the new figure."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.tests.factories import PASSWORD
+from core.tests.browser import sign_in
 from segments.models import LifecycleStage, Portfolio, PortfolioBudget
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".desk-title")).to_have_text("Home")
 
 
 def test_an_owner_asks_a_manager_approves_and_the_plan_shows_it(page: Page, live_server, segment_owner, manager):
