@@ -36,6 +36,7 @@ def test_a_marketer_walks_the_shell_with_shortcuts(page: Page, live_server, mark
     page.keyboard.press("j")
     expect(page).to_have_url(f"{live_server.url}/jobs/")
     expect(page.locator(".desk-rail-item.active")).to_contain_text("Jobs")
+    page.wait_for_load_state("load")  # the new page's shortcuts are bound once its scripts have run
 
     page.keyboard.press("/")
     expect(page.locator("#global-search")).to_be_focused()
