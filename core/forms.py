@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 
 class DeskForm:
@@ -45,3 +46,18 @@ class PercentField(forms.DecimalField):
         percent = super().clean(value)
         # Kept with the model's places (12.5% is 0.125), so an unchanged share compares equal to the stored one.
         return None if percent is None else (percent / 100).quantize(Decimal(1).scaleb(-self.decimal_places - 2))
+
+
+def form_problems(form: forms.BaseForm) -> str:
+    """A form's errors as one sentence a person reads: each field by its label, then what is wrong with it; the
+    errors of the form as a whole stand alone."""
+    problems = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        text = " ".join(errors)
+        if name == NON_FIELD_ERRORS:
+            problems.append(text)
+        else:
+            label = field.label if field is not None and field.label else name.replace("_", " ").capitalize()
+            problems.append(f"{label}: {text}")
+    return "; ".join(problems)

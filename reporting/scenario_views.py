@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from core.forms import form_problems
 from core.lib.quarters import quarter_bounds, quarter_of
 from customers.models import Channel
 from reporting import scenario_services as services
@@ -51,7 +52,7 @@ def scenario_new(request: HttpRequest) -> HttpResponse:
     scenarios = list(Scenario.objects.all())
     form = ScenarioForm(request.POST, scenarios=scenarios)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+        messages.error(request, form_problems(form))
         return redirect("reporting:scenarios")
     source = form.cleaned_data["source"]
     try:
@@ -122,7 +123,7 @@ def scenario_assumptions(request: HttpRequest, scenario_id: int) -> HttpResponse
     scenario = _scenario_for_change(request, scenario_id)
     form = AssumptionsForm(request.POST, scenario=scenario)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        messages.error(request, form_problems(form))
         return _done(request, scenario)
     try:
         services.scenario_assumptions_update(
@@ -181,7 +182,7 @@ def scenario_portfolio_change(request: HttpRequest, scenario_id: int) -> HttpRes
     scenario = _scenario_for_change(request, scenario_id)
     form = PortfolioChangeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        messages.error(request, form_problems(form))
         return _done(request, scenario, "#scenario-portfolios")
     try:
         count = services.scenario_portfolio_change(
@@ -208,7 +209,7 @@ def scenario_treatment(request: HttpRequest, scenario_id: int, treatment_id: int
     scenario = _scenario_for_change(request, scenario_id)
     form = TreatmentInputsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        messages.error(request, form_problems(form))
         return _done(request, scenario, "#scenario-campaigns")
     try:
         services.scenario_treatment_update(
@@ -227,7 +228,7 @@ def scenario_campaign_dates(request: HttpRequest, scenario_id: int, campaign_id:
     scenario = _scenario_for_change(request, scenario_id)
     form = CampaignDatesForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        messages.error(request, form_problems(form))
         return _done(request, scenario, "#scenario-campaigns")
     try:
         row = services.scenario_campaign_dates(
@@ -250,7 +251,7 @@ def scenario_add(request: HttpRequest, scenario_id: int) -> HttpResponse:
     scenario = _scenario_for_change(request, scenario_id)
     form = AddCampaignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        messages.error(request, form_problems(form))
         return _done(request, scenario)
     try:
         row = services.scenario_campaign_add(

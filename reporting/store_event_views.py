@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rules.contrib.views import permission_required
 
+from core.forms import form_problems
 from reporting.forms import StoreEventForm
 from reporting.models import StoreEvent
 from reporting.store_event_services import StoreEventError, store_event_save
@@ -19,10 +20,6 @@ from reporting.store_events import after_event, what_if
 def _manager(request: HttpRequest) -> None:
     if not request.user.has_perm("reporting.manage_scenarios"):
         raise PermissionDenied("Only a manager records or changes store events.")
-
-
-def _problems(form: StoreEventForm) -> str:
-    return "; ".join(f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items())
 
 
 @permission_required("reporting.view_scenarios", raise_exception=True)
@@ -39,7 +36,7 @@ def store_event_new(request: HttpRequest) -> HttpResponse:
     _manager(request)
     form = StoreEventForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _problems(form))
+        messages.error(request, form_problems(form))
         return redirect("reporting:store_events")
     try:
         event = store_event_save(user=request.user, **form.fields_for_save())
@@ -71,7 +68,7 @@ def store_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
     event = get_object_or_404(StoreEvent, pk=event_id)
     form = StoreEventForm(request.POST, event=event)
     if not form.is_valid():
-        messages.error(request, _problems(form))
+        messages.error(request, form_problems(form))
         return redirect("reporting:store_event", event.pk)
     try:
         store_event_save(user=request.user, event=event, **form.fields_for_save())
