@@ -137,7 +137,7 @@ CACHES = {
 
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "core.auth_backends.SignInBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -25,10 +25,18 @@ sees_every_job = is_manager | is_admin
 has_any_role = is_marketer | is_segment_owner | is_manager | is_admin
 
 
+def group_names(user: AbstractBaseUser) -> set[str]:
+    """The names of the user's groups, read once per request: the role predicates above keep them on the user
+    under the same name, so whichever asks first reads them for both."""
+    if not hasattr(user, "_group_names_cache"):
+        user._group_names_cache = set(user.groups.values_list("name", flat=True))
+    return user._group_names_cache
+
+
 def role_names(user: AbstractBaseUser | AnonymousUser) -> list[str]:
     if not user.is_authenticated:
         return []
-    names = [group.name for group in user.groups.all() if group.name in ALL_ROLES]
+    names = [name for name in group_names(user) if name in ALL_ROLES]
     if user.is_superuser and ADMIN not in names:
         names.append(ADMIN)
     return sorted(names, key=ALL_ROLES.index)
