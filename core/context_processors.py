@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from core.navigation import SECTIONS, Section
+from core.navigation import SECTIONS, Section, sections_open_to
 from core.roles import role_names
 from core.selectors import workers_alive
 
@@ -18,7 +18,7 @@ def active_section(path: str) -> Section | None:
 
 def shell(request: HttpRequest) -> dict:
     return {
-        "nav_sections": [section for section in SECTIONS if section.may_open(request.user)],
+        "nav_sections": sections_open_to(request.user),
         "nav_active": active_section(request.path),
         "user_roles": role_names(request.user),
         # Read once per request, and only by a page that shows a queued job.

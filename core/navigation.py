@@ -5,10 +5,12 @@ anyone with a role).
 """
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.urls import reverse
+
+from core.roles import group_names
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,22 @@ SECTIONS = [
     Section("jobs", "Jobs", "hourglass-split", "j", "jobs"),
     Section("admin", "Admin", "gear", "a", "admin:index", permission="core.use_admin"),
 ]
+
+
+def sections_open_to(user: AbstractBaseUser | AnonymousUser) -> list[Section]:
+    """The sections the user may open, in the rail's order.
+
+    Every page draws the rail, and what it holds depends only on who the user is and what their roles and flags
+    are now (their groups are read on every request), so it is worked out once per process for each of those.
+    """
+    if not user.is_authenticated:
+        return [section for section in SECTIONS if section.may_open(user)]
+    standing = (user.pk, user.is_active, user.is_superuser, frozenset(group_names(user)))
+    return [SECTIONS[index] for index in _open_sections(standing, user)]
+
+
+@lru_cache(maxsize=4096)
+def _open_sections(standing: tuple, user: AbstractBaseUser) -> tuple[int, ...]:
+    # `user` equals every other copy of the same user (models compare by primary key), so the key is `standing`;
+    # the user is asked only when that is new.
+    return tuple(index for index, section in enumerate(SECTIONS) if section.may_open(user))
