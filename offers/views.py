@@ -45,7 +45,7 @@ def offer_cell(request: HttpRequest, offer_id: int) -> JsonResponse:
         offer = offer_quick_update(offer=offer, user=request.user, field=change["field"], value=change["value"])
     except (OfferError, KeyError, ValueError) as error:
         return JsonResponse({"error": str(error)}, status=400)
-    [row] = offer_grid_rows(Offer.objects.filter(pk=offer.pk).prefetch_related("stores"), today=timezone.localdate())
+    [row] = offer_grid_rows(Offer.objects.filter(pk=offer.pk), today=timezone.localdate())
     return JsonResponse(row)
 
 
