@@ -157,21 +157,30 @@ def _latest_builds(campaign_ids: list[int]) -> dict[int, dict]:
     return {campaign_id: {**counts, "_version": version} for campaign_id, version, counts in builds}
 
 
+ALLOCATED_COST_SQL = f"""
+    SELECT DISTINCT ON (run.campaign_id) run.campaign_id,
+           (SELECT COALESCE(SUM((offer ->> 'spent_cents')::float8), 0) FROM jsonb_array_elements(run.per_offer) offer)
+    FROM {AllocationRun._meta.db_table} run
+    JOIN unnest(%(ids)s::bigint[], %(versions)s::bigint[]) AS latest (campaign_id, version)
+      ON latest.campaign_id = run.campaign_id AND latest.version = run.build_version
+    WHERE run.status = %(published)s
+    ORDER BY run.campaign_id, run.created_at DESC
+"""
+
+
 def _allocated_cost(campaign_ids: list[int], builds: dict[int, dict]) -> dict[int, float]:
-    """Per campaign: the expected cost of the offers allocated to its current build's best-offer members."""
-    runs = (
-        AllocationRun.objects.filter(campaign_id__in=campaign_ids, status=AllocationRun.Status.PUBLISHED)
-        .order_by("campaign_id", "build_version", "-created_at")
-        .values_list("campaign_id", "build_version", "per_offer")
-    )
-    cost: dict[int, float] = defaultdict(float)
-    seen = set()
-    for campaign_id, version, per_offer in runs:
-        if version != builds.get(campaign_id, {}).get("_version") or campaign_id in seen:
-            continue
-        seen.add(campaign_id)
-        cost[campaign_id] = sum(offer.get("spent_cents", 0) for offer in per_offer)
-    return cost
+    """Per campaign: the expected cost of the offers allocated to its current build's best-offer members (the
+    newest published allocation of that build), summed where the runs are kept: a run lists every offer."""
+    current = [(campaign_id, builds[campaign_id]["_version"]) for campaign_id in campaign_ids if campaign_id in builds]
+    if not current:
+        return {}
+    ids, versions = zip(*current, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ALLOCATED_COST_SQL,
+            {"ids": list(ids), "versions": list(versions), "published": AllocationRun.Status.PUBLISHED},
+        )
+        return {campaign_id: cost for campaign_id, cost in cursor.fetchall()}
 
 
 MEASURED_SQL = f"""

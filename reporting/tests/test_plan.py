@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigns.models import AudienceBuild, Campaign, Treatment
+from campaigns.models import AllocationRun, AudienceBuild, Campaign, Treatment
 from reporting import plan as planning
 from reporting.models import CampaignResult
 from segments.models import BudgetRequest, LifecycleStage, Portfolio, PortfolioBudget, Segment, StagingRun
@@ -285,3 +285,40 @@ def test_a_campaign_across_quarters_is_charged_to_each_pro_rata(db, portfolio, m
     q3, _ = planning.budget_grid(planning.quarter_plan(2026, 3))
     q4, _ = planning.budget_grid(planning.quarter_plan(2026, 4))
     assert (q3[0].planned, q4[0].planned) == (5_000, 5_000)
+
+
+def test_best_offers_cost_what_the_current_builds_newest_published_allocation_spends(db, portfolio, marketer):
+    """A best-offers treatment is planned at its contacts' cost plus what its allocated offers are expected to
+    cost: from the newest published allocation of the campaign's latest build only."""
+    best = campaign(portfolio, marketer, "Best offers", Status.APPROVED)
+    for code in "AB":
+        treatment(best, code, "email", 1_000, holdout="0.000")
+    Treatment.objects.filter(campaign=best).update(offer_strategy=Treatment.OfferStrategy.BEST_N)
+    AudienceBuild.objects.create(campaign=best, version=1, counts={"A": {"treatment": 100}, "B": {"treatment": 100}})
+    AudienceBuild.objects.create(campaign=best, version=2, counts={"A": {"treatment": 300}, "B": {"treatment": 100}})
+
+    def run(version: int, status: str, *spent: float) -> None:
+        AllocationRun.objects.create(
+            campaign=best,
+            build_version=version,
+            status=status,
+            send_date=date(2026, 7, 6),
+            per_offer=[{"code": f"O{n}", "spent_cents": cents} for n, cents in enumerate(spent)],
+        )
+
+    run(1, AllocationRun.Status.PUBLISHED, 90_000)  # an older build's: not this one's offers
+    run(2, AllocationRun.Status.PUBLISHED, 10_000, 2_000)  # replaced by the newer run below
+    run(2, AllocationRun.Status.PUBLISHED, 30_000, 9_900.4, 100)  # 40,000.40: the campaign's allocation
+    run(2, AllocationRun.Status.FAILED, 70_000)  # failed: changes nothing
+    rows = {row.treatment.code: row for row in planning.quarter_plan(2026, 3).treatments}
+    # 300 and 100 contacts at 0.10, and the 400.00 of offers shared by contacts: three quarters and a quarter.
+    assert (rows["A"].planned_cents, rows["B"].planned_cents) == (3_000 + 30_000, 1_000 + 10_000)
+
+
+def test_best_offers_before_any_allocation_are_planned_from_the_expected_redemptions(db, portfolio, marketer):
+    best = campaign(portfolio, marketer, "Not yet allocated", Status.DRAFT)
+    treatment(best, "A", "email", 1_000, holdout="0.000", redemption=200)
+    Treatment.objects.filter(campaign=best).update(offer_strategy=Treatment.OfferStrategy.BEST_N)
+    AudienceBuild.objects.create(campaign=best, version=1, counts={"A": {"treatment": 1_000}})
+    (row,) = planning.quarter_plan(2026, 3).treatments
+    assert row.planned_cents == 10_000 + 1_000 * 5 // 100 * 200  # contacts at 0.10, 5% redeeming at 2.00
