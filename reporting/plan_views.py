@@ -218,10 +218,8 @@ def portfolio_list(request: HttpRequest) -> HttpResponse:
     grid, total = planning.budget_grid(quarter_plan)
     figures = {row.portfolio_id: row for row in grid}
     sizes = segment_selectors.stage_sizes_now()
-    portfolios = list(segment_selectors.portfolios().prefetch_related("objectives"))
+    portfolios = segment_selectors.portfolios_with_objectives()
     objectives = [objective for portfolio in portfolios for objective in portfolio.objectives.all()]
-    for objective in objectives:
-        objective.portfolio = next(p for p in portfolios if p.pk == objective.portfolio_id)
     progress = segment_selectors.objectives_progress(
         [o for o in objectives if (o.year, o.quarter) == (year, quarter)], history=segment_selectors.stage_history()
     )
