@@ -25,12 +25,12 @@ from offers.services import OfferError, offer_quick_update, offer_save, offers_i
 
 @permission_required("offers.view_offers", raise_exception=True)
 def offer_bank(request: HttpRequest) -> HttpResponse:
-    offers = offer_list()
+    rows = offer_grid_rows(offer_list(), today=timezone.localdate())
     context = {
-        "rows": offer_grid_rows(offers, today=timezone.localdate()),
+        "rows": rows,
         "may_change": request.user.has_perm("offers.change_offers"),
         "file_form": OfferFileForm(),
-        "count": len(offers),
+        "count": len(rows),
     }
     return render(request, "offers/offer_bank.html", context)
 
