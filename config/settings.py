@@ -194,6 +194,8 @@ CONTENT_SECURITY_POLICY = env_str(
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 )
 X_FRAME_OPTIONS = "DENY"
+# Django's database sessions, read by one statement (core.sessions).
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
 # Sign-in throttling: this many failures for one account, or from one address, within the lockout window
 # refuse every further try until the window has passed.
