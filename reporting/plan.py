@@ -22,6 +22,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Q
@@ -70,9 +71,16 @@ class QuarterPlan:
     portfolios: list[Portfolio]
     budgets: dict[int, PortfolioBudget]
     pending: dict[int, BudgetRequest]
-    policy: ContactPolicy
-    caps: dict
     measured: dict[int, dict] = field(default_factory=dict)  # campaign id: totals of its latest results
+
+    # Read when the contact pressure is asked for: the portfolios page, which shows none, does not read them.
+    @cached_property
+    def policy(self) -> ContactPolicy:
+        return contact_policy()
+
+    @cached_property
+    def caps(self) -> dict:
+        return channel_caps()
 
     def by_campaign(self) -> dict[int, list[PlannedTreatment]]:
         """The treatments of each campaign, by campaign id, in one pass over the quarter."""
@@ -140,8 +148,6 @@ def quarter_plan(year: int, quarter: int) -> QuarterPlan:
             r.portfolio_id: r
             for r in BudgetRequest.objects.filter(year=year, quarter=quarter, status=BudgetRequest.Status.PENDING)
         },
-        policy=contact_policy(),
-        caps=channel_caps(),
         measured=measured,
     )
 

@@ -218,7 +218,7 @@ def portfolio_list(request: HttpRequest) -> HttpResponse:
     grid, total = planning.budget_grid(quarter_plan)
     figures = {row.portfolio_id: row for row in grid}
     sizes = segment_selectors.stage_sizes_now()
-    portfolios = segment_selectors.portfolios_with_objectives()
+    portfolios = segment_selectors.portfolios_with_objectives(quarter_plan.portfolios)
     objectives = [objective for portfolio in portfolios for objective in portfolio.objectives.all()]
     progress = segment_selectors.objectives_progress(
         [o for o in objectives if (o.year, o.quarter) == (year, quarter)], history=segment_selectors.stage_history()

@@ -10,7 +10,7 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from core.lib.history import Change, changes, merged
@@ -152,11 +152,12 @@ def portfolios() -> QuerySet[Portfolio]:
     return Portfolio.objects.select_related("stage", "owner")
 
 
-def portfolios_with_objectives() -> list[Portfolio]:
-    """Every portfolio with its objectives, each objective with its stages read in the same queries (an
-    objective names its portfolio's stage and its target stage)."""
+def portfolios_with_objectives(every: list[Portfolio] | None = None) -> list[Portfolio]:
+    """Every portfolio (or those given, read already with their stages) with its objectives, each objective with
+    its stages read in the same query (an objective names its portfolio's stage and its target stage)."""
+    every = list(portfolios()) if every is None else every
     objectives = Prefetch("objectives", queryset=PortfolioObjective.objects.select_related("target_stage"))
-    every = list(portfolios().prefetch_related(objectives))
+    prefetch_related_objects(every, objectives)
     for portfolio in every:
         for objective in portfolio.objectives.all():
             objective.portfolio = portfolio
