@@ -79,7 +79,8 @@ def _channel_tests(caps: dict, *, channels: list[str]) -> dict[str, str]:
         return {
             "no_consent": f"NOT {_consents('c.channel')}",
             "channel_fatigue": pressure.over_channel_cap(caps, channel="c.channel", counted="p"),
-            "reach": "NULL::text[]",
+            "reach": "NULL::integer",
+            "reached": "NULL::text[]",
         }
     reachable, room = [], []
     for channel in channels:
@@ -87,12 +88,15 @@ def _channel_tests(caps: dict, *, channels: list[str]) -> dict[str, str]:
         consent = f"(NOT %(consent_{channel})s OR cu.consent_{channel})" if channel in ConsentChannel.values else "TRUE"
         space = f"coalesce(p.on_{channel}, 0) < %(cap_{channel}_max)s" if channel in caps else "TRUE"
         reachable.append(f"({offered} AND {consent})")
-        room.append((channel, f"({offered} AND {consent} AND {space})"))
+        room.append(f"({offered} AND {consent} AND {space})")
+    # Every candidate keeps the channels it may be reached on as bits (the channel's place in `channels`); only
+    # the members' are spelled out as a list, by the statement that inserts them.
     return {
         "no_consent": f"NOT ({' OR '.join(reachable)})",
-        "channel_fatigue": f"NOT ({' OR '.join(test for _, test in room)})",
-        "reach": "array_remove(ARRAY["
-        + ", ".join(f"CASE WHEN {test} THEN '{channel}' END" for channel, test in room)
+        "channel_fatigue": f"NOT ({' OR '.join(room)})",
+        "reach": " | ".join(f"CASE WHEN {test} THEN {1 << bit} ELSE 0 END" for bit, test in enumerate(room)),
+        "reached": "array_remove(ARRAY["
+        + ", ".join(f"CASE WHEN reach & {1 << bit} <> 0 THEN '{channel}' END" for bit, channel in enumerate(channels))
         + "]::text[], NULL)",
     }
 
@@ -125,11 +129,7 @@ WITH candidates AS (
 ), ranked AS (
     {ranked}
 )
-SELECT treatment_id, customer_id, excluded, rank,
-       CASE WHEN rank = 1 THEN
-           (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout
-       END AS is_control,
-       stage_id, reach, recency_days, frequency, revenue_cents
+SELECT treatment_id, customer_id, excluded, rank, holdout, stage_id, reach, recency_days, frequency, revenue_cents
 FROM ranked
 """
 # Sorting the candidates by customer and merging them with the customers (read in key order), the suppressions
@@ -143,10 +143,13 @@ FLAG_SETTINGS = "SELECT set_config('enable_hashjoin', %s, true), set_config('wor
 FLAG_PLAN = ("off", "256MB")
 BUILD_SQL = """
 WITH chosen AS (
-    SELECT * FROM {flagged_table} WHERE rank = 1
+    SELECT treatment_id, customer_id, stage_id, recency_days, frequency, revenue_cents,
+           (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout AS is_control,
+           {reached} AS channels
+    FROM {flagged_table} WHERE excluded IS NULL AND rank = 1
 ), inserted AS (
     INSERT INTO {members} (campaign_id, customer_id, treatment_id, is_control, contacted_on, stage_id, channels)
-    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id, reach FROM chosen
+    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id, channels FROM chosen
 ), excluded AS (
     SELECT treatment_id, count(*) AS segment,
         {exclusion_counts},
@@ -191,8 +194,10 @@ RANK_RANDOMISED = """SELECT shared.*, CASE WHEN excluded IS NULL THEN
           FROM flagged) shared""".replace(
     "{exclusions}", "ARRAY[" + ", ".join(f"'{reason}'" for reason in EXCLUSIONS) + "]"
 )
-# With one treatment no customer can be wanted twice: no need to sort every candidate by customer.
-RANK_ALONE = "SELECT flagged.*, CASE WHEN excluded IS NULL THEN 1 END AS rank FROM flagged"
+# With one treatment no customer can be wanted twice: no need to sort every candidate by customer. Every
+# candidate comes first (whether it is chosen is up to its exclusion): a rank worked out from the exclusion would
+# have PostgreSQL work the exclusion out twice for every candidate.
+RANK_ALONE = "SELECT flagged.*, 1 AS rank FROM flagged"
 
 
 def _candidates(campaign: Campaign, treatments: list[Treatment]) -> tuple[str, dict[str, Any]]:
@@ -286,6 +291,7 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
     )
     rankings = {False: RANK_BY_PRIORITY, True: RANK_RANDOMISED}
     ranked = RANK_ALONE if len(treatments) == 1 else rankings[campaign.shares_control]
+    tests = _channel_tests(caps, channels=_several_channels(treatments))
     flag = FLAG_SQL.format(
         flagged_table=CANDIDATES,
         candidates=candidates,
@@ -294,9 +300,13 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         customers=Customer._meta.db_table,
         suppressions=Suppression._meta.db_table,
         pressure=counted,
-        **_channel_tests(caps, channels=_several_channels(treatments)),
+        no_consent=tests["no_consent"],
+        channel_fatigue=tests["channel_fatigue"],
+        reach=tests["reach"],
     )
-    build = BUILD_SQL.format(flagged_table=CANDIDATES, members=AudienceMember._meta.db_table)
+    build = BUILD_SQL.format(
+        flagged_table=CANDIDATES, members=AudienceMember._meta.db_table, parts=PARTS, reached=tests["reached"]
+    )
     params = {
         "salt": policy.global_control_salt,
         "global_control": round(float(policy.global_control_share) * PARTS),
@@ -315,7 +325,7 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         cursor.execute(FLAG_SETTINGS, FLAG_PLAN)
         cursor.execute(flag, params)
         cursor.execute(FLAG_SETTINGS, kept)
-        cursor.execute(build, {"campaign": campaign.pk})
+        cursor.execute(build, {"campaign": campaign.pk, "seed": campaign.seed})
         frame = pd.DataFrame(cursor.fetchall(), columns=BUILD_COLUMNS)
         # Dropped now, not only at commit: a build inside a longer transaction may be followed by another.
         cursor.execute(f"DROP TABLE {CANDIDATES}")
