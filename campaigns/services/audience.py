@@ -70,16 +70,19 @@ def _several_channels(treatments: list[Treatment]) -> list[str]:
 
 def _channel_tests(caps: dict, *, channels: list[str]) -> dict[str, str]:
     """The build's channel conditions. A treatment on one channel excludes a customer it may not reach there; one
-    on several keeps everyone reachable on at least one of them, and records those channels (`reach`).
+    on several keeps everyone reachable on at least one of them, and records those channels (`reach`, as bits;
+    `reached`, the same as the list a member keeps).
 
     For treatments on several channels the test is written out per channel of the campaign (`channels`, every
     channel any of its treatments uses, all known values), so no per-row subquery walks each candidate's list.
     """
+    lists = AudienceMember._meta.get_field("channels").db_type(connection)
     if not channels:
         return {
             "no_consent": f"NOT {_consents('c.channel')}",
             "channel_fatigue": pressure.over_channel_cap(caps, channel="c.channel", counted="p"),
-            "reach": "NULL::text[]",
+            "reach": "NULL::integer",
+            "reached": f"NULL::{lists}",
         }
     reachable, room = [], []
     for channel in channels:
@@ -87,19 +90,26 @@ def _channel_tests(caps: dict, *, channels: list[str]) -> dict[str, str]:
         consent = f"(NOT %(consent_{channel})s OR cu.consent_{channel})" if channel in ConsentChannel.values else "TRUE"
         space = f"coalesce(p.on_{channel}, 0) < %(cap_{channel}_max)s" if channel in caps else "TRUE"
         reachable.append(f"({offered} AND {consent})")
-        room.append((channel, f"({offered} AND {consent} AND {space})"))
+        room.append(f"({offered} AND {consent} AND {space})")
+    # Every candidate keeps the channels it may be reached on as bits (the channel's place in `channels`); only
+    # the members' are spelled out, by the statement that inserts them, as one of the lists those bits can stand
+    # for, written out beforehand in the column's own type (no list built and converted for every member).
+    reached = " ".join(
+        f"WHEN {mask} THEN '{{{','.join(name for bit, name in enumerate(channels) if mask & 1 << bit)}}}'::{lists}"
+        for mask in range(1, 1 << len(channels))
+    )
     return {
         "no_consent": f"NOT ({' OR '.join(reachable)})",
-        "channel_fatigue": f"NOT ({' OR '.join(test for _, test in room)})",
-        "reach": "array_remove(ARRAY["
-        + ", ".join(f"CASE WHEN {test} THEN '{channel}' END" for channel, test in room)
-        + "]::text[], NULL)",
+        "channel_fatigue": f"NOT ({' OR '.join(room)})",
+        "reach": " | ".join(f"CASE WHEN {test} THEN {1 << bit} ELSE 0 END" for bit, test in enumerate(room)),
+        "reached": f"CASE reach {reached} ELSE '{{}}'::{lists} END",
     }
 
 
 # The candidates, each flagged with the first exclusion that applies to it and ranked, go into a temporary table
-# made by a plain SELECT, which PostgreSQL may run on several cores (a statement that also writes to a table runs
-# on one). The members are then inserted from it and every count is read from it, without working it out again.
+# made by a plain SELECT, which PostgreSQL may run on several cores: it counts the contact pressure on all of them
+# (a statement that also writes to a table runs on one). The members are then inserted from it and every count is
+# read from it, without working it out again.
 CANDIDATES = "audience_candidates"
 FLAG_SQL = """
 CREATE TEMPORARY TABLE {flagged_table} ON COMMIT DROP AS
@@ -125,28 +135,28 @@ WITH candidates AS (
 ), ranked AS (
     {ranked}
 )
-SELECT treatment_id, customer_id, excluded, rank,
-       CASE WHEN rank = 1 THEN
-           (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout
-       END AS is_control,
-       stage_id, reach, recency_days, frequency, revenue_cents
+SELECT treatment_id, customer_id, excluded, rank, holdout, stage_id, reach, recency_days, frequency, revenue_cents
 FROM ranked
 """
 # Sorting the candidates by customer and merging them with the customers (read in key order), the suppressions
 # and the contact pressure costs about a third less CPU than hashing them: the hash tables of a 60% segment and of
-# the pressure outgrow the processor's caches and every lookup misses them. Memory enough to sort a whole customer
-# base in one go; both settings hold for that statement only, and what was in force before (a longer job's own
-# SET LOCAL, say) is put back after it. A failed statement needs no putting back: it rolls back with its
-# transaction or savepoint.
+# the pressure outgrow the processor's caches and every lookup misses them. Hashing them on every core instead (the
+# planner's choice when hash joins are allowed and handing rows between processes is cheap) takes a quarter more
+# CPU in all and was no faster on two busy cores. Memory enough to sort a whole customer base in one go; both
+# settings hold for that statement only, and what was in force before (a longer job's own SET LOCAL, say) is put
+# back after it. A failed statement needs no putting back: it rolls back with its transaction or savepoint.
 FLAG_SETTINGS_KEPT = "SELECT current_setting('enable_hashjoin'), current_setting('work_mem')"
 FLAG_SETTINGS = "SELECT set_config('enable_hashjoin', %s, true), set_config('work_mem', %s, true)"
 FLAG_PLAN = ("off", "256MB")
 BUILD_SQL = """
 WITH chosen AS (
-    SELECT * FROM {flagged_table} WHERE rank = 1
+    SELECT treatment_id, customer_id, stage_id, recency_days, frequency, revenue_cents,
+           (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout AS is_control,
+           {reached} AS channels
+    FROM {flagged_table} WHERE excluded IS NULL AND rank = 1
 ), inserted AS (
     INSERT INTO {members} (campaign_id, customer_id, treatment_id, is_control, contacted_on, stage_id, channels)
-    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id, reach FROM chosen
+    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id, channels FROM chosen
 ), excluded AS (
     SELECT treatment_id, count(*) AS segment,
         {exclusion_counts},
@@ -191,8 +201,10 @@ RANK_RANDOMISED = """SELECT shared.*, CASE WHEN excluded IS NULL THEN
           FROM flagged) shared""".replace(
     "{exclusions}", "ARRAY[" + ", ".join(f"'{reason}'" for reason in EXCLUSIONS) + "]"
 )
-# With one treatment no customer can be wanted twice: no need to sort every candidate by customer.
-RANK_ALONE = "SELECT flagged.*, CASE WHEN excluded IS NULL THEN 1 END AS rank FROM flagged"
+# With one treatment no customer can be wanted twice: no need to sort every candidate by customer. Every
+# candidate comes first (whether it is chosen is up to its exclusion): a rank worked out from the exclusion would
+# have PostgreSQL work the exclusion out twice for every candidate.
+RANK_ALONE = "SELECT flagged.*, 1 AS rank FROM flagged"
 
 
 def _candidates(campaign: Campaign, treatments: list[Treatment]) -> tuple[str, dict[str, Any]]:
@@ -286,6 +298,7 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
     )
     rankings = {False: RANK_BY_PRIORITY, True: RANK_RANDOMISED}
     ranked = RANK_ALONE if len(treatments) == 1 else rankings[campaign.shares_control]
+    tests = _channel_tests(caps, channels=_several_channels(treatments))
     flag = FLAG_SQL.format(
         flagged_table=CANDIDATES,
         candidates=candidates,
@@ -294,9 +307,13 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         customers=Customer._meta.db_table,
         suppressions=Suppression._meta.db_table,
         pressure=counted,
-        **_channel_tests(caps, channels=_several_channels(treatments)),
+        no_consent=tests["no_consent"],
+        channel_fatigue=tests["channel_fatigue"],
+        reach=tests["reach"],
     )
-    build = BUILD_SQL.format(flagged_table=CANDIDATES, members=AudienceMember._meta.db_table)
+    build = BUILD_SQL.format(
+        flagged_table=CANDIDATES, members=AudienceMember._meta.db_table, parts=PARTS, reached=tests["reached"]
+    )
     params = {
         "salt": policy.global_control_salt,
         "global_control": round(float(policy.global_control_share) * PARTS),
@@ -315,7 +332,7 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         cursor.execute(FLAG_SETTINGS, FLAG_PLAN)
         cursor.execute(flag, params)
         cursor.execute(FLAG_SETTINGS, kept)
-        cursor.execute(build, {"campaign": campaign.pk})
+        cursor.execute(build, {"campaign": campaign.pk, "seed": campaign.seed})
         frame = pd.DataFrame(cursor.fetchall(), columns=BUILD_COLUMNS)
         # Dropped now, not only at commit: a build inside a longer transaction may be followed by another.
         cursor.execute(f"DROP TABLE {CANDIDATES}")

@@ -47,6 +47,21 @@ def test_each_customer_is_reached_on_every_channel_they_consented_to(customers, 
     assert build.counts["A"]["no_consent"] == 60 - len(both | email | sms) == 20
 
 
+def test_a_customer_keeps_every_combination_of_three_channels_they_may_be_reached_on(customers, make_campaign):
+    campaign = make_campaign(treatments=[{"also_channels": ["sms", "in_store"], "holdout_share": "0"}])
+    build = audience_build(campaign=campaign)
+    channels = reached(campaign)
+    expected = {
+        ("email", "sms", "in_store"): numbered(customers, range(0, 60, 6)),
+        ("email", "in_store"): numbered(customers, [n for n in range(60) if n % 2 == 0 and n % 3]),
+        ("sms", "in_store"): numbered(customers, [n for n in range(60) if n % 3 == 0 and n % 2]),
+        ("in_store",): numbered(customers, [n for n in range(60) if n % 2 and n % 3]),
+    }
+    found = {combination: {c for c, ch in channels.items() if tuple(ch) == combination} for combination in expected}
+    assert found == expected
+    assert build.counts["A"]["no_consent"] == 0  # the store needs no consent: everyone is reached there
+
+
 def test_the_release_writes_a_contact_per_channel_with_the_same_offers_and_the_files_agree(
     customers, make_campaign, bank
 ):
