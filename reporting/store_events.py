@@ -269,6 +269,13 @@ class Kept:
     high: float
     source: str
     measured: bool
+    # What earlier retention campaigns measured when it was no gain at all (treated less control, at most zero):
+    # the forecast then keeps nobody, rather than a negative number of customers, and says so.
+    measured_difference: float | None = None
+
+    @property
+    def no_effect_measured(self) -> bool:
+        return self.measured_difference is not None
 
 
 def kept_share(event: StoreEvent, today: date) -> Kept:
@@ -288,9 +295,12 @@ def kept_share(event: StoreEvent, today: date) -> Kept:
         low = min(report.kept["low"] for report in earlier)
         high = max(report.kept["high"] for report in earlier)
         names = ", ".join(report.event_label for report in earlier)
-        return Kept(
-            middle, low, high, f"Measured on the retention campaign{'s' if len(earlier) > 1 else ''} of {names}", True
-        )
+        source = f"Measured on the retention campaign{'s' if len(earlier) > 1 else ''} of {names}"
+        if middle <= 0:
+            # A campaign cannot keep fewer than no customers: a measured loss is noise or harm, and either way the
+            # forecast counts on keeping nobody, with the measured upside as the best case.
+            return Kept(0.0, 0.0, max(high, 0.0), source, True, measured_difference=middle)
+        return Kept(middle, low, high, source, True)
     alike = [
         one.response_rate
         for one in past_treatments(event.event_date)

@@ -296,3 +296,26 @@ def test_a_window_ending_today_has_not_passed_for_today_is_not_over(stores, past
     assert (the_day_after.last, the_day_after.complete) == (date(2026, 6, 29), True)
     assert after_event(event, date(2026, 4, 1)) is None  # the first day after is not over
     assert after_event(event, date(2026, 4, 2)).last == date(2026, 4, 1)
+
+
+def test_a_retention_campaign_that_measured_a_loss_is_forecast_to_keep_nobody(client, stores, retention, manager):
+    """Three more control customers bought elsewhere: the control kept 4 of 5 (80%) against the treated's 3 of 4
+    (75%). The next event's campaign is not forecast to keep a negative number of customers: it keeps nobody,
+    its best case is the measured upside, and its net is its cost."""
+    cell = retention.treatments.get()
+    for code in ("K3", "K4", "K5"):
+        customer = Customer.objects.create(external_id=code, home_store=stores["closing"])
+        AudienceMember.objects.create(campaign=retention, customer=customer, treatment=cell, is_control=True)
+        bought(customer, date(2026, 5, 15), 30, store=stores["north"])
+    event = store_event_save(user=manager, store=stores["closing"], event_date=CLOSING, campaign=retention)
+    assert after_event(event, TODAY).kept["difference"] == pytest.approx(0.75 - 0.8)
+
+    later = store_event_save(user=manager, store=stores["east"], event_date=date(2026, 10, 31))
+    result = what_if(later, TODAY)
+    assert result.kept.no_effect_measured and result.kept.measured_difference == pytest.approx(-0.05)
+    assert (result.kept.rate, result.kept.low) == (0.0, 0.0) and result.kept.high > 0
+    assert result.campaign.responders == 0
+    assert result.campaign.net_cents == -result.campaign.costs_cents
+    client.force_login(manager)
+    page = client.get(reverse("reporting:store_event", args=[later.pk])).content.decode()
+    assert "None measured, of" in page and "measured no gain (-5.0 pts of their treated against their control)" in page
