@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from core.grids import Column, Grid
-from customers.models import Customer
+from customers.models import Customer, Store
 from customers.selectors import CONSENTS, count_capped, customers_estimate, customers_matching, regions, stores
 
 
@@ -57,7 +57,7 @@ def customer_grid() -> Grid:
                 "home_store",
                 "Home store",
                 filter="choice",
-                choices=tuple((store.code, f"{store.code} {store.name}") for store in stores()),
+                choices=tuple((store.code, store_label(store)) for store in stores()),
                 filter_by=lambda customers, code: customers.filter(home_store__code=code),
                 width=130,
             ),
@@ -74,6 +74,11 @@ def customer_grid() -> Grid:
     )
 
 
+def store_label(store: Store) -> str:
+    """A store as the list shows it and its filter offers it: its code, which the files use, and its name."""
+    return f"{store.code} {store.name}"
+
+
 def customer_row(customer: Customer) -> dict[str, Any]:
     return {
         "id": customer.pk,
@@ -82,7 +87,7 @@ def customer_row(customer: Customer) -> dict[str, Any]:
         "external_id": customer.external_id,
         "name": customer.name,
         "email": customer.email,
-        "home_store": customer.home_store.code if customer.home_store else "",
+        "home_store": store_label(customer.home_store) if customer.home_store else "",
         "region": customer.region,
         "signup_date": customer.signup_date.isoformat() if customer.signup_date else "",
         "consents": ", ".join(label for channel, label in CONSENTS.items() if customer.has_consent(channel)),

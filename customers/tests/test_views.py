@@ -66,6 +66,12 @@ def test_the_page_shows_the_first_customers_before_any_script_runs(client, marke
     assert "Ann Archer" in page and 'data-grid="customers"' in page
 
 
+def test_a_row_names_the_home_store(client, marketer, shop):
+    client.force_login(marketer)
+    rows = client.get(reverse("customers:rows"), {"filter.name": "ann"}).json()["data"]
+    assert [row["home_store"] for row in rows] == ["S1 High Street"]
+
+
 def test_the_customer_page_shows_purchases_and_consents(client, marketer, purchases):
     client.force_login(marketer)
     ann = Customer.objects.get(external_id="A1")
