@@ -59,7 +59,7 @@ def customer_grid() -> Grid:
                 filter="choice",
                 choices=tuple((store.code, store_label(store)) for store in stores()),
                 filter_by=lambda customers, code: customers.filter(home_store__code=code),
-                width=130,
+                width=180,
             ),
             Column(
                 "region",

@@ -318,4 +318,4 @@ def test_a_retention_campaign_that_measured_a_loss_is_forecast_to_keep_nobody(cl
     assert result.campaign.net_cents == -result.campaign.costs_cents
     client.force_login(manager)
     page = client.get(reverse("reporting:store_event", args=[later.pk])).content.decode()
-    assert "None measured, of" in page and "measured no gain (-5.0 pts of their treated against their control)" in page
+    assert "None measured, of" in page and "showed no gain (-5.0 pts, treated against control)" in page
