@@ -5,7 +5,7 @@ import pytest
 from django.db.models import Count
 from django.test import override_settings
 
-from campaigns.models import AllocationRun, AudienceMember, OfferAllocation
+from campaigns.models import AllocationRun, AudienceMember, Campaign, OfferAllocation
 from campaigns.selectors import latest_allocation
 from campaigns.services import audience_build
 from campaigns.tasks import offer_allocation_chunk_job, offer_allocation_job, offer_allocation_spec
@@ -21,6 +21,21 @@ def allocate(campaign) -> AllocationRun:
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     return AllocationRun.objects.get(pk=job.result["run_id"])
+
+
+def allocated_again_in_two_parts(make_campaign, settings) -> tuple[Campaign, AllocationRun, AllocationRun]:
+    """A campaign of 600 best-offer members with a published allocation, and a second allocation whose
+    coordinator has run and handed two parts of 300 customers to the workers, neither of them run yet."""
+    shares_for(population(600))
+    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2}])
+    audience_build(campaign=campaign)
+    published = allocate(campaign)
+    settings.ALLOCATION_CHUNK_CUSTOMERS = 300
+    spec = offer_allocation_spec(campaign, in_place=False)
+    coordinator = Job.objects.create(kind=spec.kind, title=spec.title, params=spec.params)
+    job_run(coordinator.pk, offer_allocation_job)
+    run = AllocationRun.objects.get(pk=Job.objects.get(pk=coordinator.pk).result["run_id"])
+    return campaign, published, run
 
 
 def test_members_get_their_best_offers_within_every_cap_and_rule(no_global_control, make_campaign, bank):
@@ -76,15 +91,7 @@ def test_chunks_agree_with_one_run_and_never_pass_a_cap(no_global_control, make_
 def test_a_part_past_the_job_time_limit_fails_its_run_and_the_allocation_stays(
     no_global_control, make_campaign, bank, settings
 ):
-    shares_for(population(600))
-    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2}])
-    audience_build(campaign=campaign)
-    published = allocate(campaign)
-    settings.ALLOCATION_CHUNK_CUSTOMERS = 300
-    spec = offer_allocation_spec(campaign, in_place=False)
-    coordinator = Job.objects.create(kind=spec.kind, title=spec.title, params=spec.params)
-    job_run(coordinator.pk, offer_allocation_job)  # hands two parts to the workers
-    run = AllocationRun.objects.get(pk=Job.objects.get(pk=coordinator.pk).result["run_id"])
+    campaign, published, run = allocated_again_in_two_parts(make_campaign, settings)
     first_part = Job.objects.filter(kind=Job.Kind.OFFER_ALLOCATION_CHUNK).order_by("pk").first()
 
     settings.JOB_TIME_LIMIT_SECONDS = 0  # past already when the part starts
@@ -213,15 +220,7 @@ def test_a_failed_part_whose_run_was_left_running_is_settled_by_the_next_sweep(
 ):
     """What follows a part's failure may not finish (it raised, or its process stopped): the recovery sweep that
     every worker runs fails the run then, so the page does not wait forever for it."""
-    shares_for(population(600))
-    campaign = make_campaign(treatments=[{"offer_strategy": "best_n", "offers_per_customer": 2}])
-    audience_build(campaign=campaign)
-    published = allocate(campaign)
-    settings.ALLOCATION_CHUNK_CUSTOMERS = 300
-    spec = offer_allocation_spec(campaign, in_place=False)
-    coordinator = Job.objects.create(kind=spec.kind, title=spec.title, params=spec.params)
-    job_run(coordinator.pk, offer_allocation_job)  # hands two parts to the workers
-    run = AllocationRun.objects.get(pk=Job.objects.get(pk=coordinator.pk).result["run_id"])
+    campaign, published, run = allocated_again_in_two_parts(make_campaign, settings)
     first, second = Job.objects.filter(kind=Job.Kind.OFFER_ALLOCATION_CHUNK).order_by("pk")
     job_run(second.pk, offer_allocation_chunk_job)
     assert OfferAllocation.objects.filter(run=run).exists()
