@@ -1,9 +1,10 @@
 """The inbox on the home page: what waits for each user's decision, and what became of their own requests."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import Campaign
 from segments.models import BudgetRequest, LifecycleStage, Portfolio
@@ -96,3 +97,52 @@ def test_the_inbox_never_sends_a_user_to_another_host(client, portfolios, market
         reverse("campaigns:action", args=[campaign.pk, "approve"]), {"next": "https://elsewhere.example/"}
     )
     assert response["Location"] == reverse("campaigns:detail", args=[campaign.pk])
+
+
+def test_what_a_user_asked_leaves_the_inbox_a_month_after_its_decision(
+    client, portfolios, marketer, segment_owner, manager
+):
+    sent_back = submitted("Sent back", portfolios["new"], marketer)
+    Campaign.objects.filter(pk=sent_back.pk).update(status=Campaign.Status.DRAFT, rejection_reason="Too early")
+    old = submitted("Approved in the summer", portfolios["new"], marketer)
+    Campaign.objects.filter(pk=old.pk).update(
+        status=Campaign.Status.APPROVED, approved_by=manager, approved_at=timezone.now() - timedelta(days=31)
+    )
+    lately = submitted("Approved lately", portfolios["new"], marketer)
+    Campaign.objects.filter(pk=lately.pk).update(
+        status=Campaign.Status.APPROVED, approved_by=manager, approved_at=timezone.now() - timedelta(days=2)
+    )
+    waiting = submitted("Waiting", portfolios["new"], marketer)
+    asked = [
+        budget_change(
+            portfolio=portfolios["new"],
+            year=2026,
+            quarter=quarter,
+            amount_cents=50_000,
+            user=segment_owner,
+            why="Spring",
+        )
+        for quarter in (1, 2, 3)
+    ]
+    BudgetRequest.objects.filter(pk=asked[0].pk).update(status=BudgetRequest.Status.WITHDRAWN)
+    BudgetRequest.objects.filter(pk=asked[1].pk).update(
+        status=BudgetRequest.Status.APPROVED, decided_by=manager, decided_at=timezone.now() - timedelta(days=40)
+    )
+
+    mine = inbox(client, marketer)
+    # What still waits on somebody comes first, then decisions, the newest first.
+    assert [c.name for c in mine.my_campaigns] == ["Sent back", "Waiting", "Approved lately"]
+    page = client.get(reverse("home")).content.decode()
+    assert "Sent back</span>: Too early" in page and "Waiting for approval" in page
+    assert f'href="{reverse("campaigns:detail", args=[waiting.pk])}"' in page
+    owner_inbox = inbox(client, segment_owner)
+    assert [r.quarter_label for r in owner_inbox.my_budget_requests] == ["2026 Q3"]
+    assert "Waiting for a manager" in client.get(reverse("home")).content.decode()
+    # The manager decides the one still pending, and sees who asked, for which portfolio and quarter.
+    manager_inbox = inbox(client, manager)
+    assert [(r.portfolio, r.quarter_label, r.requested_by) for r in manager_inbox.budgets_to_decide] == [
+        ("New", "2026 Q3", segment_owner.username)
+    ]
+    assert [(c.name, c.portfolio, c.owner) for c in manager_inbox.campaigns_to_approve] == [
+        ("Waiting", "New", marketer.username)
+    ]
