@@ -6,14 +6,13 @@ from typing import Any
 
 import plotly.graph_objects as go
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.charts import figure_data, figure_given_whole
 from core.lib.memo import remembered
 from core.lib.money import format_cents
 from core.models import Job
-from core.selectors import job_counts_by_day, jobs_version, jobs_visible_to
+from core.selectors import job_summary, jobs_version
 from customers.models import MonthlySales
 from customers.selectors import CustomerFilters, customer_count, monthly_sales
 from desk.inbox import inbox
@@ -24,18 +23,15 @@ SALES_JOBS = (Job.Kind.IMPORT, Job.Kind.DEMO_DATA, Job.Kind.SALES_SUMMARY)
 
 
 def home_dashboard(user: AbstractBaseUser) -> dict[str, Any]:
-    jobs = jobs_visible_to(user)
+    jobs = job_summary(user)
     customers, _ = customer_count(CustomerFilters())
-    counts = jobs.aggregate(
-        run=Count("id", filter=Q(status=Job.Status.SUCCEEDED)), failed=Count("id", filter=Q(status=Job.Status.FAILED))
-    )
     return {
         "tiles": [
             {"label": "Customers", "value": customers},
-            {"label": "Jobs run", "value": counts["run"]},
-            {"label": "Jobs failed", "value": counts["failed"]},
+            {"label": "Jobs run", "value": jobs.succeeded},
+            {"label": "Jobs failed", "value": jobs.failed},
         ],
-        "recent_jobs": jobs[:8],
+        "recent_jobs": jobs.recent,
         "inbox": inbox(user),
         "charts": [
             {
@@ -45,7 +41,7 @@ def home_dashboard(user: AbstractBaseUser) -> dict[str, Any]:
                 ),
             },
             # Made from the rows the user may see and kept under them: the same rows, the same chart.
-            {"id": "chart-jobs", "figure": jobs_chart(job_counts_by_day(user))},
+            {"id": "chart-jobs", "figure": jobs_chart(jobs.by_day)},
         ],
     }
 

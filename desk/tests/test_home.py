@@ -19,6 +19,22 @@ def test_the_home_page_counts_the_users_jobs_that_ran_and_failed(client, markete
     assert (tiles["Jobs run"], tiles["Jobs failed"]) == (2, 1)
 
 
+
+def test_the_home_page_lists_the_newest_jobs_the_user_may_see(client, marketer, segment_owner, manager):
+    for number in range(10):
+        Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title=f"Report {number}", owner=marketer)
+    Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Owner's report", owner=segment_owner)
+
+    def recent(user) -> list[str]:
+        client.force_login(user)
+        return [job.title for job in client.get(reverse("home")).context["recent_jobs"]]
+
+    assert recent(marketer) == [f"Report {number}" for number in range(9, 1, -1)]
+    assert recent(segment_owner) == ["Owner's report"]
+    assert recent(manager) == ["Owner's report", *(f"Report {number}" for number in range(9, 2, -1))]
+    page = client.get(reverse("home")).content.decode()
+    assert "Owner&#x27;s report</a>" in page and "Queued · now" in page
+
 def test_search_finds_customers_and_the_users_own_jobs(client, marketer):
     CustomerFactory(name="Greta Lindqvist")
     Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Lindqvist report", owner=marketer)
