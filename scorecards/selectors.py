@@ -1,7 +1,10 @@
 """Reads of scorecards: templates, assessments, their totals, evidence and the comparison of two assessments."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -25,6 +28,79 @@ def current_version(template: ScorecardTemplate) -> TemplateVersion | None:
 
 def version_areas(version: TemplateVersion) -> list[Area]:
     return list(version.areas.prefetch_related("processes"))
+
+
+@dataclass(frozen=True)
+class AssessmentLine:
+    """An assessment as the list shows it: its scorecard, day, totals and who made or submitted it."""
+
+    pk: int
+    template: str
+    version: int
+    assessed_on: date
+    status: str
+    total: int
+    maximum: int
+    scored: int
+    by: str
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == Assessment.Status.SUBMITTED
+
+    @property
+    def average(self) -> float | None:
+        return self.total / self.scored if self.scored else None
+
+
+@dataclass(frozen=True)
+class TemplateLine:
+    pk: int
+    name: str
+    description: str
+    version: int | None  # the current version's number
+
+
+def _full_name(alias: str) -> str:
+    """A person's full name as Django's get_full_name() gives it, or NULL when they have none."""
+    return f"nullif(trim({alias}.first_name || ' ' || {alias}.last_name), '')"
+
+
+_PEOPLE = get_user_model()._meta.db_table
+# The list reads every assessment's totals in one statement: one query per assessment for its scores (and the
+# frozen evidence of each, decoded for nothing) made the page the slowest of the rail.
+ASSESSMENT_LINES_SQL = f"""
+    SELECT a.id, t.name, v.number, a.assessed_on, a.status,
+           coalesce(sum(s.score), 0), 5 * count(s.id), count(s.score),
+           coalesce({_full_name("submitter")}, {_full_name("maker")}, maker.username)
+    FROM {Assessment._meta.db_table} a
+    JOIN {TemplateVersion._meta.db_table} v ON v.id = a.version_id
+    JOIN {ScorecardTemplate._meta.db_table} t ON t.id = v.template_id
+    JOIN {_PEOPLE} maker ON maker.id = a.created_by_id
+    LEFT JOIN {_PEOPLE} submitter ON submitter.id = a.submitted_by_id
+    LEFT JOIN {Score._meta.db_table} s ON s.assessment_id = a.id
+    GROUP BY a.id, t.name, v.number, maker.id, submitter.id
+    ORDER BY a.assessed_on DESC, a.id DESC
+"""
+TEMPLATE_LINES_SQL = f"""
+    SELECT t.id, t.name, t.description,
+           (SELECT max(number) FROM {TemplateVersion._meta.db_table} v WHERE v.template_id = t.id)
+    FROM {ScorecardTemplate._meta.db_table} t
+    ORDER BY t.name, t.id
+"""
+
+
+def assessment_lines() -> list[AssessmentLine]:
+    with connection.cursor() as cursor:
+        cursor.execute(ASSESSMENT_LINES_SQL)
+        return [AssessmentLine(*row) for row in cursor.fetchall()]
+
+
+def template_lines() -> list[TemplateLine]:
+    """Every scorecard with the number of its current version."""
+    with connection.cursor() as cursor:
+        cursor.execute(TEMPLATE_LINES_SQL)
+        return [TemplateLine(*row) for row in cursor.fetchall()]
 
 
 def assessments() -> QuerySet[Assessment]:

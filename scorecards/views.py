@@ -36,17 +36,12 @@ VIEW = "scorecards.view_scorecards"
 
 @permission_required(VIEW, raise_exception=True)
 def assessment_list(request: HttpRequest) -> HttpResponse:
-    rows = [
-        (assessment, selectors.assessment_scorecard(assessment, with_evidence=False))
-        for assessment in selectors.assessments()
-    ]
-    templates = [(template, selectors.current_version(template)) for template in selectors.templates()]
     return render(
         request,
         "scorecards/list.html",
         {
-            "rows": rows,
-            "templates": templates,
+            "rows": selectors.assessment_lines(),
+            "templates": selectors.template_lines(),
             "start_form": AssessmentStartForm(),
             "may_assess": request.user.has_perm("scorecards.assess"),
         },

@@ -170,3 +170,17 @@ def test_the_first_assessment_is_compared_with_the_latest_one(client, marketer, 
     comparison = page.context["comparison"]
     assert (comparison.before.assessment, comparison.after.assessment) == (last_year, later)
     assert comparison.areas[0].change == 15 - 5  # Strategy scored 5 each now, against 2 + 2 + 1 last year
+
+
+def test_the_list_gives_each_assessments_total_average_and_who_made_it(client, manager, marketer, maturity, last_year):
+    manager.first_name, manager.last_name = "Mina", "Okafor"
+    manager.save()
+    draft = assessment_create(user=manager, template=maturity, assessed_on=date(2025, 11, 30))
+    processes = Score.objects.filter(assessment=last_year).count()
+    row = signed_in(client, marketer).get("/scorecards/").text.split("<tbody>")[1].split("</tbody>")[0]
+    # The newest first: the draft, nothing scored yet; then last year's, 17 points over nine scored processes.
+    newest, older = row.split("</tr>")[:2]
+    assert "30 Nov 2025" in newest and "Draft" in newest and f"0 of {5 * processes}" in newest and ">-<" in newest
+    assert "Submitted" in older and f"17 of {5 * processes}" in older and ">1.9<" in older
+    assert "Mina Okafor" in older
+    assert f"/scorecards/{draft.pk}/" in newest
