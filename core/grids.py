@@ -224,7 +224,8 @@ def grid_page(
     """One page of the list as the browser asked for it: its rows, how many there are and the last page.
 
     The count comes from the grid's `count` where counting every row would be too slow (an estimate, or an
-    exact count up to a cap); the last page then reaches at least one past this one while rows remain.
+    exact count up to a cap); the last page then reaches at least one past this one while rows remain. A page
+    that holds the last rows counts them itself: most lists of campaigns, segments or offers fit on the first.
     """
     request = grid_request(grid, params)
     filtered = grid_filter(queryset, request)
@@ -237,10 +238,17 @@ def grid_page(
     else:
         rows = list(ordered[start : start + request.size + 1])
     has_more = len(rows) > request.size
-    count, exact = (grid.count or exact_count)(filtered.order_by(), bool(request.filters))
-    count = max(count, start + len(rows[: request.size]))
-    last_page = max(math.ceil(count / request.size), request.page + (1 if has_more else 0), 1)
+    if not has_more and (rows or start == 0) and following is None:
+        # The last page, read whole: the rows before it and on it are all there are, no count needed.
+        count, exact = start + len(rows), True
+    else:
+        count, exact = (grid.count or exact_count)(filtered.order_by(), bool(request.filters))
     shown = rows[: request.size]
+    if shown:
+        count = max(count, start + len(shown))
+        last_page = max(math.ceil(count / request.size), request.page + (1 if has_more else 0), 1)
+    else:  # a page past the end (the list shrank since the last one was read): the count says where it ends
+        last_page = max(math.ceil(count / request.size), 1)
     return {
         "data": [row(item) for item in shown],
         "count": count,

@@ -78,6 +78,13 @@ def test_it_pages_on_the_server(client, marketer, make_campaign):
     first, second = rows(client, size=25, sort="name"), rows(client, size=25, page=2, sort="name")
     assert first["count"] == 30 and first["last_page"] == 2 and first["count_exact"]
     assert names(first)[0] == "Campaign 00" and names(second) == [f"Campaign {n}" for n in range(25, 30)]
+    # The last page counts the rows it ends with; a page past the end, or a filter, still counts every row.
+    assert (second["count"], second["last_page"], second["count_exact"]) == (30, 2, True)
+    beyond = rows(client, size=25, page=3, sort="name")
+    assert (beyond["data"], beyond["count"], beyond["last_page"]) == ([], 30, 2)
+    filtered = rows(client, size=25, sort="name", **{"filter.name": "Campaign 1"})
+    assert (filtered["count"], filtered["last_page"]) == (10, 1)
+    assert (rows(client, size=25, **{"filter.name": "nothing"})["count"]) == 0
 
 
 @pytest.mark.parametrize(
