@@ -4,10 +4,10 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.urls import reverse
 
 from campaigns.models import Campaign, Objective, Treatment
 from core.grids import Column, Grid
+from core.lib.urls import object_url
 from customers.models import Channel
 from segments.selectors import portfolios
 
@@ -107,8 +107,8 @@ def campaign_row(campaign: Campaign, user: AbstractBaseUser) -> dict[str, Any]:
     channels = sorted({channel for treatment in campaign.treatments.all() for channel in treatment.channels})
     return {
         "id": campaign.pk,
-        "url": reverse("campaigns:detail", args=[campaign.pk]),
-        "edit_url": reverse("campaigns:edit", args=[campaign.pk]) if may_edit else None,
+        "url": object_url("campaigns:detail")(campaign.pk),
+        "edit_url": object_url("campaigns:edit")(campaign.pk) if may_edit else None,
         "name": campaign.name,
         "quarter": campaign.quarter_label,
         "start_date": campaign.start_date.isoformat(),

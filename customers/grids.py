@@ -4,9 +4,9 @@ holds, and the count is exact only up to a cap (the table's estimate when nothin
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse
 
 from core.grids import Column, Grid
+from core.lib.urls import object_url
 from customers.models import Customer, Store
 from customers.selectors import CONSENTS, count_capped, customers_estimate, customers_matching, regions, stores
 
@@ -82,7 +82,7 @@ def store_label(store: Store) -> str:
 def customer_row(customer: Customer) -> dict[str, Any]:
     return {
         "id": customer.pk,
-        "url": reverse("customers:detail", args=[customer.pk]),
+        "url": object_url("customers:detail")(customer.pk),
         "edit_url": None,
         "external_id": customer.external_id,
         "name": customer.name,

@@ -4,12 +4,12 @@ carries every row and the browser sorts and filters them."""
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.grids import STATUS_TONES
 from campaigns.models import Campaign
 from core.grids import Column, Grid
+from core.lib.urls import object_url
 from reporting.plan import GridRow
 from reporting.selectors import Measured
 from segments.models import Portfolio
@@ -81,8 +81,8 @@ def portfolio_row(
     may_edit = user.has_perm("segments.manage_portfolios")
     return {
         "id": portfolio.pk,
-        "url": reverse("segments:portfolio", args=[portfolio.pk]),
-        "edit_url": reverse("segments:portfolio_edit", args=[portfolio.pk]) if may_edit else None,
+        "url": object_url("segments:portfolio")(portfolio.pk),
+        "edit_url": object_url("segments:portfolio_edit")(portfolio.pk) if may_edit else None,
         "name": portfolio.name,
         "stage": portfolio.stage.name,
         "owner": portfolio.owner.get_full_name() or portfolio.owner.username,
@@ -134,7 +134,7 @@ def result_row(campaign: Campaign, measured: Measured | None) -> dict[str, Any]:
     totals = measured.totals if measured else {}
     return {
         "id": campaign.pk,
-        "url": reverse("campaigns:results", args=[campaign.pk]),
+        "url": object_url("campaigns:results")(campaign.pk),
         "edit_url": None,
         "name": campaign.name,
         "quarter": campaign.quarter_label,
