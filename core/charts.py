@@ -20,8 +20,15 @@ LAYOUT = {
     "legend": {"orientation": "h", "y": -0.2},
 }
 
-# plotly's "plotly_white" as JSON, made once: plotly copied and checked it for every figure, about 10 ms a chart.
+# plotly's "plotly_white" as JSON. Every chart is drawn with it, and the browser has it once, from
+# static/js/chart-template.js (TEMPLATE_SCRIPT): sent inside each figure it was 7 KB of every chart, escaped into
+# every page again.
 HOUSE_TEMPLATE = json.loads(go.Figure(layout={"template": "plotly_white"}).to_json())["layout"]["template"]
+TEMPLATE_SCRIPT = (
+    "// plotly's plotly_white template, with which static/js/shell.js draws every chart; the same as core.charts\n"
+    "// HOUSE_TEMPLATE (core/tests/test_charts.py checks it and says how to write it again).\n"
+    f"window.deskChartTemplate = {json.dumps(HOUSE_TEMPLATE, sort_keys=True)};\n"
+)
 
 # shell.js adds one button to these: "Download as SVG" (a button with a click handler cannot travel as JSON).
 CONFIG = {
@@ -42,13 +49,13 @@ def figure_data(figure: go.Figure, *, height: int = 300, empty: str = "No data y
     A figure with nothing to draw says `empty` instead of showing bare axes from -1 to 1.
     """
     figure.update_layout(LAYOUT, height=height)
-    figure.layout.template = {}  # the house template is added as JSON below, not copied into every figure
+    figure.layout.template = {}  # the browser draws it with the house template (TEMPLATE_SCRIPT)
     if not any(_points(trace) for trace in figure.data):
         figure.update_xaxes(visible=False)
         figure.update_yaxes(visible=False)
         figure.add_annotation(text=empty, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     data = json.loads(figure.to_json())
-    data["layout"]["template"] = HOUSE_TEMPLATE
+    data["layout"].pop("template", None)
     return {**data, "config": CONFIG}
 
 
@@ -78,3 +85,10 @@ def _points(trace: Any) -> int:
     if getattr(trace, "link", None) is not None and trace.link.value is not None:
         return len(trace.link.value)
     return 0
+
+
+def write_template_script() -> None:
+    """Write static/js/chart-template.js from the installed plotly (after plotly is upgraded)."""
+    from django.conf import settings
+
+    (settings.BASE_DIR / "static" / "js" / "chart-template.js").write_text(TEMPLATE_SCRIPT)

@@ -71,16 +71,24 @@ def test_one_day_on_a_date_axis_is_shown_as_a_day_among_a_fortnight():
     assert layout["range"] == ["2026-06-29", "2026-07-13"]
 
 
-def test_every_figure_carries_the_house_template_as_plotly_would_have_made_it():
+def test_every_chart_is_drawn_with_the_house_template_as_plotly_would_have_made_it():
     import json
 
     import plotly.graph_objects as go
+    from django.conf import settings
 
-    from core.charts import figure_data
+    from core.charts import TEMPLATE_SCRIPT, figure_data
 
     def bars() -> go.Figure:
         return go.Figure(go.Bar(x=[1, 2, 3], y=[4, 5, 6]), layout={"title": "Sales"})
 
     made_by_plotly = bars().update_layout(template="plotly_white")
     expected = json.loads(made_by_plotly.to_json())["layout"]["template"]
-    assert figure_data(bars())["layout"]["template"] == expected
+    # The figure travels without it; the page loads it once, and shell.js draws every figure with it.
+    assert "template" not in figure_data(bars())["layout"]
+    script = settings.BASE_DIR / "static" / "js" / "chart-template.js"
+    assert script.read_text() == TEMPLATE_SCRIPT, (
+        "plotly's template changed: write it again with "
+        '`.venv/bin/python manage.py shell -c "from core.charts import write_template_script; write_template_script()"`'
+    )
+    assert json.loads(TEMPLATE_SCRIPT.split(" = ", 1)[1].rstrip(";\n")) == expected

@@ -78,6 +78,8 @@
     root.querySelectorAll("[data-plotly]").forEach(function (node) {
       if (node.dataset.rendered) return;
       const figure = JSON.parse(document.getElementById(node.dataset.plotly).textContent);
+      // Figures travel without the house template; the page has it once (static/js/chart-template.js).
+      if (!figure.layout.template && window.deskChartTemplate) figure.layout.template = window.deskChartTemplate;
       Plotly.newPlot(node, figure.data, figure.layout, chartConfig(figure.config));
       node.dataset.rendered = "1";
     });
