@@ -2,8 +2,7 @@
 
 from datetime import date
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from offers.models import Offer
 
@@ -12,15 +11,28 @@ def offer_list() -> QuerySet[Offer]:
     return Offer.objects.select_related("category").prefetch_related("stores").order_by("code")
 
 
-def offer_grid_rows(offers: QuerySet[Offer], *, today: date) -> list[dict]:
-    """One row per offer for the bank's grid, with labels for people and raw values for sorting and editing.
+_STORES = Offer.stores.through
+OFFER_ROWS_SQL = f"""
+    SELECT o.*, category.name AS category_name,
+           ARRAY(SELECT store.code FROM {_STORES._meta.db_table} link
+                 JOIN {Offer.stores.field.related_model._meta.db_table} store ON store.id = link.store_id
+                 WHERE link.offer_id = o.id ORDER BY store.code) AS store_codes
+    FROM {Offer._meta.db_table} o
+    LEFT JOIN {Offer.category.field.related_model._meta.db_table} category ON category.id = o.category_id
+    WHERE %(offer)s::bigint IS NULL OR o.id = %(offer)s
+    ORDER BY o.code
+"""
 
-    The stores come as codes aggregated in the same query: a prefetch would make a model of every store of
-    every offer, which cost the bank's page more than all the rest of it.
+
+def offer_grid_rows(*, today: date, offer_id: int | None = None) -> list[dict]:
+    """One row per offer of the bank (or the one offer asked for) for its grid, with labels for people and raw
+    values for sorting and editing.
+
+    One hand-written statement reads the offers into models with their category's name and their stores' codes:
+    built by the ORM, with a model for every store of every offer, it cost the bank's page more than all the
+    rest of it.
     """
-    offers = offers.prefetch_related(None).annotate(
-        store_codes=ArrayAgg("stores__code", filter=Q(stores__isnull=False), ordering="stores__code", default=[])
-    )
+    offers = Offer.objects.raw(OFFER_ROWS_SQL, {"offer": offer_id})
     return [
         {
             "id": offer.pk,
@@ -28,7 +40,7 @@ def offer_grid_rows(offers: QuerySet[Offer], *, today: date) -> list[dict]:
             "name": offer.name,
             "kind": offer.get_kind_display(),
             "value": offer.value_label,
-            "category": offer.category.name if offer.category else "Whole range",
+            "category": offer.category_name or "Whole range",
             "redemption_rate": float(offer.expected_redemption_rate) * 100,
             "cost": offer.cost_per_redemption_cents / 100,
             "valid_from": offer.valid_from.isoformat(),

@@ -25,7 +25,7 @@ from offers.services import OfferError, offer_quick_update, offer_save, offers_i
 
 @permission_required("offers.view_offers", raise_exception=True)
 def offer_bank(request: HttpRequest) -> HttpResponse:
-    rows = offer_grid_rows(offer_list(), today=timezone.localdate())
+    rows = offer_grid_rows(today=timezone.localdate())
     context = {
         "rows": rows,
         "may_change": request.user.has_perm("offers.change_offers"),
@@ -45,7 +45,7 @@ def offer_cell(request: HttpRequest, offer_id: int) -> JsonResponse:
         offer = offer_quick_update(offer=offer, user=request.user, field=change["field"], value=change["value"])
     except (OfferError, KeyError, ValueError) as error:
         return JsonResponse({"error": str(error)}, status=400)
-    [row] = offer_grid_rows(Offer.objects.filter(pk=offer.pk), today=timezone.localdate())
+    [row] = offer_grid_rows(today=timezone.localdate(), offer_id=offer.pk)
     return JsonResponse(row)
 
 

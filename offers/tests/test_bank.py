@@ -61,6 +61,34 @@ def test_a_file_of_offers_imports_and_exports_back_unchanged(references, client,
     assert "0 new offers, 0 changed, 2 unchanged" in again.content.decode()
 
 
+def test_the_bank_shows_each_offer_in_words(references, client, marketer):
+    client.force_login(marketer)
+    two_stores = "TWOSTORE,Two stores,amount off,,5,0.1,1.00,2026-01-01,2026-12-31,,S2;S1,,,yes\n"
+    assert "3 new offers" in upload(client, GOOD + two_stores).content.decode()
+    rows = {row["code"]: row for row in client.get(reverse("offers:bank")).context["rows"]}
+    assert [code for code in rows] == ["GAR15", "TWOSTORE", "TWOX"]  # in the order of their codes
+    garden, stores, points = rows["GAR15"], rows["TWOSTORE"], rows["TWOX"]
+    assert (garden["value"], garden["category"], garden["channels"], garden["stores"]) == (
+        "15% off",
+        "Garden",
+        "E-mail, SMS",
+        "S1",
+    )
+    assert (garden["kind"], garden["redemption_rate"], garden["cost"], garden["budget_cap"]) == (
+        "Percent off",
+        8.0,
+        2.5,
+        1250.0,
+    )
+    assert (stores["value"], stores["category"], stores["stores"]) == ("5.00 off", "Whole range", "S1, S2")
+    assert (points["value"], points["channels"], points["stores"], points["active"]) == (
+        "2x points",
+        "Every channel",
+        "All stores",
+        False,
+    )
+
+
 def test_a_bad_file_is_refused_whole_with_every_problem_listed(references, client, marketer):
     client.force_login(marketer)
     bad = HEADER + (
