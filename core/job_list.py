@@ -3,10 +3,10 @@
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from core.grids import Column, Grid
+from core.lib.urls import object_url
 from core.models import Job
 
 STATUS_TONES = {Job.Status.SUCCEEDED: "success", Job.Status.FAILED: "danger", Job.Status.RUNNING: "primary"}
@@ -49,7 +49,7 @@ def job_row(job: Job, *, workers_running: bool) -> dict[str, Any]:
     seconds = job.duration_seconds
     return {
         "id": job.pk,
-        "url": reverse("job_detail", args=[job.pk]),
+        "url": object_url("job_detail")(job.pk),
         "edit_url": None,
         "title": job.title,
         "kind": job.get_kind_display(),

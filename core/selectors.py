@@ -17,6 +17,18 @@ def jobs_visible_to(user: AbstractBaseUser) -> QuerySet[Job]:
     return jobs if sees_every_job(user) else jobs.filter(owner=user)
 
 
+# What the jobs list shows of a job: a job's parameters and result (an audience build's counts, an import's
+# problems) can be kilobytes of JSON, decoded fifty times a page for nothing.
+JOB_LIST_FIELDS = ("kind", "title", "owner", "status", "progress", "message", "created_at", "started_at")
+JOB_LIST_FIELDS += ("finished_at", "heartbeat_at", "attempts", "max_attempts")
+
+
+def jobs_listed_for(user: AbstractBaseUser) -> QuerySet[Job]:
+    """The jobs the user may see, with what the jobs list shows of them."""
+    people = [f"owner__{field}" for field in ("username", "first_name", "last_name")]
+    return jobs_visible_to(user).only(*JOB_LIST_FIELDS, *people)
+
+
 def job_for_user(user: AbstractBaseUser, job_id: int) -> Job:
     """The job, if the user may see it; 404 otherwise so that ids of others' jobs reveal nothing."""
     return get_object_or_404(jobs_visible_to(user), pk=job_id)

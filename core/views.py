@@ -15,21 +15,21 @@ from core import health
 from core.grids import grid_context, grid_json, grid_page
 from core.job_list import job_grid, job_row
 from core.models import Job
-from core.selectors import grid_views_of, job_for_user, jobs_visible_to, workers_alive
+from core.selectors import grid_views_of, job_for_user, jobs_listed_for, workers_alive
 from core.services import GridViewError, grid_view_delete, grid_view_save, job_enqueue
 from core.tasks import database_report
 
 
 def job_list(request: HttpRequest) -> HttpResponse:
     grid = job_grid()
-    first = grid_page(grid, jobs_visible_to(request.user), QueryDict(), _job_row_for(request))
+    first = grid_page(grid, jobs_listed_for(request.user), QueryDict(), _job_row_for(request))
     context = {"grid": grid_context(grid, first["data"], rows_url=reverse("job_rows"), count=first["count"])}
     return render(request, "core/job_list.html", context)
 
 
 def job_rows(request: HttpRequest) -> HttpResponse:
     """A page of the jobs the user may follow (managers and admins: everyone's), as the grid asks."""
-    return grid_json(job_grid(), jobs_visible_to(request.user), request.GET, _job_row_for(request))
+    return grid_json(job_grid(), jobs_listed_for(request.user), request.GET, _job_row_for(request))
 
 
 def _job_row_for(request: HttpRequest) -> Callable[[Job], dict[str, Any]]:
