@@ -1,8 +1,12 @@
 """The home page and the toolbar's search, which read several apps at once."""
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import Job
 from core.services import job_run
@@ -19,7 +23,6 @@ def test_the_home_page_counts_the_users_jobs_that_ran_and_failed(client, markete
     assert (tiles["Jobs run"], tiles["Jobs failed"]) == (2, 1)
 
 
-
 def test_the_home_page_lists_the_newest_jobs_the_user_may_see(client, marketer, segment_owner, manager):
     for number in range(10):
         Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title=f"Report {number}", owner=marketer)
@@ -34,6 +37,7 @@ def test_the_home_page_lists_the_newest_jobs_the_user_may_see(client, marketer, 
     assert recent(manager) == ["Owner's report", *(f"Report {number}" for number in range(9, 2, -1))]
     page = client.get(reverse("home")).content.decode()
     assert "Owner&#x27;s report</a>" in page and "Queued · now" in page
+
 
 def test_search_finds_customers_and_the_users_own_jobs(client, marketer):
     CustomerFactory(name="Greta Lindqvist")
@@ -126,3 +130,17 @@ def test_the_jobs_chart_counts_only_the_jobs_of_whoever_looks(client, marketer, 
     Job.objects.create(kind=Job.Kind.DATABASE_REPORT, title="Report", owner=segment_owner, status=Job.Status.FAILED)
     assert failed_jobs(segment_owner) == 1
     assert failed_jobs(marketer) == 3
+
+
+@pytest.mark.parametrize("jobs", [[], [("succeeded", 3), ("failed", 1)]])
+def test_the_jobs_chart_is_the_figure_plotly_would_make(jobs):
+    import plotly.graph_objects as go
+
+    from core.charts import figure_data
+    from desk.dashboards import jobs_chart
+
+    today = timezone.localdate()
+    rows = [{"day": today - timedelta(days=2), "status": status, "jobs": count} for status, count in jobs]
+    made = jobs_chart(rows)
+    by_plotly = figure_data(go.Figure(data=made["data"], layout=made["layout"]), height=260)
+    assert json.loads(json.dumps(made, cls=DjangoJSONEncoder)) == json.loads(json.dumps(by_plotly))
