@@ -11,6 +11,9 @@ from core.lib.urls import object_url
 from customers.models import Channel
 from segments.selectors import portfolios
 
+# Labels read from a dict: get_FOO_display() builds the dict of every choice again for each row.
+STATUS_LABELS, OBJECTIVE_LABELS = dict(Campaign.Status.choices), dict(Objective.choices)
+CHANNEL_LABELS = dict(Channel.choices)
 STATUS_TONES = {
     Campaign.Status.DRAFT: "secondary",
     Campaign.Status.SUBMITTED: "warning",
@@ -114,11 +117,11 @@ def campaign_row(campaign: Campaign, user: AbstractBaseUser) -> dict[str, Any]:
         "start_date": campaign.start_date.isoformat(),
         "end_date": campaign.end_date.isoformat(),
         "portfolio": campaign.portfolio.name if campaign.portfolio else "",
-        "channels": ", ".join(Channel(channel).label for channel in channels),
-        "objective": campaign.get_objective_display(),
+        "channels": ", ".join(CHANNEL_LABELS.get(channel, channel) for channel in channels),
+        "objective": OBJECTIVE_LABELS.get(campaign.objective, campaign.objective),
         "owner": campaign.owner.get_full_name() or campaign.owner.username if campaign.owner else "",
         "treatments": campaign.treatment_count,
-        "status": campaign.get_status_display(),
+        "status": STATUS_LABELS.get(campaign.status, campaign.status),
         "status_tone": STATUS_TONES.get(campaign.status, "dark"),
         "committed": campaign.committed_cents,
     }

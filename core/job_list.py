@@ -10,6 +10,8 @@ from core.lib.urls import object_url
 from core.models import Job
 
 STATUS_TONES = {Job.Status.SUCCEEDED: "success", Job.Status.FAILED: "danger", Job.Status.RUNNING: "primary"}
+# Labels read from a dict: get_FOO_display() builds the dict of every choice again for each row.
+KIND_LABELS, STATUS_LABELS = dict(Job.Kind.choices), dict(Job.Status.choices)
 NO_WORKER = "Waiting for a worker: none is running. The job starts as soon as one does."
 
 
@@ -52,10 +54,10 @@ def job_row(job: Job, *, workers_running: bool) -> dict[str, Any]:
         "url": object_url("job_detail")(job.pk),
         "edit_url": None,
         "title": job.title,
-        "kind": job.get_kind_display(),
+        "kind": KIND_LABELS.get(job.kind, job.kind),
         "owner": (job.owner.get_full_name() or job.owner.username) if job.owner else "system",
         "created_at": timezone.localtime(job.created_at).strftime("%Y-%m-%d %H:%M"),
-        "status": job.get_status_display(),
+        "status": STATUS_LABELS.get(job.status, job.status),
         "status_tone": STATUS_TONES.get(job.status, "secondary"),
         "progress": job.progress,
         "message": message,
