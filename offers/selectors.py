@@ -12,6 +12,8 @@ def offer_list() -> QuerySet[Offer]:
 
 
 _STORES = Offer.stores.through
+# Read from a dict: get_kind_display() builds the dict of every kind again for each offer.
+KIND_LABELS = dict(Offer.Kind.choices)
 OFFER_ROWS_SQL = f"""
     SELECT o.*, category.name AS category_name,
            ARRAY(SELECT store.code FROM {_STORES._meta.db_table} link
@@ -38,7 +40,7 @@ def offer_grid_rows(*, today: date, offer_id: int | None = None) -> list[dict]:
             "id": offer.pk,
             "code": offer.code,
             "name": offer.name,
-            "kind": offer.get_kind_display(),
+            "kind": KIND_LABELS.get(offer.kind, offer.kind),
             "value": offer.value_label,
             "category": offer.category_name or "Whole range",
             "redemption_rate": float(offer.expected_redemption_rate) * 100,
