@@ -4,10 +4,10 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from core.grids import Column, Grid
+from core.lib.urls import object_url
 from segments.models import Segment
 
 
@@ -38,7 +38,7 @@ def _moment(value) -> str:
 
 
 def segment_row(segment: Segment, user: AbstractBaseUser) -> dict[str, Any]:
-    url = reverse("segments:edit", args=[segment.pk])
+    url = object_url("segments:edit")(segment.pk)
     return {
         "id": segment.pk,
         "url": url,

@@ -84,7 +84,7 @@ def _builder_config() -> dict:
 @permission_required("segments.view_segments", raise_exception=True)
 def segment_list(request: HttpRequest) -> HttpResponse:
     grid = segment_grid()
-    first = grid_page(grid, selectors.segments_list(), QueryDict(), lambda row: segment_row(row, request.user))
+    first = grid_page(grid, selectors.segments_for_grid(), QueryDict(), lambda row: segment_row(row, request.user))
     context = {
         "grid": grid_context(grid, first["data"], rows_url=reverse("segments:rows"), count=first["count"]),
         "features_run": selectors.current_features_run(),
@@ -96,7 +96,9 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @permission_required("segments.view_segments", raise_exception=True)
 def segment_rows(request: HttpRequest) -> HttpResponse:
     """A page of the segment list, sorted and filtered as the grid asks."""
-    return grid_json(segment_grid(), selectors.segments_list(), request.GET, lambda row: segment_row(row, request.user))
+    return grid_json(
+        segment_grid(), selectors.segments_for_grid(), request.GET, lambda row: segment_row(row, request.user)
+    )
 
 
 @permission_required("segments.view_segments", raise_exception=True)
