@@ -40,3 +40,18 @@ def test_the_results_grid_shows_measured_campaigns_in_words(client, make_campaig
     assert (row["name"], row["status"], row["quarter"], row["treated"]) == ("Spring", "Measuring", "2026 Q3", 10)
     assert row["url"] == reverse("campaigns:results", args=[campaign.pk])
     assert "Still a draft" not in page
+
+
+def test_the_results_grid_shows_each_campaigns_newest_finished_run(client, make_campaign, marketer):
+    measured, unmeasured = make_campaign(name="Spring"), make_campaign(name="Released, not measured")
+    Campaign.objects.filter(pk__in=[measured.pk, unmeasured.pk]).update(status=Campaign.Status.RELEASED)
+    CampaignResult.objects.create(campaign=measured, version=1, payload={"totals": {**TOTALS, "treatment": 10}})
+    CampaignResult.objects.create(campaign=measured, version=2, payload={"totals": {**TOTALS, "treatment": 12}})
+    CampaignResult.objects.create(campaign=measured, version=3, payload=None)  # still computing
+    client.force_login(marketer)
+    rows = {
+        row["name"]: row for row in grid_rows(client.get(reverse("campaigns:results_list")).content.decode(), "results")
+    }
+    assert (rows["Spring"]["treated"], rows["Spring"]["status"]) == (12, "Released")
+    assert rows["Spring"]["measured_at"] != ""
+    assert (rows["Released, not measured"]["treated"], rows["Released, not measured"]["measured_at"]) == (None, "")
