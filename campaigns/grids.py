@@ -3,13 +3,14 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from campaigns.models import Campaign, Objective, Treatment
 from core.grids import Column, Grid
 from core.lib.urls import object_url
 from customers.models import Channel
-from segments.selectors import portfolios
+from segments.models import Portfolio
 
 # Labels read from a dict: get_FOO_display() builds the dict of every choice again for each row.
 STATUS_LABELS, OBJECTIVE_LABELS = dict(Campaign.Status.choices), dict(Objective.choices)
@@ -35,13 +36,24 @@ def _in_quarter(campaigns: QuerySet[Campaign], quarter: str) -> QuerySet[Campaig
     return campaigns.filter(year=int(year), quarter=int(number))
 
 
+# The filters' choices, read by hand: the grid is made for every page of the list and every page of rows.
+QUARTERS_SQL = f"SELECT DISTINCT year, quarter FROM {Campaign._meta.db_table} ORDER BY year DESC, quarter DESC"
+PORTFOLIOS_SQL = f"SELECT id, name FROM {Portfolio._meta.db_table} ORDER BY name, id"
+
+
 def _quarters() -> tuple[tuple[str, str], ...]:
-    pairs = Campaign.objects.order_by("-year", "-quarter").values_list("year", "quarter").distinct()
-    return tuple((f"{year}-{quarter}", f"{year} Q{quarter}") for year, quarter in pairs)
+    with connection.cursor() as cursor:
+        cursor.execute(QUARTERS_SQL)
+        return tuple((f"{year}-{quarter}", f"{year} Q{quarter}") for year, quarter in cursor.fetchall())
+
+
+def _portfolios() -> tuple[tuple[str, str], ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(PORTFOLIOS_SQL)
+        return tuple((str(pk), name) for pk, name in cursor.fetchall())
 
 
 def campaign_grid() -> Grid:
-    portfolio_choices = tuple((str(portfolio.pk), portfolio.name) for portfolio in portfolios().order_by("name"))
     return Grid(
         name="campaigns",
         sort=("-start_date",),  # the latest first: what runs now and next, then the history
@@ -64,7 +76,7 @@ def campaign_grid() -> Grid:
                 "Portfolio",
                 lookup="portfolio__name",
                 filter="choice",
-                choices=portfolio_choices,
+                choices=_portfolios(),
                 filter_by=lambda campaigns, pk: campaigns.filter(portfolio_id=int(pk)),
             ),
             Column(
@@ -107,7 +119,7 @@ def _owned_by(campaigns: QuerySet[Campaign], text: str) -> QuerySet[Campaign]:
 def campaign_row(campaign: Campaign, user: AbstractBaseUser) -> dict[str, Any]:
     """One campaign as the grid shows it; `edit_url` only where this user may change it now."""
     may_edit = campaign.editable and user.has_perm("campaigns.change_campaign", campaign)
-    channels = sorted({channel for treatment in campaign.treatments.all() for channel in treatment.channels})
+    channels = sorted(campaign.treatment_channels)
     return {
         "id": campaign.pk,
         "url": object_url("campaigns:detail")(campaign.pk),

@@ -60,7 +60,10 @@ def test_it_shows_labels_money_and_the_edit_link_only_to_who_may_edit(
 ):
     client.force_login(marketer)
     winter = next(row for row in rows(client)["data"] if row["name"] == "Winter comeback")
-    assert winter["channels"] == "E-mail, SMS"
+    assert winter["channels"] == "E-mail, SMS" and winter["treatments"] == 1
+    Treatment.objects.create(campaign=campaigns["winter"], code="B", segment=Treatment.objects.first().segment)
+    winter = next(row for row in rows(client, sort="-treatments")["data"] if row["name"] == "Winter comeback")
+    assert winter["treatments"] == 2 and rows(client, sort="-treatments")["data"][0]["name"] == "Winter comeback"
     assert winter["status"] == "Draft" and winter["quarter"] == "2026 Q4"
     assert winter["edit_url"] == reverse("campaigns:edit", args=[campaigns["winter"].pk])
     submitted = next(row for row in rows(client)["data"] if row["name"] == "Autumn mailing")
