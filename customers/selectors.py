@@ -244,4 +244,7 @@ def purchases_version() -> str:
 
 def customers_version() -> str:
     """The version of the customers' rows: imports write them, and an erasure empties a person's consents."""
-    return f"{purchases_version()}:{CustomerErasure.objects.count()}-erased"
+    with connection.cursor() as cursor:  # by hand: pages read it on every look
+        cursor.execute(f"SELECT count(*) FROM {CustomerErasure._meta.db_table}")
+        erased = cursor.fetchone()[0]
+    return f"{purchases_version()}:{erased}-erased"
