@@ -18,7 +18,6 @@ Where the figures come from:
 - measured net and ROI: the latest results' incremental margin less costs.
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -29,6 +28,7 @@ from django.db import connection
 from campaigns.models import AllocationRun, AudienceBuild, Campaign, ContactPolicy, Treatment
 from campaigns.services.pressure import channel_caps
 from campaigns.services.workflow import contact_policy
+from core.lib.database import json_read
 from core.lib.memo import remembered
 from core.lib.quarters import prorate, quarter_bounds
 from customers.models import Channel, ConsentChannel, Customer
@@ -191,7 +191,7 @@ def _latest_builds(campaign_ids: list[int]) -> dict[int, dict]:
     with connection.cursor() as cursor:
         cursor.execute(LATEST_BUILDS_SQL, {"ids": campaign_ids})
         rows = cursor.fetchall()
-    return {campaign_id: {**_json(counts), "_version": version} for campaign_id, version, counts in rows}
+    return {campaign_id: {**json_read(counts), "_version": version} for campaign_id, version, counts in rows}
 
 
 ALLOCATED_COST_SQL = f"""
@@ -237,8 +237,8 @@ def _measured(campaign_ids: list[int]) -> tuple[dict[int, dict], dict[int, dict]
         rows = cursor.fetchall()
     totals, treatments = {}, {}
     for campaign_id, campaign_totals, campaign_treatments in rows:
-        totals[campaign_id] = _json(campaign_totals)
-        for result in _json(campaign_treatments) or []:
+        totals[campaign_id] = json_read(campaign_totals)
+        for result in json_read(campaign_treatments) or []:
             cost = result.get("contact_cost_cents", 0) + result.get("offer_cost_cents", 0)
             treatments[result["treatment_id"]] = {
                 "cost": cost,
@@ -246,10 +246,6 @@ def _measured(campaign_ids: list[int]) -> tuple[dict[int, dict], dict[int, dict]
                 "net": result.get("net_cents", 0),
             }
     return totals, treatments
-
-
-def _json(value: object) -> object:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _holdout(campaign: Campaign, treatment: Treatment) -> float:

@@ -1,7 +1,6 @@
 """The whole programme: what every measured campaign of a year returned, per quarter and in total, each
 treatment's reach against its response, and all campaigns together against the global control group."""
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, ContactPolicy
 from campaigns.services.workflow import contact_policy
+from core.lib.database import json_read
 from core.lib.memo import remembered
 from customers.models import Customer, Purchase
 from customers.selectors import purchases_version
@@ -64,10 +64,6 @@ class Programme:
     reach: list[Reach]
 
 
-def _json(value: object) -> object:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def programme(year: int) -> Programme:
     """Each quarter's and the year's measured totals (the latest results of each campaign charged to them)."""
     with connection.cursor() as cursor:
@@ -76,13 +72,13 @@ def programme(year: int) -> Programme:
     sums = {quarter: [0, 0, 0, 0] for quarter in range(1, 5)}  # campaigns, contacts, margin, costs
     reach = []
     for _, name, _, quarter, totals, treatments in rows:
-        totals = _json(totals) or {}
+        totals = json_read(totals) or {}
         line = sums[quarter]
         line[0] += 1
         line[1] += int(totals.get("treatment", 0))
         line[2] += round(totals.get("incremental_margin_cents", 0))
         line[3] += round(totals.get("contact_cost_cents", 0) + totals.get("offer_cost_cents", 0))
-        for result in _json(treatments) or []:
+        for result in json_read(treatments) or []:
             rate = (result.get("response_rate") or {}).get("difference")
             members = (result.get("treatment") or {}).get("members")
             if rate is None or not members:

@@ -1,6 +1,5 @@
 """Reads: what campaigns measured, per campaign and rolled up for portfolios."""
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -9,6 +8,7 @@ from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns.models import AudienceMember, Campaign, Treatment
+from core.lib.database import json_read
 from core.lib.quarters import prorate
 from core.models import Job
 from core.selectors import jobs_visible_to
@@ -65,14 +65,9 @@ def measured_campaigns() -> list[tuple[Campaign, Measured | None]]:
     """The campaigns that have contacted customers, for the results list."""
     measured = []
     for campaign in Campaign.objects.raw(MEASURED_CAMPAIGNS_SQL, {"statuses": list(SPENDING_STATUSES)}):
-        totals = _json(campaign.latest_totals)
+        totals = json_read(campaign.latest_totals)
         measured.append((campaign, Measured(totals, campaign.latest_computed_at) if totals else None))
     return measured
-
-
-def _json(value: object) -> object:
-    """JSON read by hand-written SQL comes as text (the ORM decodes it for its own JSON fields)."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def portfolio_campaigns(portfolio_id: int) -> list[tuple[Campaign, Measured | None]]:

@@ -1,5 +1,6 @@
 """Connections of a component's own, beside Django's, for work that must not share its transactions."""
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,3 +41,9 @@ def statement_timeout(seconds: int) -> Iterator[None]:
 def timed_out(error: BaseException) -> bool:
     """Whether a database error is PostgreSQL cancelling a statement that ran past statement_timeout."""
     return isinstance(error, OperationalError) and isinstance(error.__cause__, psycopg2.errors.QueryCanceled)
+
+
+def json_read(value: object) -> object:
+    """A JSON value read by hand-written SQL: Django has psycopg2 hand JSON over as text (the ORM decodes its
+    own JSON fields), so it is decoded here; a value already decoded is returned as it is."""
+    return json.loads(value) if isinstance(value, str) else value
