@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from campaigns.models import AudienceMember, Campaign, Treatment
@@ -32,23 +32,10 @@ def latest_result(campaign: Campaign) -> CampaignResult | None:
     return CampaignResult.objects.published().filter(campaign=campaign).order_by("-version").first()
 
 
-def with_latest_totals(campaigns: QuerySet[Campaign]) -> list[tuple[Campaign, Measured | None]]:
-    """Each campaign with the totals of its shown results (None where not measured), in one query."""
-    latest = CampaignResult.objects.published().filter(campaign=OuterRef("pk")).order_by("-version")
-    campaigns = campaigns.annotate(
-        latest_totals=Subquery(latest.values("payload__totals")[:1]),
-        latest_computed_at=Subquery(latest.values("computed_at")[:1]),
-    )
-    return [
-        (campaign, Measured(campaign.latest_totals, campaign.latest_computed_at) if campaign.latest_totals else None)
-        for campaign in campaigns
-    ]
-
-
-# The results list, read by one hand-written statement into models: the ORM's version (the campaign list's
-# query, its portfolios, owners and treatment counts, and two subqueries into the results' JSON) cost the page
-# more CPU to compile than everything else it does.
-MEASURED_CAMPAIGNS_SQL = f"""
+# Campaigns with the totals of their shown results, read by one hand-written statement into models: the ORM's
+# version (for the results list, the campaign list's query with portfolios, owners and treatment counts, and two
+# subqueries into the results' JSON) cost the page more CPU to compile than everything else it does.
+CAMPAIGNS_MEASURED_SQL = f"""
     SELECT c.*, latest.totals AS latest_totals, latest.computed_at AS latest_computed_at
     FROM {Campaign._meta.db_table} c
     LEFT JOIN LATERAL (
@@ -56,22 +43,31 @@ MEASURED_CAMPAIGNS_SQL = f"""
         WHERE result.campaign_id = c.id AND result.payload IS NOT NULL  -- published: a run in progress has none
         ORDER BY result.version DESC LIMIT 1
     ) latest ON TRUE
-    WHERE c.status = ANY(%(statuses)s)
+    WHERE (%(statuses)s::text[] IS NULL OR c.status = ANY(%(statuses)s))
+      AND (%(portfolio)s::bigint IS NULL OR c.portfolio_id = %(portfolio)s)
     ORDER BY c.year DESC, c.quarter DESC, c.start_date, c.name, c.id
 """
 
 
-def measured_campaigns() -> list[tuple[Campaign, Measured | None]]:
-    """The campaigns that have contacted customers, for the results list."""
+def _with_latest_totals(
+    *, statuses: tuple[str, ...] | None = None, portfolio_id: int | None = None
+) -> list[tuple[Campaign, Measured | None]]:
+    """Each campaign asked for with the totals of its shown results (None where not measured)."""
+    params = {"statuses": list(statuses) if statuses else None, "portfolio": portfolio_id}
     measured = []
-    for campaign in Campaign.objects.raw(MEASURED_CAMPAIGNS_SQL, {"statuses": list(SPENDING_STATUSES)}):
+    for campaign in Campaign.objects.raw(CAMPAIGNS_MEASURED_SQL, params):
         totals = json_read(campaign.latest_totals)
         measured.append((campaign, Measured(totals, campaign.latest_computed_at) if totals else None))
     return measured
 
 
+def measured_campaigns() -> list[tuple[Campaign, Measured | None]]:
+    """The campaigns that have contacted customers, for the results list."""
+    return _with_latest_totals(statuses=SPENDING_STATUSES)
+
+
 def portfolio_campaigns(portfolio_id: int) -> list[tuple[Campaign, Measured | None]]:
-    return with_latest_totals(Campaign.objects.filter(portfolio_id=portfolio_id))
+    return _with_latest_totals(portfolio_id=portfolio_id)
 
 
 def portfolio_spending(campaigns: list[tuple[Campaign, Measured | None]]) -> dict[tuple[int, int], dict[str, int]]:
