@@ -87,7 +87,8 @@ def _plain(value: Any) -> Any:
 
 
 def _merged(given: Any, house: Any) -> Any:
-    return {**house, **given} if isinstance(given, dict) and isinstance(house, dict) else house
+    """The house layout over what the chart gave, as figure_data's update_layout(LAYOUT) lays it."""
+    return {**given, **house} if isinstance(given, dict) and isinstance(house, dict) else house
 
 
 def date_axis(figure: go.Figure, days: list[date]) -> go.Figure:

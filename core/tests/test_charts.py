@@ -92,3 +92,26 @@ def test_every_chart_is_drawn_with_the_house_template_as_plotly_would_have_made_
         '`.venv/bin/python manage.py shell -c "from core.charts import write_template_script; write_template_script()"`'
     )
     assert json.loads(TEMPLATE_SCRIPT.split(" = ", 1)[1].rstrip(";\n")) == expected
+
+
+def test_a_figure_made_by_hand_is_the_one_plotly_makes_with_the_house_layout():
+    import json
+    from datetime import date
+
+    import plotly.graph_objects as go
+
+    from core.charts import figure_data, figure_plain
+
+    days = [date(2026, 11, 2), date(2026, 11, 3)]
+    traces = [{"type": "bar", "x": days, "y": [3, 0], "name": "Succeeded", "marker": {"color": "#16a34a"}}]
+    # A chart that sets a margin and a legend of its own: the house layout lays over them, as it does in plotly.
+    layout = {
+        "barmode": "stack",
+        "title": {"text": "Jobs per day"},
+        "yaxis": {"title": {"text": "jobs"}, "rangemode": "nonnegative"},
+        "margin": {"l": 10, "t": 90},
+        "legend": {"x": 0.5},
+    }
+    by_hand = figure_plain(traces, layout, height=260)
+    by_plotly = figure_data(go.Figure(data=traces, layout=layout), height=260)
+    assert json.loads(json.dumps(by_hand)) == json.loads(json.dumps(by_plotly))
