@@ -27,6 +27,7 @@ from bench.jobs import AS_OF
 from bench.offers import reference_seconds
 from campaigns.models import AllocationRun, AudienceMember, Campaign
 from campaigns.services import allocation
+from campaigns.services.members import members_analyze
 from offers import allocation as solver
 from offers import scoring
 from offers.demo import typical_saving
@@ -313,5 +314,5 @@ def _campaign() -> Campaign:
         seconds = _timed(lambda: audience_build(campaign=campaign))
         print(f"built the audience in {seconds:.1f} s")
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE campaigns_audiencemember")
+            members_analyze(cursor, campaign.pk)
     return campaign

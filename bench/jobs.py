@@ -484,6 +484,7 @@ def _results_campaign():
 
     from campaigns.models import Campaign
     from campaigns.services import campaign_create, treatment_save
+    from campaigns.services.members import members_partition
     from core.services import demo_users_ensure
     from segments.models import LifecycleStage, Portfolio, Segment
 
@@ -518,11 +519,11 @@ def _results_campaign():
             )
     a, b = campaign.treatments.order_by("code").values_list("id", flat=True)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM campaigns_audiencemember WHERE campaign_id = %s", [campaign.pk])
+        members = members_partition(cursor, campaign.pk)
+        cursor.execute(f"TRUNCATE {members}")
         cursor.execute(
-            """
-            INSERT INTO campaigns_audiencemember (campaign_id, customer_id, treatment_id, is_control, contacted_on,
-                                                  stage_id)
+            f"""
+            INSERT INTO {members} (campaign_id, customer_id, treatment_id, is_control, contacted_on, stage_id)
             SELECT %(campaign)s, c.id, CASE WHEN c.id %% 2 = 0 THEN %(a)s ELSE %(b)s END,
                    (hashtextextended(c.id::text, %(seed)s) & 9223372036854775807) %% 1000 < 100, %(contacted)s,
                    s.stage_id
@@ -532,7 +533,7 @@ def _results_campaign():
             """,
             {"campaign": campaign.pk, "a": a, "b": b, "seed": campaign.seed, "contacted": RESULTS_CONTACT_DATE},
         )
-        cursor.execute("ANALYZE campaigns_audiencemember")
+        cursor.execute(f"ANALYZE {members}")
     return campaign
 
 

@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from campaigns.models import AudienceMember, Campaign, Channel, ContactHistory, Treatment
+from campaigns.services.members import members_partition
 from core.lib import tables
 from core.lib.bounds import MAX_UNIT_CENTS
 from core.lib.money import format_cents
@@ -235,6 +236,8 @@ def merge_contacts(*, load: str, loaded: int) -> Counts:
         shared = _shared_controls(cursor, load)
         cursor.execute(f"SELECT campaign, min(contacted_at), max(contacted_at) FROM {load} GROUP BY 1")
         campaigns = {name: _campaign(name, first, last) for name, first, last in cursor.fetchall()}
+        # Each campaign's members in a partition of their own, as a build leaves them (see services/members.py).
+        partitions = [members_partition(cursor, campaign.pk) for campaign in campaigns.values()]
         Campaign.objects.filter(pk__in=[campaigns[name].pk for name in shared]).update(
             control_design=Campaign.ControlDesign.SHARED
         )
@@ -283,7 +286,7 @@ def merge_contacts(*, load: str, loaded: int) -> Counts:
                   AND h.campaign_id = c.id AND h.treatment_id = t.id)
         """)
         cursor.execute(f"DROP TABLE {load}")
-    tables.analyze(AudienceMember._meta.db_table, ContactHistory._meta.db_table)
+    tables.analyze(*partitions, ContactHistory._meta.db_table)
     return Counts(loaded=loaded, new=changed, replaced=0, unchanged=loaded - changed, strategy="contacts")
 
 

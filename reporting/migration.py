@@ -23,7 +23,9 @@ MOVES_SQL = f"""
     JOIN {AudienceMember._meta.db_table} m ON m.campaign_id = measured.campaign_id
     JOIN {StageAssignment._meta.db_table} later
         ON later.customer_id = m.customer_id AND later.period_end = measured.period_end
-    WHERE m.stage_id IS DISTINCT FROM measured.target
+    -- Named again as constants: only those campaigns' partitions of the members table are read, so a page never
+    -- waits for an audience build of another campaign.
+    WHERE m.campaign_id = ANY(%(campaigns)s::bigint[]) AND m.stage_id IS DISTINCT FROM measured.target
     GROUP BY 1, 2
 """
 

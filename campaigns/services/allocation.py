@@ -28,8 +28,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from campaigns.models import AllocationRun, AudienceMember, Campaign, ContactHistory, OfferAllocation, Treatment
+from campaigns.services.members import members_analyze
 from campaigns.services.workflow import CampaignError
-from core.lib import tables
 from core.models import Job
 from core.services import Progress
 from customers.models import Category, Purchase
@@ -272,7 +272,8 @@ def allocation_start(
     )
     # The build has just replaced the audience: without fresh statistics PostgreSQL plans the reads below as if
     # it still held the old one, and fetches a million members by a million index lookups.
-    tables.analyze(AudienceMember._meta.db_table)
+    with connection.cursor() as cursor:
+        members_analyze(cursor, campaign.pk)
     count = ids.count()
     chunk_size = settings.ALLOCATION_CHUNK_CUSTOMERS
     chunks = max(1, math.ceil(count / chunk_size))

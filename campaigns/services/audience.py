@@ -2,11 +2,12 @@
 
 Two statements build the whole audience of a campaign (one flags every
 candidate into a temporary table, one inserts the members and counts) inside
-the transaction that deletes the previous one, so the new snapshot replaces the
-old atomically and a build that fails (or whose worker dies) leaves the old
-snapshot in place. Exclusions are applied in a fixed order and each candidate
-is counted under the first that applies: the suppression list (and erased customers), global control,
-no consent, topic opt-out, fatigue on the treatment's channel, fatigue overall
+the transaction that empties the campaign's partition of the members table
+(members.py), so the new snapshot replaces the old atomically and a build that
+fails (or whose worker dies) leaves the old snapshot in place. Exclusions are
+applied in a fixed order and each candidate is counted under the first that
+applies: the suppression list (and erased customers), global control, no
+consent, topic opt-out, fatigue on the treatment's channel, fatigue overall
 (see pressure.py), then a higher-priority treatment of the same campaign.
 
 A treatment on several channels reaches each customer on every one of them that
@@ -27,6 +28,7 @@ from scipy import stats
 
 from campaigns.models import AudienceBuild, AudienceMember, Campaign, ContactPolicy, Suppression, Treatment
 from campaigns.services import pressure
+from campaigns.services.members import members_partition
 from campaigns.services.workflow import CampaignError, contact_policy, shared_population_check
 from core.services import Progress
 from customers.models import Channel, ConsentChannel, Customer
@@ -251,9 +253,10 @@ def audience_build(
        after its campaign's: builds of different campaigns run one after the
        other from here, so each counts the members the one before committed,
        and two campaigns built back to back cannot pass a cap together.
-    3. Delete its members, flag every candidate with its exclusion into a
-       temporary table, and insert the new members from it with one
-       INSERT ... SELECT, which also counts each treatment's exclusions by reason.
+    3. Flag every candidate with its exclusion into a temporary table, empty
+       the campaign's partition of the members table, and insert the new
+       members from it with one INSERT ... SELECT, which also counts each
+       treatment's exclusions by reason.
     4. Keep the counts and a balance check of treatment against control, under
        the next version (read under the same lock).
     """
@@ -312,9 +315,9 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         channel_fatigue=tests["channel_fatigue"],
         reach=tests["reach"],
     )
-    build = BUILD_SQL.format(
-        flagged_table=CANDIDATES, members=AudienceMember._meta.db_table, parts=PARTS, reached=tests["reached"]
-    )
+    with connection.cursor() as cursor:
+        members = members_partition(cursor, campaign.pk)
+    build = BUILD_SQL.format(flagged_table=CANDIDATES, members=members, parts=PARTS, reached=tests["reached"])
     params = {
         "salt": policy.global_control_salt,
         "global_control": round(float(policy.global_control_share) * PARTS),
@@ -325,14 +328,13 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         **candidate_params,
     }
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {AudienceMember._meta.db_table} WHERE campaign_id = %(campaign)s", {"campaign": campaign.pk}
-        )
         cursor.execute(FLAG_SETTINGS_KEPT)
         kept = cursor.fetchone()
         cursor.execute(FLAG_SETTINGS, FLAG_PLAN)
         cursor.execute(flag, params)
         cursor.execute(FLAG_SETTINGS, kept)
+        # Emptied only now: readers of this campaign's members wait for the build from here, not from its start.
+        cursor.execute(f"TRUNCATE {members}")
         cursor.execute(build, {"campaign": campaign.pk, "seed": campaign.seed})
         frame = pd.DataFrame(cursor.fetchall(), columns=BUILD_COLUMNS)
         # Dropped now, not only at commit: a build inside a longer transaction may be followed by another.

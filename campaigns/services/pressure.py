@@ -43,7 +43,7 @@ PRESSURE_SQL = f"""
         JOIN {AudienceMember._meta.db_table} m ON m.campaign_id = pc.id
         JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
         CROSS JOIN LATERAL unnest(coalesce(m.channels, ARRAY[t.channel]::varchar[])) AS reached (channel)
-        WHERE pc.status = ANY(%(planned)s) AND pc.id <> %(pressure_campaign)s AND NOT m.is_control
+        WHERE m.campaign_id = ANY(%(planned_campaigns)s::bigint[]) AND NOT m.is_control
           AND greatest(pc.start_date, %(today)s) BETWEEN %(pressure_first)s AND %(pressure_last)s
     ) contact
     GROUP BY customer_id
@@ -70,11 +70,12 @@ def pressure(
     """A SELECT of customer_id, overall and on_<channel> per capped channel: each customer's contacts in the
     spans around `on` that the overall cap and each channel's cap look at, other than `campaign`'s own."""
     reach = max([policy.window_days, *(cap.window_days for cap in caps.values())])
+    # Named by id, so that only those campaigns' partitions of the members table are read (and locked).
+    planned = Campaign.objects.filter(status__in=PLANNED).exclude(pk=campaign.pk).values_list("pk", flat=True)
     params: dict[str, Any] = {
         "time_zone": timezone.get_current_timezone_name(),
         "today": timezone.localdate(),
-        "planned": [str(status) for status in PLANNED],
-        "pressure_campaign": campaign.pk,
+        "planned_campaigns": list(planned),
         "pressure_first": on - timedelta(days=reach - 1),
         "pressure_last": on + timedelta(days=reach - 1),
         "pressure_from": _midnight(on - timedelta(days=reach - 1)),

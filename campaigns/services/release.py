@@ -18,8 +18,8 @@ from campaigns.models import (
     Treatment,
 )
 from campaigns.services import pressure
+from campaigns.services.members import members_analyze
 from campaigns.services.workflow import CampaignError, check_transition, contact_policy
-from core.lib import tables
 from core.lib.money import format_cents as money
 from core.lib.quarters import prorate, quarter_bounds
 from offers.models import Offer
@@ -206,7 +206,8 @@ def campaign_release(
         AudienceMember.objects.filter(campaign=campaign).update(contacted_on=contacted_at.date())
         # Results plan their matching on how many members have a contact date: with the statistics of before
         # the release PostgreSQL would expect none and pick nested loops that run for hours.
-        tables.analyze(AudienceMember._meta.db_table)
+        with connection.cursor() as cursor:
+            members_analyze(cursor, campaign.pk)
         campaign.status = check_transition(campaign, "release")
         campaign.released_at, campaign.committed_cents = contacted_at, planned
         campaign.save(update_fields=["status", "released_at", "committed_cents"])
