@@ -6,7 +6,9 @@ inserting as many, each checked against the key of the rows just deleted and
 written twice (table and write-ahead log). With a partition per campaign the
 build empties the campaign's own partition (TRUNCATE, which the transaction
 undoes if the build fails) and fills it: a table emptied in the same
-transaction is written without the log where the server allows it.
+transaction is written without the log where the server allows it. Readers of
+that campaign's members wait from the TRUNCATE until the build commits (about
+the last third of it); readers of other campaigns' members do not wait.
 
 Members of a campaign without a partition of its own (rows written by tests and
 scripts, and those of installations before partitions) live in the default
