@@ -32,16 +32,19 @@ def partition_name(campaign_id: int) -> str:
     return f"{MEMBERS}_{int(campaign_id)}"
 
 
+def _exists(cursor: CursorWrapper, table: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+    return cursor.fetchone()[0]
+
+
 def members_partition(cursor: CursorWrapper, campaign_id: int) -> str:
     """The name of the campaign's own partition of the members table, made now (with the campaign's members
     from the default partition) if it has none. The caller's transaction holds what this does."""
     name = partition_name(campaign_id)
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
-    if cursor.fetchone()[0]:
+    if _exists(cursor, name):
         return name
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITION_LOCK])
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
-    if cursor.fetchone()[0]:
+    if _exists(cursor, name):
         return name
     # Made apart and attached: attaching locks the members table only against other changes of its partitions,
     # where making it as a partition would lock every reader of every campaign's members until commit.
@@ -59,5 +62,4 @@ def members_analyze(cursor: CursorWrapper, campaign_id: int) -> None:
     """Fresh planner statistics for one campaign's members, after a job changed them in bulk (an ANALYZE of the
     members table would sample every campaign's partition)."""
     name = partition_name(campaign_id)
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
-    analyze(name if cursor.fetchone()[0] else DEFAULT_PARTITION)
+    analyze(name if _exists(cursor, name) else DEFAULT_PARTITION)
