@@ -72,9 +72,10 @@ def portfolio(db, segment_owner):
 
 @pytest.fixture
 def make_campaign(portfolio, marketer):
-    def make(name: str = "Welcome back", treatments: list[dict] | None = None, **test_design: str) -> Campaign:
-        """A draft campaign with a treatment per dict (each its own segment, unless the control is shared)."""
-        shared = test_design.get("control_design") == Campaign.ControlDesign.SHARED
+    def make(name: str = "Welcome back", treatments: list[dict] | None = None, **design: object) -> Campaign:
+        """A draft campaign (`design` as campaign_create takes it: control design, seed) with a treatment per dict
+        (each its own segment, unless the control is shared)."""
+        shared = design.get("control_design") == Campaign.ControlDesign.SHARED
         campaign = campaign_create(
             owner=marketer,
             name=name,
@@ -82,7 +83,7 @@ def make_campaign(portfolio, marketer):
             start_date=date(2026, 7, 6),
             end_date=date(2026, 8, 6),
             objective="conversion",
-            **test_design,
+            **design,
         )
         for number, fields in enumerate(treatments or [{}]):
             rules = fields.pop("rules", EVERYONE)

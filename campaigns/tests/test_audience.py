@@ -128,7 +128,9 @@ def test_the_global_control_group_is_stable_and_never_in_an_audience(make_campai
 
 def test_the_split_is_reproducible_near_the_holdout_share_and_ignores_row_order(no_global_control, make_campaign):
     population(20_000)
-    campaign = make_campaign(treatments=[{"holdout_share": "0.250"}])
+    # A fixed seed: with a random one, one run in a thousand falls outside the bound below by chance alone (the
+    # fairness of the draw over many seeds is the shared-control test's).
+    campaign = make_campaign(treatments=[{"holdout_share": "0.250"}], seed=20261201)
     audience_build(campaign=campaign)
     first = members(campaign)
     audience_build(campaign=campaign)
