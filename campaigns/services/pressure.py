@@ -22,31 +22,37 @@ from typing import Any
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from campaigns.models import AudienceMember, Campaign, Channel, ChannelCap, ContactHistory, ContactPolicy, Treatment
+from campaigns.models import AudienceMember, Campaign, Channel, ChannelCap, ContactHistory, ContactPolicy
 
 PLANNED = [Campaign.Status.SUBMITTED, Campaign.Status.APPROVED, Campaign.Status.AUDIENCE_BUILT]
 # Builds and releases of every campaign take this transaction lock before they count contacts, and keep it
 # until they commit: the second of two builds counts the first one's members.
 PRESSURE_LOCK = 0x43445052  # "CDPR"
 
+# Each row is one contact (history) or one planned member, who is contacted once per channel they are reached on:
+# it carries its number of contacts and, per capped channel, whether one of them is on that channel. So a planned
+# member is one row, with no list to unnest and no join to its campaign or treatment (read beforehand, below).
 PRESSURE_SQL = f"""
     SELECT customer_id,
-           count(*) FILTER (WHERE day BETWEEN %(overall_first)s AND %(overall_last)s) AS overall
+           sum(contacts) FILTER (WHERE day BETWEEN %(overall_first)s AND %(overall_last)s) AS overall
            {{channel_columns}}
     FROM (
-        SELECT h.customer_id, h.channel, (h.contacted_at AT TIME ZONE %(time_zone)s)::date AS day
+        SELECT h.customer_id, (h.contacted_at AT TIME ZONE %(time_zone)s)::date AS day, 1 AS contacts
+               {{history_channels}}
         FROM {ContactHistory._meta.db_table} h
         WHERE h.contacted_at >= %(pressure_from)s AND h.contacted_at < %(pressure_until)s
-        UNION ALL
-        SELECT m.customer_id, reached.channel, greatest(pc.start_date, %(today)s) AS day
-        FROM {Campaign._meta.db_table} pc
-        JOIN {AudienceMember._meta.db_table} m ON m.campaign_id = pc.id
-        JOIN {Treatment._meta.db_table} t ON t.id = m.treatment_id
-        CROSS JOIN LATERAL unnest(coalesce(m.channels, ARRAY[t.channel]::varchar[])) AS reached (channel)
-        WHERE m.campaign_id = ANY(%(planned_campaigns)s::bigint[]) AND NOT m.is_control
-          AND greatest(pc.start_date, %(today)s) BETWEEN %(pressure_first)s AND %(pressure_last)s
+        {{planned}}
     ) contact
     GROUP BY customer_id
+"""
+# One campaign's treated members, all sent on `day`; a member of a treatment on one channel keeps no list of
+# channels (NULL): the treatment's channel stands in, from a CASE written out per treatment of the campaign.
+PLANNED_SQL = f"""
+        UNION ALL
+        SELECT m.customer_id, %({{day}})s::date, cardinality(m.reached) {{member_channels}}
+        FROM (SELECT customer_id, coalesce(channels, CASE treatment_id {{treatments}} END) AS reached
+              FROM {AudienceMember._meta.db_table}
+              WHERE campaign_id = %({{campaign}})s AND NOT is_control) m
 """
 
 
@@ -70,32 +76,58 @@ def pressure(
     """A SELECT of customer_id, overall and on_<channel> per capped channel: each customer's contacts in the
     spans around `on` that the overall cap and each channel's cap look at, other than `campaign`'s own."""
     reach = max([policy.window_days, *(cap.window_days for cap in caps.values())])
-    # Named by id, so that only those campaigns' partitions of the members table are read (and locked).
-    planned = Campaign.objects.filter(status__in=PLANNED).exclude(pk=campaign.pk).values_list("pk", flat=True)
+    first, last = on - timedelta(days=reach - 1), on + timedelta(days=reach - 1)
     params: dict[str, Any] = {
         "time_zone": timezone.get_current_timezone_name(),
-        "today": timezone.localdate(),
-        "planned_campaigns": list(planned),
-        "pressure_first": on - timedelta(days=reach - 1),
-        "pressure_last": on + timedelta(days=reach - 1),
-        "pressure_from": _midnight(on - timedelta(days=reach - 1)),
+        "pressure_from": _midnight(first),
         "pressure_until": _midnight(on + timedelta(days=reach)),
         "overall_first": on - timedelta(days=policy.window_days - 1),
         "overall_last": on + timedelta(days=policy.window_days - 1),
     }
-    columns = []
+    columns, history_channels, member_channels = [], [], []
     for channel, cap in caps.items():
         columns.append(
-            f", count(*) FILTER (WHERE channel = %(cap_{channel})s "
-            f"AND day BETWEEN %(cap_{channel}_first)s AND %(cap_{channel}_last)s) AS on_{channel}"
+            f", sum(on_{channel}) FILTER (WHERE day BETWEEN %(cap_{channel}_first)s AND %(cap_{channel}_last)s) "
+            f"AS on_{channel}"
         )
+        history_channels.append(f", (h.channel = %(cap_{channel})s)::integer AS on_{channel}")
+        member_channels.append(f", (%(cap_{channel})s = ANY(m.reached))::integer")
         params |= {
             f"cap_{channel}": channel,
             f"cap_{channel}_first": on - timedelta(days=cap.window_days - 1),
             f"cap_{channel}_last": on + timedelta(days=cap.window_days - 1),
             f"cap_{channel}_max": cap.max_contacts,
         }
-    return PRESSURE_SQL.format(channel_columns="\n".join(columns)), params
+    planned = []
+    for number, (planned_campaign, day) in enumerate(_planned(campaign, first=first, last=last)):
+        # Treatment ids and channel names (known values: Treatment.channels reads them from the model) as text.
+        treatments = " ".join(
+            f"WHEN {int(treatment.pk)} THEN '{{{','.join(treatment.channels)}}}'::varchar[]"
+            for treatment in planned_campaign.treatments.all()
+            if set(treatment.channels) <= set(Channel.values)
+        )
+        if not treatments:  # no treatment, no members
+            continue
+        planned.append(
+            PLANNED_SQL.format(
+                day=f"planned_{number}_day",
+                campaign=f"planned_{number}",
+                treatments=treatments,
+                member_channels=" ".join(member_channels),
+            )
+        )
+        params |= {f"planned_{number}": planned_campaign.pk, f"planned_{number}_day": day}
+    statement = PRESSURE_SQL.format(
+        channel_columns="\n".join(columns), history_channels=" ".join(history_channels), planned="".join(planned)
+    )
+    return statement, params
+
+
+def _planned(campaign: Campaign, *, first: date, last: date) -> list[tuple[Campaign, date]]:
+    """The other campaigns waiting to be sent on a day from `first` to `last`, each with that day."""
+    waiting = Campaign.objects.filter(status__in=PLANNED).exclude(pk=campaign.pk).prefetch_related("treatments")
+    sent_on = ((planned, send_date(planned)) for planned in waiting.only("pk", "start_date").order_by("pk"))
+    return [(planned, day) for planned, day in sent_on if first <= day <= last]
 
 
 def over_channel_cap(caps: dict[str, ChannelCap], *, channel: str, counted: str) -> str:
