@@ -16,7 +16,6 @@ consent" or "fatigue on the channel" only when none is left. The channels found
 are kept with the member (control members too, for results by channel).
 """
 
-import json
 from time import monotonic
 from typing import Any
 
@@ -137,7 +136,10 @@ WITH candidates AS (
 ), ranked AS (
     {ranked}
 )
-SELECT treatment_id, customer_id, excluded, rank, holdout, stage_id, reach, recency_days, frequency, revenue_cents
+SELECT treatment_id, customer_id, excluded, rank, stage_id, reach, recency_days, frequency, revenue_cents,
+       CASE WHEN excluded IS NULL AND rank = 1
+            THEN (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout
+       END AS is_control
 FROM ranked
 """
 # Sorting the candidates by customer and merging them with the customers (read in key order), the suppressions
@@ -150,41 +152,33 @@ FROM ranked
 FLAG_SETTINGS_KEPT = "SELECT current_setting('enable_hashjoin'), current_setting('work_mem')"
 FLAG_SETTINGS = "SELECT set_config('enable_hashjoin', %s, true), set_config('work_mem', %s, true)"
 FLAG_PLAN = ("off", "256MB")
+# The members (the candidates with a cell) are inserted, and every candidate is counted once, by treatment,
+# exclusion, cell and stage, with the means and variances the balance check needs: two reads of the candidates,
+# and a handful of groups that _counts adds up per treatment and per cell.
 BUILD_SQL = """
-WITH chosen AS (
-    SELECT treatment_id, customer_id, stage_id, recency_days, frequency, revenue_cents,
-           (hashtextextended(customer_id::text, %(seed)s) & 9223372036854775807) %% {parts} < holdout AS is_control,
-           {reached} AS channels
-    FROM {flagged_table} WHERE excluded IS NULL AND rank = 1
-), inserted AS (
+WITH inserted AS (
     INSERT INTO {members} (campaign_id, customer_id, treatment_id, is_control, contacted_on, stage_id, channels)
-    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id, channels FROM chosen
-), excluded AS (
-    SELECT treatment_id, count(*) AS segment,
-        {exclusion_counts},
-        count(*) FILTER (WHERE rank > 1) AS higher_priority
-    FROM {flagged_table} GROUP BY treatment_id
-), cells AS (
-    SELECT treatment_id, is_control, count(*) AS members,
-           avg(recency_days) AS recency, avg(frequency) AS frequency, avg(revenue_cents) AS revenue_cents,
-           stddev(recency_days) AS sd_recency, stddev(frequency) AS sd_frequency,
-           stddev(revenue_cents) AS sd_revenue_cents
-    FROM chosen GROUP BY treatment_id, is_control
-), mix AS (
-    SELECT treatment_id, is_control, jsonb_object_agg(stage, customers) AS stages
-    FROM (SELECT treatment_id, is_control, coalesce(stage_id, 0) AS stage, count(*) AS customers
-          FROM chosen GROUP BY 1, 2, 3) per_stage
-    GROUP BY treatment_id, is_control
+    SELECT %(campaign)s, customer_id, treatment_id, is_control, NULL, stage_id, {reached}
+    FROM {flagged_table} WHERE is_control IS NOT NULL
 )
-SELECT e.treatment_id, e.segment, {reason_columns},
-       c.is_control, c.members, c.recency, c.frequency, c.revenue_cents, c.sd_recency, c.sd_frequency,
-       c.sd_revenue_cents, m.stages
-FROM excluded e
-LEFT JOIN cells c ON c.treatment_id = e.treatment_id
-LEFT JOIN mix m ON m.treatment_id = c.treatment_id AND m.is_control = c.is_control
-""".replace(
-    "{exclusion_counts}", ",\n        ".join(f"count(*) FILTER (WHERE excluded = '{r}') AS {r}" for r in EXCLUSIONS)
-).replace("{reason_columns}", ", ".join(f"e.{reason}" for reason in REASONS))
+SELECT treatment_id, excluded, rank > 1 AS lower_priority, is_control, coalesce(stage_id, 0) AS stage,
+       count(*) AS customers,
+       avg(recency_days::float8) AS recency, var_samp(recency_days::float8) AS var_recency,
+       avg(frequency::float8) AS frequency, var_samp(frequency::float8) AS var_frequency,
+       avg(revenue_cents::float8) AS revenue_cents, var_samp(revenue_cents::float8) AS var_revenue_cents
+FROM {flagged_table}
+GROUP BY treatment_id, excluded, rank > 1, is_control, coalesce(stage_id, 0)
+"""
+BUILD_COLUMNS = [
+    "treatment_id",
+    "excluded",
+    "lower_priority",
+    "is_control",
+    "stage",
+    "customers",
+    *(f"{prefix}{measure}" for measure in ("recency", "frequency", "revenue_cents") for prefix in ("", "var_")),
+]
+MEASURES = ("recency", "frequency", "revenue_cents")
 RANK_BY_PRIORITY = """SELECT flagged.*, CASE WHEN excluded IS NULL THEN
         row_number() OVER (PARTITION BY customer_id, excluded IS NULL ORDER BY priority, treatment_id) END AS rank
     FROM flagged"""
@@ -317,7 +311,7 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
     )
     with connection.cursor() as cursor:
         members = members_partition(cursor, campaign.pk)
-    build = BUILD_SQL.format(flagged_table=CANDIDATES, members=members, parts=PARTS, reached=tests["reached"])
+    build = BUILD_SQL.format(flagged_table=CANDIDATES, members=members, reached=tests["reached"])
     params = {
         "salt": policy.global_control_salt,
         "global_control": round(float(policy.global_control_share) * PARTS),
@@ -335,64 +329,74 @@ def _build(campaign: Campaign, treatments: list[Treatment], policy: ContactPolic
         cursor.execute(FLAG_SETTINGS, kept)
         # Emptied only now: readers of this campaign's members wait for the build from here, not from its start.
         cursor.execute(f"TRUNCATE {members}")
-        cursor.execute(build, {"campaign": campaign.pk, "seed": campaign.seed})
+        cursor.execute(build, {"campaign": campaign.pk})
         frame = pd.DataFrame(cursor.fetchall(), columns=BUILD_COLUMNS)
         # Dropped now, not only at commit: a build inside a longer transaction may be followed by another.
         cursor.execute(f"DROP TABLE {CANDIDATES}")
+    return _counts(frame, treatments)
+
+
+def _counts(groups: pd.DataFrame, treatments: list[Treatment]) -> tuple[dict, dict]:
+    """Each treatment's counts, and its balance check when it has both cells, from the build's groups."""
     counts, balance = {}, {}
     for treatment in treatments:
-        rows = frame[frame.treatment_id == treatment.pk]
-        first = rows.iloc[0] if len(rows) else None
-        cells = {bool(row.is_control): row for row in rows.itertuples() if row.is_control is not None}
+        rows = groups[groups.treatment_id == treatment.pk]
+        members = rows[rows.is_control.notna()]
+        cells = {bool(is_control): _cell(cell) for is_control, cell in members.groupby("is_control")}
+        by_reason = rows[rows.excluded.notna()].groupby("excluded").customers.sum()
         counts[treatment.code] = {
             "treatment_id": treatment.pk,
-            **{reason: int(first[reason]) if first is not None else 0 for reason in ["segment", *REASONS]},
-            "treatment": int(cells[False].members) if False in cells else 0,
-            "control": int(cells[True].members) if True in cells else 0,
+            "segment": int(rows.customers.sum()),
+            **{reason: int(by_reason.get(reason, 0)) for reason in EXCLUSIONS},
+            "higher_priority": int(rows[rows.excluded.isna() & rows.lower_priority].customers.sum()),
+            "treatment": cells[False]["members"] if False in cells else 0,
+            "control": cells[True]["members"] if True in cells else 0,
             # Treated members per stage id (0: not staged), for the plan's contact pressure by stage.
-            "stages": json.loads(cells[False].stages) if False in cells and cells[False].stages else {},
+            "stages": cells[False]["stages"] if False in cells else {},
         }
         if len(cells) == 2:
             balance[str(treatment.pk)] = _balance(cells[False], cells[True])
     return counts, balance
 
 
-BUILD_COLUMNS = [
-    "treatment_id",
-    "segment",
-    *REASONS,
-    "is_control",
-    "members",
-    "recency",
-    "frequency",
-    "revenue_cents",
-    "sd_recency",
-    "sd_frequency",
-    "sd_revenue_cents",
-    "stages",
-]
+def _cell(groups: pd.DataFrame) -> dict[str, Any]:
+    """One cell's size, stage mix, and the mean and standard deviation of each measure over its stages' groups
+    (the groups' variances pooled with the spread of their means)."""
+    size = int(groups.customers.sum())
+    cell: dict[str, Any] = {
+        "members": size,
+        "stages": {str(int(stage)): int(n) for stage, n in zip(groups.stage, groups.customers, strict=True)},
+    }
+    for measure in MEASURES:
+        means = groups[measure].astype(float)
+        mean = float((groups.customers * means).sum() / size)
+        within = ((groups.customers - 1) * groups[f"var_{measure}"].astype(float).fillna(0)).sum()
+        between = (groups.customers * (means - mean) ** 2).sum()
+        cell[measure] = mean
+        cell[f"sd_{measure}"] = float(((within + between) / (size - 1)) ** 0.5) if size > 1 else None
+    return cell
 
 
-def _balance(treated, control) -> dict[str, Any]:
-    """Treatment against control: standardised mean differences, and a chi-square test of the stage mix."""
-    report: dict[str, Any] = {"members": {"treatment": int(treated.members), "control": int(control.members)}}
-    for measure in ("recency", "frequency", "revenue_cents"):
-        means = [float(getattr(cell, measure) or 0) for cell in (treated, control)]
-        spreads = [float(getattr(cell, f"sd_{measure}") or 0) for cell in (treated, control)]
+def _balance(treated: dict[str, Any], control: dict[str, Any]) -> dict[str, Any]:
+    """Treatment against control (cells as _cell makes them): standardised mean differences, and a chi-square
+    test of the stage mix."""
+    report: dict[str, Any] = {"members": {"treatment": treated["members"], "control": control["members"]}}
+    for measure in MEASURES:
+        means = [cell[measure] or 0.0 for cell in (treated, control)]
+        spreads = [cell[f"sd_{measure}"] or 0.0 for cell in (treated, control)]
         pooled = ((spreads[0] ** 2 + spreads[1] ** 2) / 2) ** 0.5
         report[measure] = {
             "treatment": round(means[0], 2),
             "control": round(means[1], 2),
             "standardised_difference": round((means[0] - means[1]) / pooled, 4) if pooled else 0.0,
         }
-    # Django reads jsonb as text (its JSONField decodes it); this came from raw SQL.
-    stages = {cell: pd.Series(json.loads(row.stages)) for cell, row in (("treatment", treated), ("control", control))}
+    stages = {name: pd.Series(cell["stages"]) for name, cell in (("treatment", treated), ("control", control))}
     table = pd.DataFrame(stages).fillna(0)
     table = table[table.sum(axis=1) > 0]
     report["stage_mix_p_value"] = (
         round(float(stats.chi2_contingency(table.to_numpy())[1]), 4) if len(table) > 1 else 1.0
     )
     report["balanced"] = report["stage_mix_p_value"] > 0.01 and all(
-        abs(report[measure]["standardised_difference"]) < 0.1 for measure in ("recency", "frequency", "revenue_cents")
+        abs(report[measure]["standardised_difference"]) < 0.1 for measure in MEASURES
     )
     return report
