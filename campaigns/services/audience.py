@@ -169,6 +169,7 @@ SELECT treatment_id, excluded, rank > 1 AS lower_priority, is_control, coalesce(
 FROM {flagged_table}
 GROUP BY treatment_id, excluded, rank > 1, is_control, coalesce(stage_id, 0)
 """
+MEASURES = ("recency", "frequency", "revenue_cents")
 BUILD_COLUMNS = [
     "treatment_id",
     "excluded",
@@ -176,9 +177,8 @@ BUILD_COLUMNS = [
     "is_control",
     "stage",
     "customers",
-    *(f"{prefix}{measure}" for measure in ("recency", "frequency", "revenue_cents") for prefix in ("", "var_")),
+    *(f"{prefix}{measure}" for measure in MEASURES for prefix in ("", "var_")),
 ]
-MEASURES = ("recency", "frequency", "revenue_cents")
 RANK_BY_PRIORITY = """SELECT flagged.*, CASE WHEN excluded IS NULL THEN
         row_number() OVER (PARTITION BY customer_id, excluded IS NULL ORDER BY priority, treatment_id) END AS rank
     FROM flagged"""

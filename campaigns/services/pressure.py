@@ -100,19 +100,18 @@ def pressure(
         }
     planned = []
     for number, (planned_campaign, day) in enumerate(_planned(campaign, first=first, last=last)):
-        # Treatment ids and channel names (known values: Treatment.channels reads them from the model) as text.
-        treatments = " ".join(
-            f"WHEN {int(treatment.pk)} THEN '{{{','.join(treatment.channels)}}}'::varchar[]"
-            for treatment in planned_campaign.treatments.all()
-            if set(treatment.channels) <= set(Channel.values)
-        )
+        treatments = list(planned_campaign.treatments.all())
         if not treatments:  # no treatment, no members
             continue
+        for treatment in treatments:
+            params[f"planned_{number}_{int(treatment.pk)}"] = treatment.channels
         planned.append(
             PLANNED_SQL.format(
                 day=f"planned_{number}_day",
                 campaign=f"planned_{number}",
-                treatments=treatments,
+                treatments=" ".join(
+                    f"WHEN {int(t.pk)} THEN %(planned_{number}_{int(t.pk)})s::varchar[]" for t in treatments
+                ),
                 member_channels=" ".join(member_channels),
             )
         )
